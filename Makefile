@@ -1,0 +1,60 @@
+# The two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests always run on PostgreSQL and Redis (the embedded SQLite is for `make run`).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+WORKER_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test lint format worker setup system-packages services messages migrate seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+setup: system-packages $(STAMP) messages
+
+messages: $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops). Demo logins are listed above."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+services:
+	@bash scripts/services.sh
+
+test: setup services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: setup
+	REDIS_URL=$${REDIS_URL:-$(WORKER_REDIS_URL)} $(BIN)/celery -A portal worker --loglevel INFO
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.models import Unit, User
+
+
+class Command(BaseCommand):
+    help = "Create the demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins = seed_demo()
+        self.stdout.write(
+            f"Demo data: {Unit.objects.count()} units, "
+            f"{User.objects.filter(profile__isnull=False).count()} professionals."
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in logins:
+            self.stdout.write(
+                f"  {login.roles:<24} {login.real_name:<4} "
+                f"ID {login.id_number}  phone {login.phone}"
+            )

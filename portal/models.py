@@ -1,0 +1,356 @@
+"""People and organisations: users, cities, authorities, units, institutions,
+professional profiles and the memberships that give users their roles."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.identity import (
+    mask_id_number,
+    normalize_credit_code,
+    normalize_id_number,
+    validate_credit_code,
+    validate_id_number,
+)
+
+phone_validator = RegexValidator(
+    r"^1\d{10}$", _("The mobile phone number must be 11 digits starting with 1.")
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, id_number, password, **extra_fields):
+        user = self.model(id_number=normalize_id_number(id_number), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, id_number, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(id_number, password, **extra_fields)
+
+    def create_superuser(self, id_number, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(id_number, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. The ID-card number is the login and never changes."""
+
+    id_number = models.CharField(
+        _("ID card number"), max_length=18, unique=True, validators=[validate_id_number]
+    )
+    real_name = models.CharField(_("real name"), max_length=50)
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[phone_validator],
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("may use the admin site"),
+        default=False,
+        help_text=_("Whether the user may log in to the Django admin site."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "id_number"
+    REQUIRED_FIELDS = ["real_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["real_name", "id_number"]
+
+    def __str__(self):
+        return f"{self.real_name}（{self.masked_id_number}）"
+
+    def clean(self):
+        super().clean()
+        self.id_number = normalize_id_number(self.id_number)
+        # Store no phone as NULL so that the unique constraint ignores it.
+        self.phone = self.phone or None
+
+    def get_full_name(self):
+        return self.real_name
+
+    def get_short_name(self):
+        return self.real_name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class City(models.Model):
+    """One of Shandong's 16 prefecture-level cities, or 省直 (province-direct)."""
+
+    code = models.CharField(_("administrative code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    is_province_direct = models.BooleanField(_("province-direct"), default=False)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Authority(models.Model):
+    """A provincial industry authority (省级行业主管部门)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    short_name = models.CharField(_("short name"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("industry authority")
+        verbose_name_plural = _("industry authorities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CreditCodeField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("unique", True)
+        kwargs.setdefault("validators", [validate_credit_code])
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_credit_code(value) if value else value
+
+
+class Unit(models.Model):
+    """An employer (用人单位)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    credit_code = CreditCodeField(_("unified social credit code"))
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="units", verbose_name=_("city")
+    )
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.PROTECT,
+        related_name="units",
+        null=True,
+        blank=True,
+        verbose_name=_("industry authority"),
+    )
+    is_province_direct = models.BooleanField(_("province-direct unit"), default=False)
+    is_self_evaluating = models.BooleanField(
+        _("self-evaluating unit"),
+        default=False,
+        help_text=_("Evaluates and appoints professional titles itself (职称自主评聘单位)."),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["city__code", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingInstitution(models.Model):
+    """A digital-technology-engineer training institution (数字技术工程师培训机构)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    credit_code = CreditCodeField(_("unified social credit code"))
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("city")
+    )
+
+    class Meta:
+        verbose_name = _("training institution")
+        verbose_name_plural = _("training institutions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TitleLevel(models.TextChoices):
+    JUNIOR = "junior", _("junior")
+    INTERMEDIATE = "intermediate", _("intermediate")
+    DEPUTY_SENIOR = "deputy_senior", _("deputy senior")
+    SENIOR = "senior", _("full senior")
+
+
+class TitleSeries(models.TextChoices):
+    ENGINEERING = "engineering", _("engineering")
+    HEALTH = "health", _("health")
+    HIGHER_EDUCATION = "higher_education", _("higher education teachers")
+    SCHOOL_EDUCATION = "school_education", _("primary and secondary school teachers")
+    ECONOMICS = "economics", _("economics")
+    ACCOUNTING = "accounting", _("accounting")
+    AGRICULTURE = "agriculture", _("agriculture")
+    RESEARCH = "research", _("natural science research")
+    JOURNALISM = "journalism", _("journalism")
+    OTHER = "other", _("other")
+
+
+class ProfessionalProfile(models.Model):
+    """What makes a user a professional: the unit and the current title."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit")
+    )
+    title_series = models.CharField(
+        _("title series"), max_length=20, choices=TitleSeries.choices, blank=True
+    )
+    specialty = models.CharField(_("specialty"), max_length=50, blank=True)
+    title_level = models.CharField(
+        _("title level"), max_length=20, choices=TitleLevel.choices, blank=True
+    )
+    title_obtained_on = models.DateField(_("current title obtained on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("professional profile")
+        verbose_name_plural = _("professional profiles")
+
+    def __str__(self):
+        return f"{self.user.real_name} @ {self.unit.name}"
+
+
+class Role(models.TextChoices):
+    PROFESSIONAL = "professional", _("professional")
+    UNIT_HR = "unit_hr", _("unit HR")
+    DEPARTMENT_ADMIN = "department_admin", _("department admin")
+    CITY_HR = "city_hr", _("city HR")
+    PROVINCE_HR = "province_hr", _("provincial HR")
+    INSTITUTION_STAFF = "institution_staff", _("training institution staff")
+
+
+# Which scope field each role carries; every other scope field must be empty.
+ROLE_SCOPE_FIELD = {
+    Role.PROFESSIONAL: None,
+    Role.UNIT_HR: "unit",
+    Role.DEPARTMENT_ADMIN: "authority",
+    Role.CITY_HR: "city",
+    Role.PROVINCE_HR: None,
+    Role.INSTITUTION_STAFF: "institution",
+}
+SCOPE_FIELDS = ("unit", "authority", "city", "institution")
+
+
+def _scope_condition(role):
+    wanted = ROLE_SCOPE_FIELD[role]
+    return Q(role=role) & Q(**{f"{field}__isnull": field != wanted for field in SCOPE_FIELDS})
+
+
+class Membership(models.Model):
+    """A role a user holds, with the organisation it applies to.
+
+    A professional's scope is herself (her unit comes from her profile); provincial
+    HR sees everything; the other roles name exactly one unit, authority, city or
+    institution. The database enforces both rules.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("unit")
+    )
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("industry authority"),
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("city")
+    )
+    institution = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("training institution"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user_id", "role", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    _scope_condition(Role.PROFESSIONAL)
+                    | _scope_condition(Role.UNIT_HR)
+                    | _scope_condition(Role.DEPARTMENT_ADMIN)
+                    | _scope_condition(Role.CITY_HR)
+                    | _scope_condition(Role.PROVINCE_HR)
+                    | _scope_condition(Role.INSTITUTION_STAFF)
+                ),
+                name="membership_scope_matches_role",
+                violation_error_message=_(
+                    "Unit HR needs a unit, department admins an authority, city HR a city "
+                    "and institution staff an institution; professionals and provincial "
+                    "HR need none. Fill in exactly the one the role needs."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(role__in=[Role.PROFESSIONAL, Role.PROVINCE_HR]),
+                name="membership_unique_unscoped_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=Q(unit__isnull=False),
+                name="membership_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "authority"],
+                condition=Q(authority__isnull=False),
+                name="membership_unique_authority",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "city"],
+                condition=Q(city__isnull=False),
+                name="membership_unique_city",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "institution"],
+                condition=Q(institution__isnull=False),
+                name="membership_unique_institution",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.scope
+        label = self.get_role_display()
+        return f"{label}：{scope}" if scope else label
+
+    @property
+    def scope(self):
+        """The organisation this role applies to, or None (self / the whole province)."""
+        field = ROLE_SCOPE_FIELD[self.role]
+        return getattr(self, field) if field else None

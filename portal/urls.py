@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("home/<str:role>/", views.role_home, name="role_home"),
+    path("role/", views.role_switch, name="role_switch"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("admin/", admin.site.urls),
+]

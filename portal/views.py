@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from portal import selectors
+from portal.forms import LoginForm, SwitchRoleForm
+from portal.health import redis_status
+from portal.models import Role
+from portal.roles import switch_role
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("portal:home")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def home(request):
+    """Send the user to the home page of the role she acts in now."""
+    if request.membership is None:
+        return render(request, "portal/no_role.html", status=403)
+    return redirect("portal:role_home", role=request.membership.role)
+
+
+@login_required
+def role_home(request, role):
+    if role not in Role.values:
+        raise Http404
+    if request.membership is None or request.membership.role != role:
+        raise PermissionDenied
+    context = {"summary": selectors.home_summary(request.membership)}
+    return render(request, f"portal/home_{role}.html", context)
+
+
+@require_POST
+@login_required
+def role_switch(request):
+    form = SwitchRoleForm(request.POST)
+    membership = switch_role(request, form.data.get("membership")) if form.is_valid() else None
+    if membership is None:
+        messages.error(request, _("That role is not one of yours."))
+        return redirect("portal:home")
+    messages.success(request, _("You now act as: %(role)s.") % {"role": membership})
+    return redirect("portal:role_home", role=membership.role)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers once an account is locked."""
+    context = {
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+@never_cache
+def healthz(request):
+    """Reachability of the database and Redis; 503 when the database is down."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception as exc:  # any failure means the database is not usable
+        database = f"error: {exc.__class__.__name__}"
+    body = {"database": database, "redis": redis_status()}
+    return JsonResponse(body, status=200 if database == "ok" else 503)
