@@ -166,7 +166,9 @@ USE_TZ = True
 
 # Static and media files.
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# collectstatic's target in production; elsewhere files are served from the finders.
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static")) if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))

@@ -1,0 +1,140 @@
+"""The fixed cast every view is tested against.
+
+Unit A (济南, health authority) and unit B (青岛, education authority):
+alice is a professional of A, hr_a and hr_b the HR of A and B, health_admin the
+health authority's department admin, jinan_hr and qingdao_hr the city HR bureaus,
+province_hr the provincial HR department, institution_staff works for a training
+institution in 济南.
+"""
+
+import pytest
+from django.conf import settings
+
+from portal.models import Role
+from tests.factories import (
+    AuthorityFactory,
+    CityFactory,
+    InstitutionFactory,
+    UnitFactory,
+    UserFactory,
+    make_member,
+    make_professional,
+)
+
+PASSWORD = "Secret-pass-2025"
+
+
+def pytest_configure(config):
+    # Fast hashing for tests; production keeps PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    vendor = db["ENGINE"].rsplit(".", 1)[-1]
+    where = f"{db.get('HOST') or 'local'}:{db.get('PORT') or '-'}"
+    return [
+        f"database: {vendor} {db.get('NAME')} at {where} (tests use test_{db.get('NAME')})",
+        f"redis: {settings.REDIS_URL or 'not configured'}",
+    ]
+
+
+@pytest.fixture
+def jinan(db):
+    return CityFactory(code="370100", name="济南市")
+
+
+@pytest.fixture
+def qingdao(db):
+    return CityFactory(code="370200", name="青岛市")
+
+
+@pytest.fixture
+def health(db):
+    return AuthorityFactory(name="山东省卫生健康委员会")
+
+
+@pytest.fixture
+def education(db):
+    return AuthorityFactory(name="山东省教育厅")
+
+
+@pytest.fixture
+def unit_a(jinan, health):
+    return UnitFactory(name="济南测试医院", city=jinan, authority=health)
+
+
+@pytest.fixture
+def unit_b(qingdao, education):
+    return UnitFactory(name="青岛测试学校", city=qingdao, authority=education)
+
+
+@pytest.fixture
+def institution(jinan):
+    return InstitutionFactory(city=jinan)
+
+
+@pytest.fixture
+def alice(unit_a):
+    return make_professional(unit_a, real_name="艾丽丝")
+
+
+@pytest.fixture
+def bob(unit_b):
+    return make_professional(unit_b, real_name="鲍勃")
+
+
+@pytest.fixture
+def hr_a(unit_a):
+    return make_member(Role.UNIT_HR, UserFactory(real_name="甲单位人事"), unit=unit_a)
+
+
+@pytest.fixture
+def hr_b(unit_b):
+    return make_member(Role.UNIT_HR, UserFactory(real_name="乙单位人事"), unit=unit_b)
+
+
+@pytest.fixture
+def health_admin(health):
+    return make_member(
+        Role.DEPARTMENT_ADMIN, UserFactory(real_name="卫健委管理员"), authority=health
+    )
+
+
+@pytest.fixture
+def jinan_hr(jinan):
+    return make_member(Role.CITY_HR, UserFactory(real_name="济南人社"), city=jinan)
+
+
+@pytest.fixture
+def qingdao_hr(qingdao):
+    return make_member(Role.CITY_HR, UserFactory(real_name="青岛人社"), city=qingdao)
+
+
+@pytest.fixture
+def province_hr(db):
+    return make_member(Role.PROVINCE_HR, UserFactory(real_name="省人社"))
+
+
+@pytest.fixture
+def institution_staff(institution):
+    return make_member(
+        Role.INSTITUTION_STAFF, UserFactory(real_name="机构管理员"), institution=institution
+    )
+
+
+@pytest.fixture
+def cast(
+    alice, bob, hr_a, hr_b, health_admin, jinan_hr, qingdao_hr, province_hr, institution_staff
+):
+    return {
+        "alice": alice,
+        "bob": bob,
+        "hr_a": hr_a,
+        "hr_b": hr_b,
+        "health_admin": health_admin,
+        "jinan_hr": jinan_hr,
+        "qingdao_hr": qingdao_hr,
+        "province_hr": province_hr,
+        "institution_staff": institution_staff,
+    }

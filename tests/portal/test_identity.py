@@ -1,0 +1,116 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from portal.identity import mask_id_number, validate_credit_code, validate_id_number
+from portal.models import Unit, User
+from tests.factories import CityFactory, id_number_for
+
+
+def with_check(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+def wrong_check(number: str) -> str:
+    return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+def assert_refused(value, code, validator=validate_id_number):
+    with pytest.raises(ValidationError) as excinfo:
+        validator(value)
+    assert excinfo.value.code == code
+    return str(excinfo.value.messages[0])
+
+
+class TestIdNumber:
+    def test_valid_number_passes(self):
+        assert validate_id_number("11010519491231002X") == "11010519491231002X"
+
+    def test_lower_case_x_is_accepted_and_upper_cased(self):
+        assert validate_id_number("11010519491231002x") == "11010519491231002X"
+
+    def test_wrong_check_digit_is_refused_in_chinese(self):
+        message = assert_refused(wrong_check("11010519491231002X"), "checksum")
+        assert "校验位" in message
+
+    def test_impossible_birth_date_is_refused(self):
+        message = assert_refused(with_check("37010219990230001"), "birth_date")
+        assert "19990230" in message
+
+    def test_future_birth_date_is_refused(self):
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        message = assert_refused(with_check(f"370102{tomorrow:%Y%m%d}001"), "birth_date")
+        assert "出生日期" in message
+
+    @pytest.mark.parametrize("value", ["37010219850615001", "3701021985061500123", ""])
+    def test_wrong_length_is_refused(self, value):
+        assert "18" in assert_refused(value, "length")
+
+    def test_letters_inside_are_refused(self):
+        assert_refused("3701021985A615001X", "format")
+
+    @pytest.mark.parametrize("area", ["810000", "820000", "830000"])
+    def test_residence_permits_of_hong_kong_macao_taiwan_pass(self, area):
+        number = with_check(f"{area}19940823002")
+        if area != "820000":
+            assert not ric.is_valid(number)  # python-stdnum's validate would refuse it
+        assert validate_id_number(number) == number
+
+    def test_address_code_stdnum_does_not_know_still_passes(self):
+        number = with_check("37019919800101001")  # 370199 is no county code
+        assert validate_id_number(number) == number
+
+    def test_mask_keeps_first_six_and_last_four(self):
+        assert mask_id_number("11010519491231002X") == "110105********002X"
+
+
+class TestCreditCode:
+    def test_valid_code_passes(self):
+        assert validate_credit_code("91110000600037341L") == "91110000600037341L"
+
+    def test_lower_case_is_normalised(self):
+        assert validate_credit_code("91110000600037341l") == "91110000600037341L"
+
+    def test_wrong_check_character_is_refused(self):
+        message = assert_refused("91110000600037341M", "checksum", validate_credit_code)
+        assert "校验位" in message
+
+    def test_letters_in_first_two_places_pass(self):
+        body = "N1370100MA3C12345"
+        code = body + uscc.calc_check_digit(body)
+        assert not uscc.is_valid(code)  # python-stdnum would refuse it
+        assert validate_credit_code(code) == code
+
+    @pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z"])
+    def test_letters_outside_the_alphabet_are_refused(self, letter):
+        message = assert_refused(f"9111000060003734{letter}L", "format", validate_credit_code)
+        assert letter in message
+
+    def test_non_digits_in_region_are_refused(self):
+        assert_refused("9111A000600037341L", "format", validate_credit_code)
+
+    def test_wrong_length_is_refused(self):
+        assert_refused("9111000060003734", "length", validate_credit_code)
+
+
+@pytest.mark.django_db
+class TestModelsUseTheChecks:
+    def test_user_with_bad_id_number_fails_validation_and_is_not_saved(self):
+        user = User(id_number=wrong_check(id_number_for(1)), real_name="张三")
+        with pytest.raises(ValidationError) as excinfo:
+            user.full_clean(exclude=["password"])
+        assert "id_number" in excinfo.value.message_dict
+        assert not User.objects.exists()
+
+    def test_create_user_stores_upper_case_x(self):
+        user = User.objects.create_user("11010519491231002x", "pw-2025-long", real_name="张三")
+        assert User.objects.get(pk=user.pk).id_number == "11010519491231002X"
+
+    def test_unit_with_bad_credit_code_fails_validation(self):
+        unit = Unit(name="某单位", credit_code="91110000600037341M", city=CityFactory())
+        with pytest.raises(ValidationError) as excinfo:
+            unit.full_clean()
+        assert "credit_code" in excinfo.value.message_dict
