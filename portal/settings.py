@@ -89,6 +89,8 @@ TEMPLATES = [
 if PRODUCTION:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
 else:
+    if "DATABASE_URL" not in env:
+        VAR_DIR.mkdir(exist_ok=True)  # the embedded SQLite file lives there
     DATABASES = {
         "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
     }
