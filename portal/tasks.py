@@ -1,7 +1,9 @@
 from celery import shared_task
+from django.core.cache import cache
 
 
 @shared_task(name="portal.ping")
-def ping() -> str:
-    """A no-op a worker answers; used to check that a worker is alive."""
+def ping(token: str) -> str:
+    """Leave `token` in the cache: proof that a worker took a task off the broker."""
+    cache.set(f"portal:ping:{token}", "pong", timeout=60)
     return "pong"

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from portal.models import Unit
+
 MODELS = [
     "user",
     "city",
@@ -46,6 +48,7 @@ def test_admin_refuses_unit_with_bad_credit_code(client, superuser, jinan):
     )
     assert response.status_code == 200
     assert "统一社会信用代码校验位不正确" in response.content.decode()
+    assert not Unit.objects.filter(name="坏单位").exists()
 
 
 @pytest.mark.django_db
