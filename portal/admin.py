@@ -4,6 +4,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import (
+    AuditLog,
     Authority,
     City,
     Membership,
@@ -125,3 +126,21 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__real_name", "user__id_number", "unit__name"]
     autocomplete_fields = ["user", "unit", "authority", "city", "institution"]
     list_select_related = ["user", "unit", "authority", "city", "institution"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor__real_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -354,3 +354,22 @@ class Membership(models.Model):
         """The organisation this role applies to, or None (self / the whole province)."""
         field = ROLE_SCOPE_FIELD[self.role]
         return getattr(self, field) if field else None
+
+
+class AuditLog(models.Model):
+    """Every change of state, named with a dotted action (e.g. `credits.entry.reversed`)."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("actor")
+    )
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,300 @@
+"""The hour ledger and what decides over it: yearly rules, the conversion table of
+declarable activities, declarations and their reviews, offline-hours uploads."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Authority, TitleLevel, Unit
+from portal.storage import private_storage
+
+HOURS_FIELD = {"max_digits": 6, "decimal_places": 1}
+
+
+class Category(models.TextChoices):
+    PUBLIC = "public", _("public subjects")
+    PROFESSIONAL = "professional", _("professional subjects")
+
+
+class Source(models.TextChoices):
+    COURSE = "course", _("course completion")
+    OFFLINE = "offline", _("offline training")
+    PLATFORM = "platform", _("platform import")
+    DECLARATION = "declaration", _("approved declaration")
+    QUALITY_COURSE = "quality_course", _("quality online course teaching")
+    DIGITAL_ENGINEER = "digital_engineer", _("digital engineer training")
+    CORRECTION = "correction", _("correction")
+
+
+class YearRule(models.Model):
+    """Minimum hours of a continuing-education year (the calendar year)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    public_min = models.DecimalField(_("minimum public-subject hours"), **HOURS_FIELD)
+    professional_min = models.DecimalField(_("minimum professional-subject hours"), **HOURS_FIELD)
+
+    class Meta:
+        verbose_name = _("yearly rule")
+        verbose_name_plural = _("yearly rules")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(public_min__gte=0, professional_min__gte=0),
+                name="yearrule_minimums_not_negative",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year}：{self.public_min} + {self.professional_min}"
+
+
+class ReviewPeriodRule(models.Model):
+    """How many years before a title application are checked (RULES.md, title evaluation)."""
+
+    title_level = models.CharField(
+        _("level applied for"), max_length=20, choices=TitleLevel.choices, unique=True
+    )
+    max_years = models.PositiveSmallIntegerField(_("at most this many years"))
+
+    class Meta:
+        verbose_name = _("review period rule")
+        verbose_name_plural = _("review period rules")
+
+    def __str__(self):
+        return f"{self.get_title_level_display()}：{self.max_years}"
+
+
+class CreditEntry(models.Model):
+    """One credited (or reversed) amount of hours. Append-only: a database trigger
+    rejects UPDATE and DELETE; a correction is a new entry that `reverses` another."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+        verbose_name=_("person"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    hours = models.DecimalField(_("hours"), **HOURS_FIELD)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source_ref = models.CharField(_("source reference"), max_length=200)
+    description = models.CharField(_("content"), max_length=200, blank=True)
+    occurred_on = models.DateField(_("date"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by unit"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name=_("reverses"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["person", "year"], name="credit_person_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_ref"], name="credit_unique_source"),
+            models.CheckConstraint(
+                condition=(
+                    Q(reverses__isnull=True, hours__gt=0)
+                    | Q(reverses__isnull=False, hours__lt=0, source=Source.CORRECTION)
+                ),
+                name="credit_hours_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | ~Q(reason=""),
+                name="credit_reversal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.year} {self.category} {self.hours}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+
+class PersonYearTotal(models.Model):
+    """Per person and year, the sum of the ledger; written in the same transaction as
+    every entry, checked against the ledger by `manage.py verify_ledger`."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="year_totals"
+    )
+    year = models.PositiveSmallIntegerField()
+    public_hours = models.DecimalField(default=Decimal(0), **HOURS_FIELD)
+    professional_hours = models.DecimalField(default=Decimal(0), **HOURS_FIELD)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="total_unique_person_year")
+        ]
+        indexes = [models.Index(fields=["year", "person"], name="total_year_person")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.year}: {self.public_hours} + {self.professional_hours}"
+
+
+class ActivityKind(models.Model):
+    """A row of the conversion table: how a declared activity turns into hours."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("activity"), max_length=100)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    unit_label = models.CharField(_("counted per"), max_length=20)
+    hours_per_unit = models.DecimalField(_("hours per unit"), **HOURS_FIELD)
+    bonus_label = models.CharField(_("bonus for"), max_length=50, blank=True)
+    bonus_hours = models.DecimalField(_("bonus hours"), default=Decimal(0), **HOURS_FIELD)
+    cap_per_year = models.DecimalField(
+        _("cap per year"), null=True, blank=True, help_text=_("Empty: no cap."), **HOURS_FIELD
+    )
+    evidence_required = models.BooleanField(_("evidence required"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("activity kind")
+        verbose_name_plural = _("activity kinds (conversion table)")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def suggested_hours(self, quantity: Decimal, with_bonus: bool = False) -> Decimal:
+        hours = self.hours_per_unit * quantity + (self.bonus_hours if with_bonus else 0)
+        return hours.quantize(Decimal("0.1"))
+
+
+class SecondReviewSetting(models.Model):
+    """Whether an authority reviews declarations again after the unit (RULES.md, Reviews)."""
+
+    authority = models.OneToOneField(
+        Authority,
+        on_delete=models.CASCADE,
+        related_name="review_setting",
+        verbose_name=_("industry authority"),
+    )
+    requires_second_review = models.BooleanField(_("requires a second review"), default=False)
+
+    class Meta:
+        verbose_name = _("second review setting")
+        verbose_name_plural = _("second review settings")
+
+    def __str__(self):
+        return str(self.authority)
+
+
+class Declaration(models.Model):
+    """An activity a professional declares for hours, and its review."""
+
+    class Status(models.TextChoices):
+        UNIT_REVIEW = "unit_review", _("awaiting unit review")
+        AUTHORITY_REVIEW = "authority_review", _("awaiting authority review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("person"),
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
+    kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, verbose_name=_("activity"))
+    occurred_on = models.DateField(_("date of the activity"))
+    quantity = models.DecimalField(_("quantity"), **HOURS_FIELD)
+    with_bonus = models.BooleanField(_("bonus applies"), default=False)
+    description = models.TextField(_("description"), max_length=2000)
+    claimed_hours = models.DecimalField(_("hours suggested"), **HOURS_FIELD)
+    approved_hours = models.DecimalField(_("hours approved"), null=True, blank=True, **HOURS_FIELD)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UNIT_REVIEW
+    )
+    needs_second_review = models.BooleanField(_("needs authority review"), default=False)
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    credit = models.OneToOneField(
+        CreditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="declaration"
+    )
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.person} · {self.kind} · {self.occurred_on}"
+
+    @property
+    def year(self) -> int:
+        return self.occurred_on.year
+
+
+class Evidence(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Review(models.Model):
+    """One decision on a declaration: who, when, what and why. Kept for good."""
+
+    class Level(models.TextChoices):
+        UNIT = "unit", _("unit review")
+        AUTHORITY = "authority", _("authority review")
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("approve")
+        REJECT = "reject", _("reject")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="reviews")
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    hours = models.DecimalField(_("hours"), null=True, blank=True, **HOURS_FIELD)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("reviewer")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["decided_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.get_decision_display()}"

@@ -1,0 +1,200 @@
+"""Reads of the ledger: totals, year verdicts against the year's rule, staff lists."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, models
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from credits.models import CreditEntry, PersonYearTotal, YearRule
+
+ZERO = Decimal("0.0")
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    """One person's hours in one year, judged by that year's own rule."""
+
+    year: int
+    public: Decimal
+    professional: Decimal
+    public_min: Decimal | None
+    professional_min: Decimal | None
+
+    @property
+    def has_rule(self) -> bool:
+        return self.public_min is not None
+
+    @property
+    def total(self) -> Decimal:
+        return self.public + self.professional
+
+    @property
+    def public_gap(self) -> Decimal:
+        return max(ZERO, (self.public_min or ZERO) - self.public)
+
+    @property
+    def professional_gap(self) -> Decimal:
+        return max(ZERO, (self.professional_min or ZERO) - self.professional)
+
+    @property
+    def met(self) -> bool:
+        # Each category on its own: a surplus in one never covers the other.
+        return self.has_rule and self.public_gap == 0 and self.professional_gap == 0
+
+    @property
+    def public_percent(self) -> int:
+        return _percent(self.public, self.public_min)
+
+    @property
+    def professional_percent(self) -> int:
+        return _percent(self.professional, self.professional_min)
+
+    def shortfalls(self) -> list[str]:
+        """What is missing, in words: ["专业科目还差 12 学时"]."""
+        if not self.has_rule:
+            return [_("There is no rule for %(year)s.") % {"year": self.year}]
+        missing = []
+        if self.public_gap:
+            missing.append(
+                _("Public subjects are %(hours)s hours short") % {"hours": _fmt(self.public_gap)}
+            )
+        if self.professional_gap:
+            missing.append(
+                _("Professional subjects are %(hours)s hours short")
+                % {"hours": _fmt(self.professional_gap)}
+            )
+        return missing
+
+
+def _percent(value: Decimal, minimum: Decimal | None) -> int:
+    if not minimum:
+        return 100
+    return min(100, int(value * 100 / minimum))
+
+
+def _fmt(hours: Decimal) -> str:
+    """12.0 → "12", 1.5 → "1.5"."""
+    return f"{hours.normalize():f}"
+
+
+def rules_by_year() -> dict[int, YearRule]:
+    return {rule.year: rule for rule in YearRule.objects.all()}
+
+
+def year_statuses(person, years, rules: dict[int, YearRule] | None = None) -> list[YearStatus]:
+    """The person's status for each of `years`, in two queries at most."""
+    years = list(years)
+    rules = rules_by_year() if rules is None else rules
+    totals = {t.year: t for t in PersonYearTotal.objects.filter(person=person, year__in=years)}
+    statuses = []
+    for year in years:
+        total, rule = totals.get(year), rules.get(year)
+        statuses.append(
+            YearStatus(
+                year=year,
+                public=total.public_hours if total else ZERO,
+                professional=total.professional_hours if total else ZERO,
+                public_min=rule.public_min if rule else None,
+                professional_min=rule.professional_min if rule else None,
+            )
+        )
+    return statuses
+
+
+def year_status(person, year: int) -> YearStatus:
+    return year_statuses(person, [year])[0]
+
+
+def ledger_entries(person, year: int) -> QuerySet[CreditEntry]:
+    return (
+        CreditEntry.objects.filter(person=person, year=year)
+        .select_related("recorded_by", "recorded_unit", "reverses", "reversal")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def _total_of(field: str):
+    return Coalesce(
+        Subquery(
+            PersonYearTotal.objects.filter(person=OuterRef("pk"), year=OuterRef("_year")).values(
+                field
+            )[:1]
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=6, decimal_places=1),
+    )
+
+
+class StaffStatus(models.TextChoices):
+    ALL = "", gettext_lazy("all")
+    MET = "met", gettext_lazy("met")
+    SHORT = "short", gettext_lazy("not met")
+    SHORT_PUBLIC = "short_public", gettext_lazy("public subjects short")
+    SHORT_PROFESSIONAL = "short_professional", gettext_lazy("professional subjects short")
+
+
+def with_year_hours(people: QuerySet, year: int) -> QuerySet:
+    """Annotate people with `public_hours` and `professional_hours` of `year`."""
+    return people.annotate(
+        _year=Value(year),
+        public_hours=_total_of("public_hours"),
+        professional_hours=_total_of("professional_hours"),
+    )
+
+
+def staff_compliance(people: QuerySet, year: int, rule: YearRule, status: str = "") -> QuerySet:
+    """People with their hours of `year`, filtered by compliance status in SQL."""
+    people = with_year_hours(people, year)
+    public_ok = Q(public_hours__gte=rule.public_min)
+    professional_ok = Q(professional_hours__gte=rule.professional_min)
+    match status:
+        case StaffStatus.MET:
+            people = people.filter(public_ok & professional_ok)
+        case StaffStatus.SHORT:
+            people = people.filter(~public_ok | ~professional_ok)
+        case StaffStatus.SHORT_PUBLIC:
+            people = people.filter(~public_ok)
+        case StaffStatus.SHORT_PROFESSIONAL:
+            people = people.filter(~professional_ok)
+    return people
+
+
+@dataclass(frozen=True)
+class TotalDifference:
+    person_id: int
+    year: int
+    stored_public: Decimal
+    ledger_public: Decimal
+    stored_professional: Decimal
+    ledger_professional: Decimal
+
+
+_DIFFERENCES = """
+    WITH ledger AS (
+        SELECT person_id, year,
+               COALESCE(SUM(hours) FILTER (WHERE category = 'public'), 0) AS public_hours,
+               COALESCE(SUM(hours) FILTER (WHERE category = 'professional'), 0)
+                   AS professional_hours
+        FROM credits_creditentry GROUP BY person_id, year
+    )
+    SELECT COALESCE(l.person_id, t.person_id), COALESCE(l.year, t.year),
+           COALESCE(t.public_hours, 0), COALESCE(l.public_hours, 0),
+           COALESCE(t.professional_hours, 0), COALESCE(l.professional_hours, 0)
+    FROM ledger l
+    FULL OUTER JOIN credits_personyeartotal t
+        ON t.person_id = l.person_id AND t.year = l.year
+    WHERE COALESCE(t.public_hours, 0) <> COALESCE(l.public_hours, 0)
+       OR COALESCE(t.professional_hours, 0) <> COALESCE(l.professional_hours, 0)
+    ORDER BY 1, 2
+"""
+
+
+def ledger_differences() -> list[TotalDifference]:
+    """Person-years whose stored total disagrees with the sum of the ledger."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DIFFERENCES)
+        return [TotalDifference(*(row[:2]), *(Decimal(v) for v in row[2:])) for row in cursor]

@@ -1,0 +1,299 @@
+"""The one way into the ledger.
+
+`credit_post` (one entry) and `credit_post_batch` (imports) are the only code that
+inserts CreditEntry rows; `credit_reverse` is the only correction. All three update
+PersonYearTotal in the same transaction. Idempotency comes from the unique
+constraint on (source, source_ref): posting the same thing again returns the first
+entry and credits nothing, also when two transactions race.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.models import Category, CreditEntry, Source, YearRule
+from portal.audit import audit_log
+
+MAX_HOURS_PER_ENTRY = Decimal(1000)
+ONE_DECIMAL = Decimal("0.1")
+
+
+class LedgerError(ValueError):
+    """Input the ledger refuses; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """One entry to post, as the batch entry point takes it."""
+
+    person_id: int
+    year: int
+    category: str
+    hours: Decimal
+    source: str
+    source_ref: str
+    description: str = ""
+    occurred_on: datetime.date | None = None
+
+
+@dataclass
+class BatchResult:
+    posted: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def clean_hours(value) -> Decimal:
+    """Hours as a Decimal with at most one decimal place, > 0 and sensible."""
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5.")) from None
+    if not hours.is_finite():
+        raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5."))
+    if hours != hours.quantize(ONE_DECIMAL):
+        raise LedgerError(_("Hours may have at most one decimal place."))
+    if hours <= 0:
+        raise LedgerError(_("Hours must be greater than zero."))
+    if hours > MAX_HOURS_PER_ENTRY:
+        raise LedgerError(
+            _("Hours may not exceed %(max)s in one entry.") % {"max": MAX_HOURS_PER_ENTRY}
+        )
+    return hours.quantize(ONE_DECIMAL)
+
+
+def ruled_years() -> set[int]:
+    return set(YearRule.objects.values_list("year", flat=True))
+
+
+def _check_record(record: CreditRecord, years: set[int]) -> CreditRecord:
+    if record.year not in years:
+        raise LedgerError(
+            _("There is no rule for the year %(year)s; hours cannot be recorded for it.")
+            % {"year": record.year}
+        )
+    if record.category not in Category.values:
+        raise LedgerError(_("Unknown category: %(value)s.") % {"value": record.category})
+    if record.source not in Source.values or record.source == Source.CORRECTION:
+        raise LedgerError(_("Unknown source: %(value)s.") % {"value": record.source})
+    if not record.source_ref:
+        raise LedgerError(_("A source reference is required."))
+    hours = clean_hours(record.hours)
+    if hours != record.hours:
+        record = CreditRecord(**{**record.__dict__, "hours": hours})
+    return record
+
+
+_TOTALS_UPSERT = """
+    INSERT INTO credits_personyeartotal (person_id, year, public_hours, professional_hours)
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (person_id, year) DO UPDATE SET
+        public_hours = credits_personyeartotal.public_hours + EXCLUDED.public_hours,
+        professional_hours = credits_personyeartotal.professional_hours
+            + EXCLUDED.professional_hours
+"""
+
+
+def _add_to_totals(person_id: int, year: int, category: str, hours: Decimal) -> None:
+    public = hours if category == Category.PUBLIC else Decimal(0)
+    professional = hours if category == Category.PROFESSIONAL else Decimal(0)
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_UPSERT, [person_id, year, public, professional])
+
+
+def credit_post(
+    *,
+    person,
+    year: int,
+    category: str,
+    hours,
+    source: str,
+    source_ref: str,
+    description: str = "",
+    occurred_on: datetime.date | None = None,
+    recorded_by=None,
+    recorded_unit=None,
+) -> tuple[CreditEntry, bool]:
+    """Credit hours once. Returns (entry, created); a repeat returns the first entry.
+
+    Steps: check the input (LedgerError in Chinese), insert inside a savepoint, and
+    on a unique violation — a repeat, or a concurrent post that won — return the
+    row that is there. The total is updated in the same transaction as the entry.
+    """
+    record = _check_record(
+        CreditRecord(
+            person_id=person.pk,
+            year=year,
+            category=category,
+            hours=hours,
+            source=source,
+            source_ref=source_ref,
+            description=description,
+            occurred_on=occurred_on,
+        ),
+        ruled_years(),
+    )
+    return _insert_one(record, recorded_by, recorded_unit)
+
+
+def _insert_one(record: CreditRecord, recorded_by, recorded_unit) -> tuple[CreditEntry, bool]:
+    lookup = {"source": record.source, "source_ref": record.source_ref}
+    existing = CreditEntry.objects.filter(**lookup).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            entry = CreditEntry.objects.create(
+                **record.__dict__, recorded_by=recorded_by, recorded_unit=recorded_unit
+            )
+            _add_to_totals(entry.person_id, entry.year, entry.category, entry.hours)
+    except IntegrityError:
+        existing = CreditEntry.objects.filter(**lookup).first()
+        if existing is None:
+            raise
+        return existing, False
+    return entry, True
+
+
+_BATCH_COLUMNS = (
+    "person_id",
+    "year",
+    "category",
+    "hours",
+    "source",
+    "source_ref",
+    "description",
+    "occurred_on",
+)
+
+_BATCH_INSERT = """
+    WITH inserted AS (
+        INSERT INTO credits_creditentry
+            (person_id, year, category, hours, source, source_ref, description, occurred_on,
+             recorded_by_id, recorded_unit_id, recorded_at, reason)
+        SELECT person_id, year, category, hours, source, source_ref, description, occurred_on,
+               %(recorded_by)s, %(recorded_unit)s, %(now)s, ''
+        FROM credit_batch
+        ON CONFLICT (source, source_ref) DO NOTHING
+        RETURNING person_id, year, category, hours
+    ),
+    sums AS (
+        SELECT person_id, year,
+               COALESCE(SUM(hours) FILTER (WHERE category = 'public'), 0) AS public_hours,
+               COALESCE(SUM(hours) FILTER (WHERE category = 'professional'), 0)
+                   AS professional_hours
+        FROM inserted GROUP BY person_id, year
+    ),
+    totals AS (
+        INSERT INTO credits_personyeartotal (person_id, year, public_hours, professional_hours)
+        SELECT person_id, year, public_hours, professional_hours FROM sums
+        ON CONFLICT (person_id, year) DO UPDATE SET
+            public_hours = credits_personyeartotal.public_hours + EXCLUDED.public_hours,
+            professional_hours = credits_personyeartotal.professional_hours
+                + EXCLUDED.professional_hours
+        RETURNING 1
+    )
+    SELECT (SELECT COUNT(*) FROM inserted)
+"""
+
+
+def credit_post_batch(
+    records: Iterable[CreditRecord], *, recorded_by=None, recorded_unit=None
+) -> BatchResult:
+    """Post many entries at once, all or nothing; repeats credit nothing.
+
+    Every record is checked first (LedgerError names the first bad one). On
+    PostgreSQL the records are COPYed into a temporary table and inserted with one
+    INSERT … ON CONFLICT DO NOTHING whose output also updates the totals; elsewhere
+    (the embedded SQLite) they go through credit_post one by one.
+    """
+    years = ruled_years()
+    checked = []
+    for number, record in enumerate(records, 1):
+        try:
+            checked.append(_check_record(record, years))
+        except LedgerError as error:
+            raise LedgerError(
+                _("Record %(number)s: %(error)s") % {"number": number, "error": error}
+            ) from None
+    result = BatchResult()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            result.posted = _copy_and_insert(checked, recorded_by, recorded_unit)
+        else:
+            for record in checked:
+                result.posted += _insert_one(record, recorded_by, recorded_unit)[1]
+    result.duplicates = len(checked) - result.posted
+    return result
+
+
+def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE credit_batch ("
+            " person_id bigint, year smallint, category varchar(20), hours numeric(6,1),"
+            " source varchar(20), source_ref varchar(200), description varchar(200),"
+            " occurred_on date) ON COMMIT DROP"
+        )
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        with raw.copy(f"COPY credit_batch ({', '.join(_BATCH_COLUMNS)}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row([getattr(record, column) for column in _BATCH_COLUMNS])
+        cursor.execute(
+            _BATCH_INSERT,
+            {
+                "recorded_by": getattr(recorded_by, "pk", None),
+                "recorded_unit": getattr(recorded_unit, "pk", None),
+                "now": timezone.now(),
+            },
+        )
+        posted = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE credit_batch")
+    return posted
+
+
+def credit_reverse(*, entry: CreditEntry, reason: str, reversed_by, recorded_unit=None):
+    """Cancel an entry with a reversal entry of the opposite hours; never twice.
+
+    Fails with LedgerError when the reason is empty, the entry is itself a reversal,
+    or it has been reversed already (also when two reversals race: the one-to-one
+    link lets only one in).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError(_("A reason is required for a correction."))
+    if entry.is_reversal:
+        raise LedgerError(_("A reversal cannot be reversed; record the hours anew."))
+    try:
+        with transaction.atomic():
+            reversal = CreditEntry.objects.create(
+                person_id=entry.person_id,
+                year=entry.year,
+                category=entry.category,
+                hours=-entry.hours,
+                source=Source.CORRECTION,
+                source_ref=f"reversal:{entry.pk}",
+                description=entry.description,
+                occurred_on=entry.occurred_on,
+                recorded_by=reversed_by,
+                recorded_unit=recorded_unit,
+                reverses=entry,
+                reason=reason,
+            )
+            _add_to_totals(entry.person_id, entry.year, entry.category, -entry.hours)
+            audit_log(
+                actor=reversed_by,
+                action="credits.entry.reversed",
+                entry=entry.pk,
+                reversal=reversal.pk,
+                hours=str(entry.hours),
+                reason=reason,
+            )
+    except IntegrityError:
+        raise LedgerError(_("This entry has already been reversed.")) from None
+    return reversal
