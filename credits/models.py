@@ -72,11 +72,14 @@ class CreditEntry(models.Model):
     """One credited (or reversed) amount of hours. Append-only: a database trigger
     rejects UPDATE and DELETE; a correction is a new entry that `reverses` another."""
 
+    # Indexes are few on purpose: every one costs on each insert. (person, year)
+    # serves the person's lookups; recorded_by / recorded_unit are read per person.
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="credit_entries",
         verbose_name=_("person"),
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -92,6 +95,7 @@ class CreditEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+        db_index=False,
     )
     recorded_unit = models.ForeignKey(
         Unit,
@@ -100,15 +104,19 @@ class CreditEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by unit"),
+        db_index=False,
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    reverses = models.OneToOneField(
+    # A ForeignKey with a partial unique constraint rather than a OneToOneField:
+    # the same "reversed at most once", with an index holding only the reversals.
+    reverses = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="reversal",
+        related_name="reversals",
         verbose_name=_("reverses"),
+        db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
@@ -119,6 +127,11 @@ class CreditEntry(models.Model):
         indexes = [models.Index(fields=["person", "year"], name="credit_person_year")]
         constraints = [
             models.UniqueConstraint(fields=["source", "source_ref"], name="credit_unique_source"),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="credit_reversed_once",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(reverses__isnull=True, hours__gt=0)
@@ -138,6 +151,12 @@ class CreditEntry(models.Model):
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+    @property
+    def reversal(self) -> "CreditEntry | None":
+        """The entry that reverses this one, if any (prefetch `reversals` for lists)."""
+        reversals = self.reversals.all()
+        return reversals[0] if reversals else None
 
 
 class PersonYearTotal(models.Model):

@@ -112,7 +112,8 @@ def year_status(person, year: int) -> YearStatus:
 def ledger_entries(person, year: int) -> QuerySet[CreditEntry]:
     return (
         CreditEntry.objects.filter(person=person, year=year)
-        .select_related("recorded_by", "recorded_unit", "reverses", "reversal")
+        .select_related("recorded_by", "recorded_unit", "reverses")
+        .prefetch_related("reversals")
         .order_by("-recorded_at", "-id")
     )
 

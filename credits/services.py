@@ -20,7 +20,6 @@ from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
 
 MAX_HOURS_PER_ENTRY = Decimal(1000)
-ONE_DECIMAL = Decimal("0.1")
 
 
 class LedgerError(ValueError):
@@ -48,15 +47,21 @@ class BatchResult:
     errors: list[str] = field(default_factory=list)
 
 
+CATEGORIES = frozenset(Category.values)
+POSTABLE_SOURCES = frozenset(Source.values) - {Source.CORRECTION}
+
+
 def clean_hours(value) -> Decimal:
     """Hours as a Decimal with at most one decimal place, > 0 and sensible."""
-    try:
-        hours = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5.")) from None
+    hours = value
+    if not isinstance(hours, Decimal):
+        try:
+            hours = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5.")) from None
     if not hours.is_finite():
         raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5."))
-    if hours != hours.quantize(ONE_DECIMAL):
+    if (hours * 10) % 1:
         raise LedgerError(_("Hours may have at most one decimal place."))
     if hours <= 0:
         raise LedgerError(_("Hours must be greater than zero."))
@@ -64,7 +69,7 @@ def clean_hours(value) -> Decimal:
         raise LedgerError(
             _("Hours may not exceed %(max)s in one entry.") % {"max": MAX_HOURS_PER_ENTRY}
         )
-    return hours.quantize(ONE_DECIMAL)
+    return hours
 
 
 def ruled_years() -> set[int]:
@@ -77,14 +82,14 @@ def _check_record(record: CreditRecord, years: set[int]) -> CreditRecord:
             _("There is no rule for the year %(year)s; hours cannot be recorded for it.")
             % {"year": record.year}
         )
-    if record.category not in Category.values:
+    if record.category not in CATEGORIES:
         raise LedgerError(_("Unknown category: %(value)s.") % {"value": record.category})
-    if record.source not in Source.values or record.source == Source.CORRECTION:
+    if record.source not in POSTABLE_SOURCES:
         raise LedgerError(_("Unknown source: %(value)s.") % {"value": record.source})
     if not record.source_ref:
         raise LedgerError(_("A source reference is required."))
     hours = clean_hours(record.hours)
-    if hours != record.hours:
+    if hours is not record.hours:
         record = CreditRecord(**{**record.__dict__, "hours": hours})
     return record
 
@@ -179,6 +184,9 @@ _BATCH_INSERT = """
         SELECT person_id, year, category, hours, source, source_ref, description, occurred_on,
                %(recorded_by)s, %(recorded_unit)s, %(now)s, ''
         FROM credit_batch
+        -- One order for every batch: concurrent batches take their locks in the same
+        -- order (no deadlocks), and the unique index is filled in key order.
+        ORDER BY source, source_ref
         ON CONFLICT (source, source_ref) DO NOTHING
         RETURNING person_id, year, category, hours
     ),
@@ -192,6 +200,7 @@ _BATCH_INSERT = """
     totals AS (
         INSERT INTO credits_personyeartotal (person_id, year, public_hours, professional_hours)
         SELECT person_id, year, public_hours, professional_hours FROM sums
+        ORDER BY person_id, year
         ON CONFLICT (person_id, year) DO UPDATE SET
             public_hours = credits_personyeartotal.public_hours + EXCLUDED.public_hours,
             professional_hours = credits_personyeartotal.professional_hours
