@@ -317,3 +317,37 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.get_level_display()} {self.get_decision_display()}"
+
+
+class OfflineUpload(models.Model):
+    """An accepted offline-hours workbook: previewed, then confirmed by unit HR.
+
+    Only files without a single bad row get here; the parsed rows wait in `rows`
+    until confirmation posts them (source_ref "offline:<unit>:<row key>")."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("awaiting confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("uploaded by")
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    rows = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PREVIEW
+    )
+    posted = models.PositiveIntegerField(_("entries credited"), default=0)
+    duplicates = models.PositiveIntegerField(_("rows credited before"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offline hours upload")
+        verbose_name_plural = _("offline hours uploads")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name

@@ -9,7 +9,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from credits.models import CreditEntry, PersonYearTotal, YearRule
+from credits.models import CreditEntry, Declaration, PersonYearTotal, YearRule
+from portal import scoping
+from portal.models import Role
 
 ZERO = Decimal("0.0")
 
@@ -199,3 +201,51 @@ def ledger_differences() -> list[TotalDifference]:
     with connection.cursor() as cursor:
         cursor.execute(_DIFFERENCES)
         return [TotalDifference(*(row[:2]), *(Decimal(v) for v in row[2:])) for row in cursor]
+
+
+# Scope of the ledger's own objects, built on portal.scoping (the one scoping layer).
+
+
+def declarations_visible_to(actor) -> QuerySet[Declaration]:
+    declarations = Declaration.objects.select_related("person", "unit", "kind")
+    if actor is None:
+        return declarations.none()
+    match actor.role:
+        case Role.PROFESSIONAL:
+            return declarations.filter(person_id=actor.user_id)
+        case Role.DEPARTMENT_ADMIN:
+            return declarations.filter(
+                unit__in=scoping.units_visible_to(actor), needs_second_review=True
+            )
+        case Role.UNIT_HR | Role.CITY_HR | Role.PROVINCE_HR:
+            return declarations.filter(unit__in=scoping.units_visible_to(actor))
+    return declarations.none()
+
+
+REVIEW_LEVEL_OF_ROLE = {Role.UNIT_HR: "unit", Role.DEPARTMENT_ADMIN: "authority"}
+
+
+def review_queue(actor) -> QuerySet[Declaration]:
+    """Declarations waiting for the actor's decision, oldest first."""
+    level = REVIEW_LEVEL_OF_ROLE.get(getattr(actor, "role", None))
+    if level is None:
+        return Declaration.objects.none()
+    waiting = (
+        Declaration.Status.UNIT_REVIEW if level == "unit" else Declaration.Status.AUTHORITY_REVIEW
+    )
+    return declarations_visible_to(actor).filter(status=waiting).order_by("created_at", "id")
+
+
+def entries_visible_to(actor) -> QuerySet[CreditEntry]:
+    return CreditEntry.objects.filter(person__in=scoping.people_visible_to(actor))
+
+
+def reversible_entries(actor) -> QuerySet[CreditEntry]:
+    """Entries the actor may correct: provincial HR any, unit HR those her unit recorded."""
+    entries = entries_visible_to(actor).filter(reverses__isnull=True, reversals__isnull=True)
+    match getattr(actor, "role", None):
+        case Role.PROVINCE_HR:
+            return entries
+        case Role.UNIT_HR:
+            return entries.filter(recorded_unit__in=scoping.units_visible_to(actor))
+    return entries.none()

@@ -16,5 +16,6 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("hours/", include("credits.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,161 @@
+"""The continuing-education condition of a title application (职称评审).
+
+Every year of the review period must meet its own year's rule (RULES.md): by
+default from the year after the current title was obtained up to the year before
+the application, at most the last N years for the level applied for
+(ReviewPeriodRule: 4 for 中级, 5 for 高级).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.models import ReviewPeriodRule
+from credits.selectors import YearStatus, rules_by_year, year_statuses
+from portal.identity import validate_id_number
+from portal.models import TitleLevel
+from portal.xlsx import read_rows, workbook_bytes
+
+NEXT_LEVEL = {
+    "": TitleLevel.INTERMEDIATE,
+    TitleLevel.JUNIOR: TitleLevel.INTERMEDIATE,
+    TitleLevel.INTERMEDIATE: TitleLevel.DEPUTY_SENIOR,
+    TitleLevel.DEPUTY_SENIOR: TitleLevel.SENIOR,
+    TitleLevel.SENIOR: TitleLevel.SENIOR,
+}
+FALLBACK_MAX_YEARS = 5
+EARLIEST_YEAR = 2000
+MAX_BULK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    person: object
+    start_year: int
+    end_year: int
+    years: list[YearStatus]
+
+    @property
+    def met(self) -> bool:
+        return all(status.met for status in self.years)
+
+    @property
+    def missing(self) -> list[str]:
+        lines = []
+        for status in self.years:
+            if not status.met:
+                lines.append(
+                    _("%(year)s: %(what)s")
+                    % {"year": status.year, "what": "；".join(status.shortfalls())}
+                )
+        return lines
+
+
+def default_period(person, application_year: int | None = None) -> tuple[int, int]:
+    """(first, last) year to check for the person's next title application."""
+    application_year = application_year or timezone.localdate().year
+    end = application_year - 1
+    profile = getattr(person, "profile", None)
+    level = NEXT_LEVEL.get(profile.title_level if profile else "", TitleLevel.INTERMEDIATE)
+    rule = ReviewPeriodRule.objects.filter(title_level=level).first()
+    max_years = rule.max_years if rule else FALLBACK_MAX_YEARS
+    start = end - max_years + 1
+    if profile and profile.title_obtained_on:
+        start = max(start, profile.title_obtained_on.year + 1)
+    return start, end
+
+
+def check_period(start_year: int, end_year: int) -> None:
+    this_year = timezone.localdate().year
+    if not (EARLIEST_YEAR <= start_year <= end_year <= this_year):
+        raise ValidationError(
+            _("The review period must run forward, between %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": this_year}
+        )
+    if end_year - start_year >= 10:
+        raise ValidationError(_("A review period may span at most 10 years."))
+
+
+def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eligibility:
+    statuses = year_statuses(person, range(start_year, end_year + 1), rules)
+    return Eligibility(person, start_year, end_year, statuses)
+
+
+BULK_HEADERS = ["身份证号", "起始年度", "截止年度"]
+
+
+def bulk_eligibility(upload, people) -> bytes:
+    """Read ID numbers (and optional periods) from a workbook; return the verdicts.
+
+    Raises ValidationError for a file that cannot be read as such a list; a bad or
+    unknown ID number is reported on its own row of the result.
+    """
+    header, data, too_many = read_rows(upload, MAX_BULK_ROWS)
+    if not header or header[0] != BULK_HEADERS[0]:
+        raise ValidationError(
+            _("The first column must be headed “身份证号”; columns 2 and 3 may give the period.")
+        )
+    if too_many:
+        raise ValidationError(_("At most %(max)s rows per file.") % {"max": MAX_BULK_ROWS})
+    rules = rules_by_year()
+    rows_in = [[*row, None, None][:3] for row in data]
+    numbers = {}
+    for row in rows_in:
+        try:
+            numbers[str(row[0] or "").strip()] = validate_id_number(str(row[0] or ""))
+        except ValidationError as error:
+            numbers[str(row[0] or "").strip()] = error
+    valid = [n for n in numbers.values() if isinstance(n, str)]
+    known = {p.id_number: p for p in people.filter(id_number__in=valid)}
+    results, all_years = [], set()
+    for row in rows_in:
+        raw = str(row[0] or "").strip()
+        id_number = numbers[raw]
+        if isinstance(id_number, ValidationError):
+            results.append((raw, None, id_number.messages[0]))
+            continue
+        person = known.get(id_number)
+        if person is None:
+            results.append((id_number, None, _("no professional in your scope has this number")))
+            continue
+        try:
+            if row[1] and row[2]:
+                start, end = int(row[1]), int(row[2])
+            else:
+                start, end = default_period(person)
+            check_period(start, end)
+        except (TypeError, ValueError, ValidationError) as error:
+            message = error.messages[0] if isinstance(error, ValidationError) else None
+            results.append((id_number, person, message or _("the period must be two years")))
+            continue
+        result = eligibility_check(person, start, end, rules)
+        all_years.update(range(start, end + 1))
+        results.append((id_number, person, result))
+
+    years = sorted(all_years)
+    headers = ["身份证号", "姓名", "单位", "核验期", "结论", "说明"]
+    for year in years:
+        headers += [f"{year}公需", f"{year}专业"]
+    rows = []
+    for id_number, person, outcome in results:
+        name = person.real_name if person else ""
+        unit = person.profile.unit.name if person else ""
+        if not isinstance(outcome, Eligibility):
+            rows.append([id_number, name, unit, "", _("not checked"), str(outcome)])
+            continue
+        by_year = {s.year: s for s in outcome.years}
+        line = [
+            id_number,
+            name,
+            unit,
+            f"{outcome.start_year}-{outcome.end_year}",
+            _("met") if outcome.met else _("not met"),
+            "；".join(outcome.missing),
+        ]
+        for year in years:
+            status = by_year.get(year)
+            line += [float(status.public), float(status.professional)] if status else ["", ""]
+        rows.append(line)
+    return workbook_bytes([(_("Eligibility"), headers, rows)])

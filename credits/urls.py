@@ -1,0 +1,30 @@
+from django.urls import path
+
+from credits import views
+
+app_name = "credits"
+
+urlpatterns = [
+    path("my/", views.my_hours, name="my_hours"),
+    path("my/export.xlsx", views.my_hours_export, name="my_hours_export"),
+    path("declarations/", views.declaration_list, name="declaration_list"),
+    path("declarations/new/", views.declaration_new, name="declaration_new"),
+    path("declarations/<int:pk>/", views.declaration_detail, name="declaration_detail"),
+    path(
+        "declarations/<int:pk>/evidence/<int:evidence_pk>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:pk>/", views.review_detail, name="review_detail"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/export.xlsx", views.staff_export, name="staff_export"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
+    path("offline/", views.offline_upload, name="offline_upload"),
+    path("offline/template.xlsx", views.offline_template, name="offline_template"),
+    path("offline/<int:pk>/", views.offline_preview, name="offline_preview"),
+    path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
+    path("eligibility/<int:pk>/statement.pdf", views.eligibility_pdf, name="eligibility_pdf"),
+    path("eligibility/bulk/", views.eligibility_bulk, name="eligibility_bulk"),
+]

@@ -1,0 +1,386 @@
+"""Pages of the ledger. Each view: fetch through the scoping layer, validate with a
+form, call one service, message, redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits import exports, selectors
+from credits.declarations import declaration_create, declaration_review, hours_left_under_cap
+from credits.eligibility import bulk_eligibility, default_period, eligibility_check
+from credits.forms import (
+    DeclarationForm,
+    PeriodForm,
+    ReversalForm,
+    ReviewForm,
+    StaffFilterForm,
+    XlsxUploadForm,
+    YearForm,
+)
+from credits.models import ActivityKind, OfflineUpload, YearRule
+from credits.offline_upload import (
+    COLUMNS,
+    TEMPLATE_EXAMPLE,
+    parse_offline_workbook,
+    upload_confirm,
+    upload_store,
+)
+from credits.services import LedgerError, credit_reverse
+from portal import scoping
+from portal.models import Role
+from portal.pdf import render_pdf
+from portal.roles import role_required
+from portal.xlsx import XLSX_TYPE, xlsx_response
+
+HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
+REVIEWER_ROLES = (Role.UNIT_HR, Role.DEPARTMENT_ADMIN)
+ENTRIES_PER_PAGE = 50
+STAFF_PER_PAGE = 50
+
+
+def _selected_year(request) -> int:
+    form = YearForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["year"]
+    return timezone.localdate().year
+
+
+def _ledger_page(request, person, year):
+    entries = selectors.ledger_entries(person, year)
+    return Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _history(person):
+    rules = selectors.rules_by_year()
+    return selectors.year_statuses(person, sorted(rules), rules)
+
+
+# -- the professional --------------------------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def my_hours(request):
+    year = _selected_year(request)
+    person = request.user
+    history = _history(person)
+    context = {
+        "year": year,
+        "years": [s.year for s in reversed(history)],
+        "status": selectors.year_status(person, year),
+        "page": _ledger_page(request, person, year),
+        "query": f"year={year}",
+        "history": history,
+        "chart": exports.history_chart_data(history),
+    }
+    return render(request, "credits/my_hours.html", context)
+
+
+@role_required(Role.PROFESSIONAL)
+def my_hours_export(request):
+    person = request.user
+    return xlsx_response(
+        _("continuing-education-record-%(name)s.xlsx") % {"name": person.real_name},
+        exports.person_record_sheets(person, _history(person)),
+    )
+
+
+@role_required(Role.PROFESSIONAL)
+def declaration_list(request):
+    declarations = selectors.declarations_visible_to(request.membership)
+    page = Paginator(declarations, 20).get_page(request.GET.get("page"))
+    return render(request, "credits/declaration_list.html", {"page": page})
+
+
+@role_required(Role.PROFESSIONAL)
+def declaration_new(request):
+    if not hasattr(request.user, "profile"):
+        raise Http404
+    form = DeclarationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        declaration = declaration_create(
+            person=request.user,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            quantity=data["quantity"],
+            with_bonus=data["with_bonus"],
+            description=data["description"],
+            evidence_files=data["evidence"],
+        )
+        messages.success(request, _("Your declaration has been sent to your unit for review."))
+        return redirect("credits:declaration_detail", pk=declaration.pk)
+    kinds = ActivityKind.objects.filter(active=True)
+    return render(request, "credits/declaration_form.html", {"form": form, "kinds": kinds})
+
+
+def _declaration_for(request, pk):
+    return get_object_or_404(selectors.declarations_visible_to(request.membership), pk=pk)
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def declaration_detail(request, pk):
+    declaration = _declaration_for(request, pk)
+    context = {
+        "declaration": declaration,
+        "reviews": declaration.reviews.select_related("reviewer"),
+        "evidence": declaration.evidence.all(),
+    }
+    return render(request, "credits/declaration_detail.html", context)
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def evidence_download(request, pk, evidence_pk):
+    declaration = _declaration_for(request, pk)
+    evidence = get_object_or_404(declaration.evidence, pk=evidence_pk)
+    return FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=False,
+        filename=evidence.original_name,
+    )
+
+
+# -- reviewers ---------------------------------------------------------------------
+
+
+@role_required(*REVIEWER_ROLES)
+def review_queue(request):
+    queue = selectors.review_queue(request.membership)
+    page = Paginator(queue, 20).get_page(request.GET.get("page"))
+    return render(request, "credits/review_queue.html", {"page": page})
+
+
+@role_required(*REVIEWER_ROLES)
+def review_detail(request, pk):
+    declaration = get_object_or_404(selectors.review_queue(request.membership), pk=pk)
+    level = selectors.REVIEW_LEVEL_OF_ROLE[request.membership.role]
+    initial_hours = declaration.approved_hours or declaration.claimed_hours
+    form = ReviewForm(request.POST or None, initial={"hours": initial_hours})
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            declaration_review(
+                declaration=declaration,
+                reviewer=request.user,
+                level=level,
+                approve=approve,
+                hours=form.cleaned_data["hours"],
+                reason=form.cleaned_data["reason"],
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your decision has been recorded."))
+            return redirect("credits:review_queue")
+    context = {
+        "declaration": declaration,
+        "form": form,
+        "reviews": declaration.reviews.select_related("reviewer"),
+        "evidence": declaration.evidence.all(),
+        "cap_left": hours_left_under_cap(declaration),
+    }
+    return render(request, "credits/review_detail.html", context)
+
+
+# -- unit HR: staff, people, offline hours -------------------------------------------
+
+
+def _staff(request):
+    form = StaffFilterForm(request.GET or None, initial={"year": timezone.localdate().year})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    year = data.get("year") or timezone.localdate().year
+    rule = YearRule.objects.filter(year=year).first()
+    people = scoping.people_visible_to(request.membership)
+    if data.get("series"):
+        people = people.filter(profile__title_series=data["series"])
+    if data.get("level"):
+        people = people.filter(profile__title_level=data["level"])
+    if data.get("q"):
+        q = data["q"].strip()
+        people = people.filter(Q(real_name__contains=q) | Q(id_number__startswith=q.upper()))
+    if rule is None:
+        raise Http404
+    people = selectors.staff_compliance(people, year, rule, data.get("status", ""))
+    return form, year, rule, people.order_by("real_name", "id")
+
+
+@role_required(Role.UNIT_HR)
+def staff_list(request):
+    form, year, rule, people = _staff(request)
+    page = Paginator(people, STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "year": year, "rule": rule, "page": page, "query": query.urlencode()}
+    return render(request, "credits/staff_list.html", context)
+
+
+@role_required(Role.UNIT_HR)
+def staff_export(request):
+    _form, year, rule, people = _staff(request)
+    return xlsx_response(
+        _("staff-hours-%(year)s.xlsx") % {"year": year},
+        exports.staff_sheets(people, year, rule),
+    )
+
+
+@role_required(*HR_ROLES)
+def person_detail(request, pk):
+    person = scoping.get_person_for(request.membership, pk)
+    year = _selected_year(request)
+    history = _history(person)
+    reversible = set(
+        selectors.reversible_entries(request.membership)
+        .filter(person=person, year=year)
+        .values_list("pk", flat=True)
+    )
+    context = {
+        "person": person,
+        "year": year,
+        "years": [s.year for s in reversed(history)],
+        "status": selectors.year_status(person, year),
+        "history": history,
+        "page": _ledger_page(request, person, year),
+        "query": f"year={year}",
+        "reversible": reversible,
+    }
+    return render(request, "credits/person_detail.html", context)
+
+
+@role_required(Role.UNIT_HR, Role.PROVINCE_HR)
+def entry_reverse(request, pk):
+    entry = get_object_or_404(
+        selectors.reversible_entries(request.membership).select_related("person"), pk=pk
+    )
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credit_reverse(
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+                reversed_by=request.user,
+                recorded_unit=request.membership.unit,
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The entry has been reversed."))
+            url = reverse("credits:person_detail", kwargs={"pk": entry.person_id})
+            return redirect(f"{url}?year={entry.year}")
+    return render(request, "credits/reverse_confirm.html", {"entry": entry, "form": form})
+
+
+@role_required(Role.UNIT_HR)
+def offline_template(request):
+    return xlsx_response(
+        _("offline-hours-template.xlsx"), [(_("Offline hours"), COLUMNS, [TEMPLATE_EXAMPLE])]
+    )
+
+
+@role_required(Role.UNIT_HR)
+def offline_upload(request):
+    form = XlsxUploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed = parse_offline_workbook(upload, scoping.people_visible_to(request.membership))
+        except (KeyError, ValueError, OSError):
+            parsed = None
+            form.add_error("file", _("The file could not be read as an Excel workbook."))
+        if parsed and parsed.errors:
+            errors = parsed.errors
+        elif parsed:
+            stored = upload_store(
+                upload=upload,
+                unit=request.membership.unit,
+                uploaded_by=request.user,
+                rows=parsed.rows,
+            )
+            return redirect("credits:offline_preview", pk=stored.pk)
+    recent = OfflineUpload.objects.filter(unit=request.membership.unit)[:10]
+    context = {"form": form, "errors": errors, "recent": recent, "columns": COLUMNS}
+    return render(request, "credits/offline_upload.html", context)
+
+
+@role_required(Role.UNIT_HR)
+def offline_preview(request, pk):
+    stored = get_object_or_404(OfflineUpload, pk=pk, unit=request.membership.unit)
+    if request.method == "POST":
+        stored = upload_confirm(stored=stored, confirmed_by=request.user)
+        messages.success(
+            request,
+            _("%(posted)s rows credited; %(duplicates)s had been credited before.")
+            % {"posted": stored.posted, "duplicates": stored.duplicates},
+        )
+        return redirect("credits:offline_preview", pk=stored.pk)
+    return render(request, "credits/offline_preview.html", {"upload": stored})
+
+
+# -- title-evaluation eligibility ----------------------------------------------------
+
+
+def _eligibility(request, person):
+    start, end = default_period(person)
+    form = PeriodForm(request.GET or None, initial={"start_year": start, "end_year": end})
+    if form.is_bound:
+        if form.is_valid():
+            start, end = form.cleaned_data["start_year"], form.cleaned_data["end_year"]
+        else:
+            return form, None
+    return form, eligibility_check(person, start, end)
+
+
+def _eligibility_person(request, pk):
+    # people_visible_to gives a professional only herself; the check says so early.
+    if request.membership.role == Role.PROFESSIONAL and str(pk) != str(request.user.pk):
+        raise Http404
+    return scoping.get_person_for(request.membership, pk)
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def eligibility(request, pk):
+    person = _eligibility_person(request, pk)
+    form, result = _eligibility(request, person)
+    return render(
+        request, "credits/eligibility.html", {"person": person, "form": form, "result": result}
+    )
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def eligibility_pdf(request, pk):
+    person = _eligibility_person(request, pk)
+    _form, result = _eligibility(request, person)
+    if result is None:
+        raise Http404
+    html = render_to_string(
+        "credits/eligibility_pdf.html",
+        {"person": person, "result": result, "today": timezone.localdate()},
+    )
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="eligibility-{person.pk}.pdf"'
+    return response
+
+
+@role_required(*HR_ROLES)
+def eligibility_bulk(request):
+    form = XlsxUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        people = scoping.people_visible_to(request.membership)
+        try:
+            content = bulk_eligibility(form.cleaned_data["file"], people)
+        except ValidationError as error:
+            form.add_error("file", error)
+        except (KeyError, ValueError, OSError):
+            form.add_error("file", _("The file could not be read as an Excel workbook."))
+        else:
+            response = HttpResponse(content, content_type=XLSX_TYPE)
+            response["Content-Disposition"] = 'attachment; filename="eligibility.xlsx"'
+            return response
+    return render(request, "credits/eligibility_bulk.html", {"form": form})

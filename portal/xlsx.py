@@ -1,0 +1,62 @@
+"""Excel in and out: one writer for every export, one reader for every upload."""
+
+import io
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """Write (title, headers, rows) sheets in streaming mode; bold, frozen header."""
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(headers, 1):
+            width = max(10, min(40, 2 * len(str(header)) + 4))
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = Font(bold=True)
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, sheets) -> HttpResponse:
+    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def read_rows(upload, max_rows: int) -> tuple[list, list[list], bool]:
+    """(header row, data rows, too_many) of the first sheet; blank rows are skipped."""
+    upload.seek(0)
+    workbook = load_workbook(upload, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [("" if v is None else str(v).strip()) for v in next(rows, ())]
+        data, too_many = [], False
+        for row in rows:
+            if all(v is None or str(v).strip() == "" for v in row):
+                continue
+            if len(data) == max_rows:
+                too_many = True
+                break
+            data.append(list(row))
+        return header, data, too_many
+    finally:
+        workbook.close()
