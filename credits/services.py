@@ -235,10 +235,43 @@ def credit_post_batch(
         if connection.vendor == "postgresql":
             result.posted = _copy_and_insert(checked, recorded_by, recorded_unit)
         else:
-            for record in checked:
-                result.posted += _insert_one(record, recorded_by, recorded_unit)[1]
+            result.posted = _bulk_insert_portable(checked, recorded_by, recorded_unit)
     result.duplicates = len(checked) - result.posted
     return result
+
+
+def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_unit) -> int:
+    """The embedded (SQLite, single-process) path: skip what exists, bulk-insert the rest.
+
+    Unlike the PostgreSQL path it is not safe against a concurrent writer posting the
+    same source at the same moment: that writer's commit makes this batch fail whole.
+    """
+    keys = [(r.source, r.source_ref) for r in records]
+    existing = set()
+    for start in range(0, len(keys), 500):
+        refs = [ref for _source, ref in keys[start : start + 500]]
+        existing.update(
+            CreditEntry.objects.filter(source_ref__in=refs).values_list("source", "source_ref")
+        )
+    new, seen = [], set(existing)
+    for record, key in zip(records, keys, strict=True):
+        if key not in seen:
+            seen.add(key)
+            new.append(record)
+    CreditEntry.objects.bulk_create(
+        [
+            CreditEntry(**r.__dict__, recorded_by=recorded_by, recorded_unit=recorded_unit)
+            for r in new
+        ],
+        batch_size=500,
+    )
+    sums: dict[tuple[int, int, str], Decimal] = {}
+    for r in new:
+        key = (r.person_id, r.year, r.category)
+        sums[key] = sums.get(key, Decimal(0)) + r.hours
+    for (person_id, year, category), hours in sorted(sums.items()):
+        _add_to_totals(person_id, year, category, hours)
+    return len(new)
 
 
 def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit) -> int:

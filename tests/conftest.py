@@ -39,6 +39,13 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded and generated files go to a per-test folder, never into var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def jinan(db):
     return CityFactory(code="370100", name="济南市")

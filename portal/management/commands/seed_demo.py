@@ -1,3 +1,7 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from portal.demo import DEMO_PASSWORD, seed_demo
@@ -9,6 +13,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_demo()
+        # Other apps add their demo data through their own `demo.seed()`; portal
+        # imports no other app, so they are found through the app registry.
+        for config in apps.get_app_configs():
+            if config.name != "portal" and find_spec(f"{config.name}.demo"):
+                import_module(f"{config.name}.demo").seed()
         self.stdout.write(
             f"Demo data: {Unit.objects.count()} units, "
             f"{User.objects.filter(profile__isnull=False).count()} professionals."

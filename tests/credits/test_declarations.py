@@ -1,0 +1,300 @@
+"""Declared activities: the flow end to end, evidence files, scope, the cap."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from credits.models import (
+    ActivityKind,
+    CreditEntry,
+    Declaration,
+    Evidence,
+    SecondReviewSetting,
+    Source,
+)
+from credits.selectors import year_status
+from portal.models import Membership, Role
+from tests.factories import UserFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+LAST_YEAR = datetime.date.today().year - 1
+
+
+def pdf(name="证明.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def conference(db):
+    return ActivityKind.objects.get(code="conference-provincial")  # 8 h, +4 with a paper, cap 16
+
+
+def declare(client, kind, evidence=None, **fields):
+    data = {
+        "kind": kind.pk,
+        "occurred_on": f"{LAST_YEAR}-05-20",
+        "quantity": "1",
+        "description": "山东省医学会学术年会",
+        **fields,
+    }
+    if evidence is not None:
+        data["evidence"] = evidence
+    return client.post(reverse("credits:declaration_new"), data)
+
+
+def review(client, declaration, decision="approve", hours="", reason=""):
+    return client.post(
+        reverse("credits:review_detail", kwargs={"pk": declaration.pk}),
+        {"decision": decision, "hours": hours, "reason": reason},
+    )
+
+
+@pytest.mark.django_db
+class TestDeclaring:
+    def test_declaration_with_evidence_waits_for_the_unit(self, client, alice, conference):
+        client.force_login(alice)
+        response = declare(client, conference, [pdf(), pdf("现场照片.png", PNG)], with_bonus="on")
+        declaration = Declaration.objects.get()
+        assert response.url == reverse("credits:declaration_detail", kwargs={"pk": declaration.pk})
+        assert declaration.status == Declaration.Status.UNIT_REVIEW
+        assert declaration.claimed_hours == Decimal("12.0")  # 8 + 4 for the paper
+        assert declaration.unit == alice.profile.unit
+        assert sorted(e.content_type for e in declaration.evidence.all()) == [
+            "application/pdf",
+            "image/png",
+        ]
+        assert not CreditEntry.objects.exists()
+
+    def test_form_shows_the_conversion_table(self, client, alice, conference):
+        client.force_login(alice)
+        page = client.get(reverse("credits:declaration_new")).content.decode()
+        assert "参加省级学术会议" in page
+        assert 'data-hours="8.0"' in page
+
+    def test_executable_renamed_to_pdf_is_refused_and_nothing_written(
+        self, client, alice, conference
+    ):
+        client.force_login(alice)
+        fake = SimpleUploadedFile("论文.pdf", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf")
+        response = declare(client, conference, [fake])
+        assert response.status_code == 200
+        assert "不是PDF、JPG或PNG文件" in response.content.decode()
+        assert not Declaration.objects.exists()
+        assert not Evidence.objects.exists()
+
+    def test_file_over_10_mb_is_refused(self, client, alice, conference):
+        client.force_login(alice)
+        big = pdf(content=PDF + b"0" * (10 * 1024 * 1024))
+        response = declare(client, conference, [big])
+        assert "超过10MB" in response.content.decode()
+        assert not Declaration.objects.exists()
+
+    def test_evidence_is_required_where_the_table_says_so(self, client, alice, conference):
+        client.force_login(alice)
+        response = declare(client, conference)
+        assert "须上传至少一个证明材料" in response.content.decode()
+        assert not Declaration.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("quantity", "0", ""),
+            ("quantity", "-1", ""),
+            ("quantity", "1.25", ""),
+            ("occurred_on", "2099-01-01", "日期不能晚于今天"),
+            ("occurred_on", "2019-05-01", "2019年度尚无学时要求"),
+        ],
+    )
+    def test_bad_input_is_refused(self, client, alice, conference, field, value, message):
+        client.force_login(alice)
+        response = declare(client, conference, [pdf()], **{field: value})
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Declaration.objects.exists()
+
+
+@pytest.fixture
+def waiting(client, alice, conference):
+    client.force_login(alice)
+    declare(client, conference, [pdf()], with_bonus="on")
+    client.logout()
+    return Declaration.objects.get()
+
+
+@pytest.mark.django_db
+class TestUnitReview:
+    def test_approval_credits_the_hours_at_once(self, client, hr_a, alice, waiting):
+        client.force_login(hr_a)
+        assert alice.real_name in client.get(reverse("credits:review_queue")).content.decode()
+        response = review(client, waiting, hours="12")
+        assert response.status_code == 302
+        waiting.refresh_from_db()
+        assert waiting.status == Declaration.Status.APPROVED
+        entry = waiting.credit
+        assert (entry.source, entry.source_ref) == (Source.DECLARATION, f"declaration:{waiting.pk}")
+        assert entry.recorded_by == hr_a
+        assert year_status(alice, LAST_YEAR).professional == Decimal("12.0")
+
+    def test_professional_sees_the_decision(self, client, hr_a, alice, waiting):
+        client.force_login(hr_a)
+        review(client, waiting, decision="reject", reason="会议证明不清晰")
+        client.force_login(alice)
+        url = reverse("credits:declaration_detail", kwargs={"pk": waiting.pk})
+        page = client.get(url).content.decode()
+        assert "未通过" in page
+        assert "会议证明不清晰" in page
+        assert hr_a.real_name in page
+        assert not CreditEntry.objects.exists()
+
+    def test_rejection_needs_a_reason(self, client, hr_a, waiting):
+        client.force_login(hr_a)
+        response = review(client, waiting, decision="reject")
+        assert "请填写不通过的原因" in response.content.decode()
+        waiting.refresh_from_db()
+        assert waiting.status == Declaration.Status.UNIT_REVIEW
+
+    def test_hours_above_the_yearly_cap_are_refused(self, client, hr_a, waiting):
+        client.force_login(hr_a)
+        response = review(client, waiting, hours="17")
+        assert "最多还可认定16.0学时" in response.content.decode()
+        assert not CreditEntry.objects.exists()
+
+    def test_cap_counts_what_was_approved_before(self, client, hr_a, alice, conference, waiting):
+        client.force_login(hr_a)
+        review(client, waiting, hours="12")
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        second = Declaration.objects.exclude(pk=waiting.pk).get()
+        client.force_login(hr_a)
+        response = review(client, second, hours="8")
+        assert "最多还可认定4.0学时" in response.content.decode()
+        assert review(client, second, hours="4").status_code == 302
+        assert year_status(alice, LAST_YEAR).professional == Decimal("16.0")
+
+    def test_a_second_decision_changes_nothing(self, client, hr_a, alice, waiting):
+        client.force_login(hr_a)
+        review(client, waiting, hours="12")
+        response = review(client, waiting, hours="12")
+        assert response.status_code == 404  # no longer in the queue
+        assert CreditEntry.objects.count() == 1
+
+    def test_hr_of_other_unit_gets_404_on_item_and_evidence(self, client, hr_b, waiting):
+        client.force_login(hr_b)
+        assert (
+            client.get(reverse("credits:review_detail", kwargs={"pk": waiting.pk})).status_code
+            == 404
+        )
+        evidence = waiting.evidence.get()
+        url = reverse(
+            "credits:evidence_download", kwargs={"pk": waiting.pk, "evidence_pk": evidence.pk}
+        )
+        assert client.get(url).status_code == 404
+        assert review(client, waiting, hours="12").status_code == 404
+        assert (
+            waiting.person.real_name
+            not in client.get(reverse("credits:review_queue")).content.decode()
+        )
+
+    def test_owner_and_her_hr_can_fetch_the_evidence(self, client, alice, hr_a, waiting):
+        evidence = waiting.evidence.get()
+        url = reverse(
+            "credits:evidence_download", kwargs={"pk": waiting.pk, "evidence_pk": evidence.pk}
+        )
+        for user in (alice, hr_a):
+            client.force_login(user)
+            response = client.get(url)
+            assert response.status_code == 200
+            assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+    def test_another_professional_gets_404_on_the_evidence(self, client, bob, waiting):
+        client.force_login(bob)
+        evidence = waiting.evidence.get()
+        url = reverse(
+            "credits:evidence_download", kwargs={"pk": waiting.pk, "evidence_pk": evidence.pk}
+        )
+        assert client.get(url).status_code == 404
+
+    def test_evidence_is_stored_outside_the_public_media_folder(self, settings, waiting):
+        path = waiting.evidence.get().file.path
+        assert path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
+        assert not path.startswith(str(settings.MEDIA_ROOT))
+
+
+@pytest.mark.django_db
+class TestSecondReview:
+    @pytest.fixture
+    def strict_health(self, health):
+        SecondReviewSetting.objects.create(authority=health, requires_second_review=True)
+
+    def test_credit_posts_after_the_authority_approves(
+        self, client, strict_health, alice, hr_a, health_admin, conference
+    ):
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        assert declaration.needs_second_review
+        client.force_login(hr_a)
+        review(client, declaration, hours="8")
+        declaration.refresh_from_db()
+        assert declaration.status == Declaration.Status.AUTHORITY_REVIEW
+        assert not CreditEntry.objects.exists()
+
+        client.force_login(health_admin)
+        assert review(client, declaration, hours="6").status_code == 302
+        declaration.refresh_from_db()
+        assert declaration.status == Declaration.Status.APPROVED
+        assert declaration.credit.hours == Decimal("6.0")
+        assert declaration.credit.recorded_by == health_admin
+        assert [r.level for r in declaration.reviews.all()] == ["unit", "authority"]
+
+    def test_authority_rejection_credits_nothing(
+        self, client, strict_health, alice, hr_a, health_admin, conference
+    ):
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(hr_a)
+        review(client, declaration, hours="8")
+        client.force_login(health_admin)
+        review(client, declaration, decision="reject", reason="非本专业会议")
+        declaration.refresh_from_db()
+        assert declaration.status == Declaration.Status.REJECTED
+        assert not CreditEntry.objects.exists()
+
+    def test_admin_of_another_authority_gets_404(
+        self, client, strict_health, alice, hr_a, education, conference
+    ):
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(hr_a)
+        review(client, declaration, hours="8")
+        other = UserFactory()
+        Membership.objects.create(user=other, role=Role.DEPARTMENT_ADMIN, authority=education)
+        client.force_login(other)
+        url = reverse("credits:review_detail", kwargs={"pk": declaration.pk})
+        assert client.get(url).status_code == 404
+
+    def test_without_the_setting_unit_approval_is_final(
+        self, client, alice, hr_a, health_admin, conference
+    ):
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(hr_a)
+        review(client, declaration, hours="8")
+        declaration.refresh_from_db()
+        assert declaration.status == Declaration.Status.APPROVED
+        client.force_login(health_admin)
+        url = reverse("credits:review_detail", kwargs={"pk": declaration.pk})
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_professionals_declare(client, hr_a):
+    client.force_login(hr_a)
+    assert client.get(reverse("credits:declaration_new")).status_code == 403
