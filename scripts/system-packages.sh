@@ -2,9 +2,9 @@
 # Install the Debian packages the portal needs, when they are missing and we can:
 # a CJK font (PDFs in Chinese), libharfbuzz-subset0 (without it WeasyPrint subsets
 # fonts 10-50x slower), poppler-utils (pdftotext for the PDF tests), gettext
-# (compilemessages), Pango (WeasyPrint's text layout).
+# (compilemessages), Pango (WeasyPrint's text layout), Chromium (browser tests).
 set -u
-packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0)
+packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0 chromium)
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-packages: not a Debian system; install ${packages[*]} by hand." >&2; exit 0; }
 missing=()
