@@ -39,10 +39,13 @@ class Eligibility:
 
     @property
     def met(self) -> bool:
-        return all(status.met for status in self.years)
+        # An empty period (a title obtained last year) proves nothing: not met.
+        return bool(self.years) and all(status.met for status in self.years)
 
     @property
     def missing(self) -> list[str]:
+        if not self.years:
+            return [_("The review period has no year to check.")]
         lines = []
         for status in self.years:
             if not status.met:
@@ -69,7 +72,8 @@ def default_period(person, application_year: int | None = None) -> tuple[int, in
 
 def check_period(start_year: int, end_year: int) -> None:
     this_year = timezone.localdate().year
-    if not (EARLIEST_YEAR <= start_year <= end_year <= this_year):
+    # start = end + 1 is the empty period of a title obtained last year.
+    if not (EARLIEST_YEAR <= start_year <= end_year + 1 <= this_year + 1):
         raise ValidationError(
             _("The review period must run forward, between %(first)s and %(last)s.")
             % {"first": EARLIEST_YEAR, "last": this_year}

@@ -37,7 +37,7 @@ from portal import scoping
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required
-from portal.xlsx import XLSX_TYPE, xlsx_response
+from portal.xlsx import XLSX_TYPE, UnreadableWorkbook, xlsx_response
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
 REVIEWER_ROLES = (Role.UNIT_HR, Role.DEPARTMENT_ADMIN)
@@ -291,7 +291,7 @@ def offline_upload(request):
         upload = form.cleaned_data["file"]
         try:
             parsed = parse_offline_workbook(upload, scoping.people_visible_to(request.membership))
-        except (KeyError, ValueError, OSError):
+        except UnreadableWorkbook:
             parsed = None
             form.add_error("file", _("The file could not be read as an Excel workbook."))
         if parsed and parsed.errors:
@@ -313,6 +313,11 @@ def offline_upload(request):
 def offline_preview(request, pk):
     stored = get_object_or_404(OfflineUpload, pk=pk, unit=request.membership.unit)
     if request.method == "POST":
+        if stored.status == OfflineUpload.Status.CONFIRMED:
+            messages.info(
+                request, _("This upload was confirmed before; nothing was credited again.")
+            )
+            return redirect("credits:offline_preview", pk=stored.pk)
         stored = upload_confirm(stored=stored, confirmed_by=request.user)
         messages.success(
             request,
@@ -362,6 +367,7 @@ def eligibility_pdf(request, pk):
     html = render_to_string(
         "credits/eligibility_pdf.html",
         {"person": person, "result": result, "today": timezone.localdate()},
+        request=request,
     )
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="eligibility-{person.pk}.pdf"'
@@ -377,7 +383,7 @@ def eligibility_bulk(request):
             content = bulk_eligibility(form.cleaned_data["file"], people)
         except ValidationError as error:
             form.add_error("file", error)
-        except (KeyError, ValueError, OSError):
+        except UnreadableWorkbook:
             form.add_error("file", _("The file could not be read as an Excel workbook."))
         else:
             response = HttpResponse(content, content_type=XLSX_TYPE)

@@ -1,6 +1,7 @@
 """Excel in and out: one writer for every export, one reader for every upload."""
 
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
@@ -9,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,10 +43,17 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
     return response
 
 
+class UnreadableWorkbook(ValueError):
+    """The upload is not a workbook openpyxl can read (damaged, truncated, not xlsx)."""
+
+
 def read_rows(upload, max_rows: int) -> tuple[list, list[list], bool]:
     """(header row, data rows, too_many) of the first sheet; blank rows are skipped."""
     upload.seek(0)
-    workbook = load_workbook(upload, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        raise UnreadableWorkbook(str(error)) from error
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

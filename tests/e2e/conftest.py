@@ -1,6 +1,13 @@
-"""Browser tests: Playwright driving Debian's Chromium against the live server."""
+"""Browser tests: Playwright driving Debian's Chromium against the live server.
 
-import os
+Playwright's sync API runs an asyncio loop in the thread that starts it. Django's
+connection handling then sees "async context" in that thread and hands out other
+connection objects (losing, among others, what serialized_rollback restores). So the
+browser lives in a thread of its own: tests pass it the steps to run, and keep every
+ORM call in the test's own thread.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,35 +25,55 @@ ARGS = [
 ]
 
 
+class BrowserThread:
+    def __init__(self):
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="browser")
+        self._playwright = None
+        self._browser = None
+
+    def _start(self):
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+    def run(self, steps, *, width=1200, height=900):
+        """Run `steps(page)` in a fresh browser context; return what it returns."""
+
+        def job():
+            self._start()
+            context = self._browser.new_context(
+                locale="zh-CN", viewport={"width": width, "height": height}
+            )
+            try:
+                return steps(context.new_page())
+            finally:
+                context.close()
+
+        return self._executor.submit(job).result(timeout=180)
+
+    def close(self):
+        def stop():
+            if self._browser is not None:
+                self._browser.close()
+                self._playwright.stop()
+
+        self._executor.submit(stop).result(timeout=60)
+        self._executor.shutdown()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # tests make around it are still plain synchronous code.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    thread = BrowserThread()
+    yield thread
+    thread.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def log_in(page, live_server):
-    def log_in(login: str, password: str):
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", login)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    return log_in
+def log_in(page, base_url: str, login: str, password: str):
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", login)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
