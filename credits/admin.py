@@ -10,6 +10,7 @@ from credits.models import (
     SecondReviewSetting,
     YearRule,
 )
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(YearRule)
@@ -46,19 +47,6 @@ class SecondReviewSettingAdmin(admin.ModelAdmin):
     list_display = ["authority", "requires_second_review"]
     list_filter = ["requires_second_review"]
     search_fields = ["authority__name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is append-only: the admin may look, never write."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditEntry)

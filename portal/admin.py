@@ -128,13 +128,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "unit", "authority", "city", "institution"]
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "action", "actor"]
-    list_filter = ["action"]
-    search_fields = ["action", "actor__real_name"]
-    date_hierarchy = "created_at"
-    list_select_related = ["actor"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody may rewrite (the audit log, the ledger): look, never write."""
 
     def has_add_permission(self, request):
         return False
@@ -144,3 +139,12 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor__real_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
