@@ -17,5 +17,6 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("hours/", include("credits.urls")),
+    path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,209 @@
+"""Batch issuance for a unit, a city or the province, and printable unit bundles.
+
+A batch is idempotent and resumable: its work list is recomputed from the facts
+(eligible people without a valid certificate, and this batch's certificates still
+without a PDF), every step checks before it writes, and its progress is counted
+from the certificates it produced, not incremented by the tasks. Running a batch
+again, or after a worker was killed, finishes the work without duplicates.
+"""
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates.models import BatchFailure, Bundle, Certificate, IssuanceBatch
+from certificates.services import (
+    STYLESHEET,
+    CertificateError,
+    certificate_html,
+    certificate_issue,
+)
+from credits.models import YearRule
+from portal.audit import audit_log
+from portal.models import JobStatus, User
+from portal.pdf import render_pdf
+
+CHUNK = 25
+
+
+def people_of(*, unit=None, city=None) -> QuerySet[User]:
+    people = User.objects.filter(profile__isnull=False)
+    if unit is not None:
+        return people.filter(profile__unit=unit)
+    if city is not None:
+        return people.filter(profile__unit__city=city)
+    return people
+
+
+def _valid_certificate(year):
+    return Certificate.objects.filter(
+        person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
+    )
+
+
+def compliant(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
+    return people.filter(
+        year_totals__year=year,
+        year_totals__public_hours__gte=rule.public_min,
+        year_totals__professional_hours__gte=rule.professional_min,
+    )
+
+
+def eligible_without_certificate(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
+    return compliant(people, year, rule).filter(~Exists(_valid_certificate(year)))
+
+
+def batch_people(batch: IssuanceBatch) -> QuerySet[User]:
+    return people_of(unit=batch.unit, city=batch.city)
+
+
+def batch_create(*, year: int, requested_by, unit=None, city=None) -> IssuanceBatch:
+    rule = YearRule.objects.filter(year=year).first()
+    if rule is None:
+        raise CertificateError(_("There is no rule for the year %(year)s.") % {"year": year})
+    people = people_of(unit=unit, city=city)
+    with transaction.atomic():
+        batch = IssuanceBatch.objects.create(
+            year=year,
+            unit=unit,
+            city=city,
+            requested_by=requested_by,
+            total=eligible_without_certificate(people, year, rule).count(),
+            skipped=compliant(people, year, rule).filter(Exists(_valid_certificate(year))).count(),
+        )
+        audit_log(
+            actor=requested_by,
+            action="certificates.batch.created",
+            batch=batch.pk,
+            year=year,
+            scope=batch.scope_label,
+        )
+        from certificates.tasks import run_batch
+
+        transaction.on_commit(lambda: run_batch.delay(batch.pk))
+    return batch
+
+
+def batch_work(batch: IssuanceBatch) -> list[int]:
+    """Who still needs something: eligible without a certificate (and not failed
+    before), or holding this batch's certificate without its PDF."""
+    rule = YearRule.objects.get(year=batch.year)
+    failed = BatchFailure.objects.filter(batch=batch).values("person_id")
+    to_issue = eligible_without_certificate(batch_people(batch), batch.year, rule).exclude(
+        pk__in=failed
+    )
+    to_render = Certificate.objects.filter(batch=batch, pdf_sha256="").values_list(
+        "person_id", flat=True
+    )
+    return sorted(set(to_issue.values_list("pk", flat=True)) | set(to_render))
+
+
+def batch_start(batch_id: int) -> list[list[int]]:
+    """Mark the batch running and return its remaining work in chunks."""
+    batch = IssuanceBatch.objects.get(pk=batch_id)
+    if batch.finished:
+        return []
+    IssuanceBatch.objects.filter(pk=batch_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING
+    )
+    work = batch_work(batch)
+    if not work:
+        batch_refresh(batch_id)
+    return [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+
+
+def batch_issue_chunk(batch_id: int, person_ids: list[int]) -> None:
+    from certificates.services import certificate_render
+
+    batch = IssuanceBatch.objects.select_related("requested_by").get(pk=batch_id)
+    for person in User.objects.filter(pk__in=person_ids):
+        certificate = Certificate.objects.filter(
+            person=person, year=batch.year, status=Certificate.Status.VALID
+        ).first()
+        try:
+            if certificate is None:
+                certificate = certificate_issue(
+                    person=person,
+                    year=batch.year,
+                    issued_by=batch.requested_by,
+                    batch=batch,
+                    render=False,
+                )
+        except CertificateError as error:
+            BatchFailure.objects.get_or_create(
+                batch=batch, person=person, defaults={"reason": str(error)[:300]}
+            )
+            continue
+        if certificate.batch_id == batch.pk:
+            certificate_render(certificate.pk)
+    batch_refresh(batch_id)
+
+
+def batch_refresh(batch_id: int) -> IssuanceBatch:
+    """Recount progress from the facts; finish the batch when nothing is left."""
+    batch = IssuanceBatch.objects.get(pk=batch_id)
+    done = Certificate.objects.filter(batch=batch).exclude(pdf_sha256="").count()
+    failed = BatchFailure.objects.filter(batch=batch).count()
+    fields = {"done": done, "failed": failed}
+    if not batch.finished and done + failed >= batch.total and not batch_work(batch):
+        fields.update(status=JobStatus.DONE, finished_at=timezone.now())
+    IssuanceBatch.objects.filter(pk=batch_id).update(**fields)
+    batch.refresh_from_db()
+    return batch
+
+
+def unfinished_batches() -> QuerySet[IssuanceBatch]:
+    return IssuanceBatch.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+
+
+def bundle_create(*, unit, year: int, requested_by) -> Bundle:
+    with transaction.atomic():
+        bundle = Bundle.objects.create(
+            unit=unit,
+            year=year,
+            requested_by=requested_by,
+            total=Certificate.objects.filter(
+                unit=unit, year=year, status=Certificate.Status.VALID
+            ).count(),
+        )
+        from certificates.tasks import render_bundle
+
+        transaction.on_commit(lambda: render_bundle.delay(bundle.pk))
+    return bundle
+
+
+def bundle_render(bundle_id: int) -> Bundle:
+    bundle = Bundle.objects.get(pk=bundle_id)
+    if bundle.finished:
+        return bundle
+    Bundle.objects.filter(pk=bundle_id).update(status=JobStatus.RUNNING)
+    certificates = list(
+        Certificate.objects.filter(
+            unit=bundle.unit, year=bundle.year, status=Certificate.Status.VALID
+        ).order_by("serial")
+    )
+    if not certificates:
+        Bundle.objects.filter(pk=bundle_id).update(
+            status=JobStatus.FAILED,
+            error=_("The unit has no valid certificate for this year."),
+            finished_at=timezone.now(),
+        )
+        bundle.refresh_from_db()
+        return bundle
+    data = render_pdf(certificate_html(certificates), stylesheets=(STYLESHEET,))
+    storage = Bundle._meta.get_field("pdf").storage
+    name = f"bundles/{bundle.year}/unit-{bundle.unit_id}-{bundle.pk}.pdf"
+    if storage.exists(name):
+        storage.delete(name)
+    stored = storage.save(name, ContentFile(data))
+    Bundle.objects.filter(pk=bundle_id).update(
+        pdf=stored,
+        status=JobStatus.DONE,
+        done=len(certificates),
+        total=len(certificates),
+        finished_at=timezone.now(),
+    )
+    bundle.refresh_from_db()
+    return bundle

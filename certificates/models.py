@@ -1,0 +1,150 @@
+"""Annual continuing-education e-certificates (继续教育电子证书)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import City, Job, Unit
+from portal.storage import private_storage
+
+
+def new_verification_code() -> str:
+    """128 random bits, URL-safe; unrelated to the serial number."""
+    return secrets.token_urlsafe(16)
+
+
+class SerialCounter(models.Model):
+    """The last serial number handed out per year. Incremented inside the issuing
+    transaction, so a rolled-back issue gives its number back: no gaps, no repeats."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", _("valid")
+        REVOKED = "revoked", _("revoked")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("person"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    serial = models.CharField(_("certificate number"), max_length=20, unique=True)
+    verification_code = models.CharField(
+        max_length=32, unique=True, default=new_verification_code, editable=False
+    )
+    # What the certificate says, fixed at issuance.
+    real_name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID card number"), max_length=18)
+    unit_name = models.CharField(_("unit"), max_length=100)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    public_hours = models.DecimalField(_("public-subject hours"), max_digits=6, decimal_places=1)
+    professional_hours = models.DecimalField(
+        _("professional-subject hours"), max_digits=6, decimal_places=1
+    )
+    total_hours = models.DecimalField(_("total hours"), max_digits=6, decimal_places=1)
+    issuer_name = models.CharField(_("issued by"), max_length=100)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.VALID
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    batch = models.ForeignKey(
+        "IssuanceBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-year", "serial"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year"],
+                condition=Q(status="valid"),
+                name="certificate_one_valid_per_person_year",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "year"], name="certificate_unit_year")]
+
+    def __str__(self):
+        return self.serial
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == self.Status.VALID
+
+
+class IssuanceBatch(Job):
+    """Issue the certificates of everybody eligible in a unit, a city or the province."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True)
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True)
+    skipped = models.PositiveIntegerField(_("already held one"), default=0)
+
+    class Meta:
+        verbose_name = _("issuance batch")
+        verbose_name_plural = _("issuance batches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.year} {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        return str(self.unit or self.city or _("the whole province"))
+
+
+class BatchFailure(models.Model):
+    batch = models.ForeignKey(IssuanceBatch, on_delete=models.CASCADE, related_name="failures")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "person"], name="batch_failure_once")
+        ]
+
+    def __str__(self):
+        return self.reason
+
+
+class Bundle(Job):
+    """All of a unit's certificates of a year as one printable PDF."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    pdf = models.FileField(storage=private_storage, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate bundle")
+        verbose_name_plural = _("certificate bundles")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}"

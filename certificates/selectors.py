@@ -1,0 +1,45 @@
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from certificates.models import Bundle, Certificate, IssuanceBatch
+from portal import scoping
+from portal.models import Role
+
+
+def certificates_visible_to(actor) -> QuerySet[Certificate]:
+    """The owner, the owner's unit HR and provincial HR (the issue's download rule)."""
+    certificates = Certificate.objects.select_related("unit")
+    match getattr(actor, "role", None):
+        case Role.PROFESSIONAL:
+            return certificates.filter(person_id=actor.user_id)
+        case Role.UNIT_HR:
+            return certificates.filter(unit__in=scoping.units_visible_to(actor))
+        case Role.PROVINCE_HR:
+            return certificates.all()
+    return certificates.none()
+
+
+def batches_visible_to(actor) -> QuerySet[IssuanceBatch]:
+    batches = IssuanceBatch.objects.select_related("unit", "city", "requested_by")
+    match getattr(actor, "role", None):
+        case Role.UNIT_HR:
+            return batches.filter(unit__in=scoping.units_visible_to(actor))
+        case Role.PROVINCE_HR:
+            return batches.all()
+    return batches.none()
+
+
+def bundles_visible_to(actor) -> QuerySet[Bundle]:
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return Bundle.objects.none()
+    return Bundle.objects.filter(unit__in=scoping.units_visible_to(actor))
+
+
+def with_certificate(people: QuerySet, year: int) -> QuerySet:
+    """Annotate people with the serial and id of their valid certificate of `year`."""
+    valid = Certificate.objects.filter(
+        person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
+    )
+    return people.annotate(
+        certificate_serial=Subquery(valid.values("serial")[:1]),
+        certificate_id=Subquery(valid.values("pk")[:1]),
+    )

@@ -1,0 +1,180 @@
+"""Issuing, rendering and revoking annual certificates.
+
+`certificate_issue` is the only way a certificate comes to be: it checks the year
+against its rule, holds a lock on the person so that two issue requests cannot both
+pass the "no valid certificate yet" check, allocates the serial in the same
+transaction, and snapshots what the certificate says. Rendering the PDF is separate
+and idempotent (`certificate_render`), so a task that runs twice writes one file.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates.models import Certificate, SerialCounter
+from credits.selectors import year_status
+from portal.audit import audit_log
+from portal.identity import mask_id_number
+from portal.models import User
+from portal.pdf import render_pdf
+
+PROVINCIAL_ISSUER = "山东省人力资源和社会保障厅"
+STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "certificate.css"
+
+
+class CertificateError(ValueError):
+    """A refusal the user reads, in Chinese."""
+
+
+def issuer_for(unit) -> str:
+    """Self-evaluating units issue their own certificates (鲁人社字〔2021〕167号)."""
+    return unit.name if unit.is_self_evaluating else PROVINCIAL_ISSUER
+
+
+def allocate_serial(year: int) -> str:
+    """Next serial of the year, e.g. SD2025000042; call inside the issuing transaction."""
+    SerialCounter.objects.bulk_create([SerialCounter(year=year)], ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE certificates_serialcounter SET last = last + 1 WHERE year = %s RETURNING last",
+            [year],
+        )
+        number = cursor.fetchone()[0]
+    return f"SD{year}{number:06d}"
+
+
+def certificate_issue(*, person, year: int, issued_by, batch=None, render: bool = True):
+    """Issue the person's certificate for `year`; CertificateError says why not.
+
+    Steps: lock the person's row (concurrent requests for one person queue here);
+    refuse if a valid certificate exists or the year misses its rule; allocate the
+    serial; store the snapshot; after commit, queue the PDF rendering (unless the
+    caller renders itself, as batches do).
+    """
+    with transaction.atomic():
+        person = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("profile__unit")
+            .get(pk=person.pk)
+        )
+        if Certificate.objects.filter(
+            person=person, year=year, status=Certificate.Status.VALID
+        ).exists():
+            raise CertificateError(
+                _("%(name)s already holds a valid certificate for %(year)s.")
+                % {"name": person.real_name, "year": year}
+            )
+        profile = getattr(person, "profile", None)
+        if profile is None:
+            raise CertificateError(
+                _("%(name)s is not a professional.") % {"name": person.real_name}
+            )
+        status = year_status(person, year)
+        if not status.met:
+            raise CertificateError(
+                _("%(year)s does not meet its rule: %(missing)s.")
+                % {"year": year, "missing": "；".join(status.shortfalls())}
+            )
+        certificate = Certificate.objects.create(
+            person=person,
+            year=year,
+            serial=allocate_serial(year),
+            real_name=person.real_name,
+            id_number=person.id_number,
+            unit=profile.unit,
+            unit_name=profile.unit.name,
+            public_hours=status.public,
+            professional_hours=status.professional,
+            total_hours=status.total,
+            issuer_name=issuer_for(profile.unit),
+            issued_by=issued_by,
+            batch=batch,
+        )
+        audit_log(
+            actor=issued_by,
+            action="certificates.certificate.issued",
+            certificate=certificate.pk,
+            serial=certificate.serial,
+        )
+        if render:
+            from certificates.tasks import render_certificate
+
+            transaction.on_commit(lambda: render_certificate.delay(certificate.pk))
+    return certificate
+
+
+def verification_url(certificate: Certificate) -> str:
+    path = reverse("certificates:verify", kwargs={"code": certificate.verification_code})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def qr_svg(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=3, border=2)
+
+
+def certificate_context(certificate: Certificate) -> dict:
+    url = verification_url(certificate)
+    return {
+        "certificate": certificate,
+        "masked_id": mask_id_number(certificate.id_number),
+        "verify_url": url,
+        "qr": qr_svg(url),
+    }
+
+
+def certificate_html(certificates: list[Certificate]) -> str:
+    """One page per certificate; a bundle is the same template with many pages."""
+    pages = [certificate_context(c) for c in certificates]
+    return render_to_string("certificates/certificate_pdf.html", {"pages": pages})
+
+
+def certificate_render(certificate_id: int) -> Certificate:
+    """Render and store the PDF once; a repeat finds it done and writes nothing."""
+    certificate = Certificate.objects.get(pk=certificate_id)
+    if (
+        certificate.pdf_sha256
+        and certificate.pdf
+        and certificate.pdf.storage.exists(certificate.pdf.name)
+    ):
+        return certificate
+    data = render_pdf(certificate_html([certificate]), stylesheets=(STYLESHEET,))
+    name = f"certificates/{certificate.year}/{certificate.serial}.pdf"
+    storage = Certificate._meta.get_field("pdf").storage
+    if storage.exists(name):  # a half-finished earlier attempt: replace it
+        storage.delete(name)
+    stored = storage.save(name, ContentFile(data))
+    digest = hashlib.sha256(data).hexdigest()
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=stored, pdf_sha256=digest)
+    certificate.pdf.name, certificate.pdf_sha256 = stored, digest
+    return certificate
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_("A reason is required to revoke a certificate."))
+    updated = Certificate.objects.filter(pk=certificate.pk, status=Certificate.Status.VALID).update(
+        status=Certificate.Status.REVOKED,
+        revoked_at=timezone.now(),
+        revoked_reason=reason,
+        revoked_by=revoked_by,
+    )
+    if not updated:
+        raise CertificateError(_("This certificate has already been revoked."))
+    audit_log(
+        actor=revoked_by,
+        action="certificates.certificate.revoked",
+        certificate=certificate.pk,
+        serial=certificate.serial,
+        reason=reason,
+    )
+    certificate.refresh_from_db()
+    return certificate

@@ -1,0 +1,258 @@
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates import selectors
+from certificates.batches import (
+    batch_create,
+    bundle_create,
+    compliant,
+    eligible_without_certificate,
+    people_of,
+)
+from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, YearChoiceForm
+from certificates.models import Certificate
+from certificates.services import CertificateError, certificate_issue, certificate_revoke
+from credits.models import YearRule
+from credits.selectors import with_year_hours
+from portal import scoping
+from portal.identity import mask_id_number
+from portal.models import Role
+from portal.roles import role_required
+
+VERIFY_ATTEMPTS = 10
+VERIFY_WINDOW_SECONDS = 600
+
+
+def _year(request, data=None) -> int:
+    form = YearChoiceForm(data if data is not None else request.GET)
+    return form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year - 1
+
+
+def _pdf_response(file_field, filename: str):
+    if not file_field:
+        raise Http404
+    return FileResponse(file_field.open("rb"), content_type="application/pdf", filename=filename)
+
+
+# -- professionals -----------------------------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def my_certificates(request):
+    certificates = selectors.certificates_visible_to(request.membership)
+    return render(request, "certificates/my_certificates.html", {"certificates": certificates})
+
+
+@role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.PROVINCE_HR)
+def certificate_pdf(request, pk):
+    certificate = get_object_or_404(selectors.certificates_visible_to(request.membership), pk=pk)
+    if not certificate.pdf_sha256:
+        messages.info(request, _("The PDF is still being prepared; please try again shortly."))
+        return redirect(request.headers.get("referer") or "portal:home")
+    return _pdf_response(certificate.pdf, f"{certificate.serial}.pdf")
+
+
+# -- unit HR -----------------------------------------------------------------------
+
+
+@role_required(Role.UNIT_HR)
+def unit_certificates(request):
+    year = _year(request)
+    rule = YearRule.objects.filter(year=year).first()
+    if rule is None:
+        raise Http404
+    unit = request.membership.unit
+    people = people_of(unit=unit)
+    issued = Certificate.objects.filter(unit=unit, year=year, status=Certificate.Status.VALID)
+    counts = {
+        "issued": issued.count(),
+        "eligible": eligible_without_certificate(people, year, rule).count(),
+        "not_eligible": people.count() - compliant(people, year, rule).count(),
+    }
+    listed = selectors.with_certificate(with_year_hours(people, year), year).order_by(
+        "real_name", "id"
+    )
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    context = {
+        "year": year,
+        "years": [y for y, _label in YearChoiceForm().fields["year"].choices],
+        "rule": rule,
+        "counts": counts,
+        "page": page,
+        "query": f"year={year}",
+        "revoked": Certificate.objects.filter(
+            unit=unit, year=year, status=Certificate.Status.REVOKED
+        ),
+        "bundles": selectors.bundles_visible_to(request.membership).filter(year=year)[:5],
+    }
+    return render(request, "certificates/unit_certificates.html", context)
+
+
+@require_POST
+@role_required(Role.UNIT_HR, Role.PROVINCE_HR)
+def issue_one(request, person_pk):
+    person = scoping.get_person_for(request.membership, person_pk)
+    year = _year(request, request.POST)
+    try:
+        certificate = certificate_issue(person=person, year=year, issued_by=request.user)
+    except CertificateError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Certificate %(serial)s issued to %(name)s.")
+            % {"serial": certificate.serial, "name": person.real_name},
+        )
+    return redirect(request.POST.get("next") or f"{reverse('certificates:unit')}?year={year}")
+
+
+@require_POST
+@role_required(Role.UNIT_HR, Role.PROVINCE_HR)
+def batch_new(request):
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a year that has a rule."))
+        return redirect("portal:home")
+    scope = {}
+    if request.membership.role == Role.UNIT_HR:
+        scope["unit"] = request.membership.unit
+    elif form.cleaned_data.get("city"):
+        scope["city"] = get_object_or_404(
+            scoping.cities_visible_to(request.membership), pk=form.cleaned_data["city"]
+        )
+    try:
+        batch = batch_create(year=form.cleaned_data["year"], requested_by=request.user, **scope)
+    except CertificateError as error:
+        messages.error(request, str(error))
+        return redirect("portal:home")
+    return redirect("certificates:batch", pk=batch.pk)
+
+
+@role_required(Role.UNIT_HR, Role.PROVINCE_HR)
+def batch_detail(request, pk):
+    batch = get_object_or_404(selectors.batches_visible_to(request.membership), pk=pk)
+    failures = batch.failures.select_related("person")[:200]
+    context = {"job": batch, "batch": batch, "failures": failures}
+    if request.htmx:
+        return render(request, "certificates/_batch_progress.html", context)
+    return render(request, "certificates/batch.html", context)
+
+
+@require_POST
+@role_required(Role.UNIT_HR)
+def bundle_new(request):
+    year = _year(request, request.POST)
+    bundle = bundle_create(unit=request.membership.unit, year=year, requested_by=request.user)
+    return redirect("certificates:bundle", pk=bundle.pk)
+
+
+@role_required(Role.UNIT_HR)
+def bundle_detail(request, pk):
+    bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
+    context = {"job": bundle, "bundle": bundle}
+    if request.htmx:
+        return render(request, "certificates/_bundle_progress.html", context)
+    return render(request, "certificates/bundle.html", context)
+
+
+@role_required(Role.UNIT_HR)
+def bundle_pdf(request, pk):
+    bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
+    return _pdf_response(bundle.pdf, f"certificates-{bundle.year}.pdf")
+
+
+# -- revocation and search ---------------------------------------------------------
+
+
+@role_required(Role.UNIT_HR, Role.PROVINCE_HR)
+def revoke(request, pk):
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.membership).filter(
+            status=Certificate.Status.VALID
+        ),
+        pk=pk,
+    )
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate_revoke(
+                certificate=certificate,
+                reason=form.cleaned_data["reason"],
+                revoked_by=request.user,
+            )
+        except CertificateError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Certificate %(serial)s has been revoked; a new one can now be issued.")
+                % {"serial": certificate.serial},
+            )
+            if request.membership.role == Role.UNIT_HR:
+                return redirect(f"{reverse('certificates:unit')}?year={certificate.year}")
+            return redirect(f"{reverse('certificates:search')}?q={certificate.serial}")
+    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})
+
+
+@role_required(Role.PROVINCE_HR)
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip().upper()
+        results = Certificate.objects.filter(Q(serial=q) | Q(id_number=q)).select_related("unit")
+    context = {
+        "form": form,
+        "results": results,
+        "cities": scoping.cities_visible_to(request.membership),
+        "years": [y for y, _label in YearChoiceForm().fields["year"].choices],
+    }
+    return render(request, "certificates/search.html", context)
+
+
+# -- the public --------------------------------------------------------------------
+
+
+def verify(request, code):
+    """What the QR code opens. Unknown or malformed codes get a bare 404."""
+    if not (16 <= len(code) <= 32):
+        raise Http404
+    certificate = get_object_or_404(Certificate, verification_code=code)
+    context = {"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)}
+    return render(request, "certificates/verify.html", context)
+
+
+def _client_key(request) -> str:
+    return f"verify-attempts:{request.META.get('REMOTE_ADDR', 'unknown')}"
+
+
+def verify_form(request):
+    """Serial number plus name; a serial alone reveals nothing. Rate-limited per client."""
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST":
+        key = _client_key(request)
+        cache.add(key, 0, VERIFY_WINDOW_SECONDS)
+        if cache.incr(key) > VERIFY_ATTEMPTS:
+            return render(
+                request,
+                "certificates/verify_form.html",
+                {"form": form, "limited": True},
+                status=429,
+            )
+        if form.is_valid():
+            certificate = Certificate.objects.filter(
+                serial=form.cleaned_data["serial"].strip().upper(),
+                real_name=form.cleaned_data["name"].strip(),
+            ).first()
+            if certificate:
+                return redirect("certificates:verify", code=certificate.verification_code)
+            form.add_error(None, _("No certificate matches this number and name."))
+    return render(request, "certificates/verify_form.html", {"form": form})

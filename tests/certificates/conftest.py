@@ -1,0 +1,33 @@
+from decimal import Decimal
+
+import pytest
+
+from credits.models import Category, Source
+from credits.services import credit_post
+
+YEAR = 2025
+
+
+def make_compliant(person, year=YEAR, public=30, professional=60):
+    for category, hours in ((Category.PUBLIC, public), (Category.PROFESSIONAL, professional)):
+        if hours:
+            credit_post(
+                person=person,
+                year=year,
+                category=category,
+                hours=Decimal(hours),
+                source=Source.COURSE,
+                source_ref=f"cert-test-{person.pk}-{year}-{category}",
+            )
+    return person
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process for view tests (the batch tests use real workers)."""
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
