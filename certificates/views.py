@@ -21,7 +21,7 @@ from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, Ye
 from certificates.models import Certificate
 from certificates.services import CertificateError, certificate_issue, certificate_revoke
 from credits.models import YearRule
-from credits.selectors import with_year_hours
+from credits.selectors import default_year, with_year_hours
 from portal import scoping
 from portal.identity import mask_id_number
 from portal.models import Role
@@ -33,7 +33,10 @@ VERIFY_WINDOW_SECONDS = 600
 
 def _year(request, data=None) -> int:
     form = YearChoiceForm(data if data is not None else request.GET)
-    return form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year - 1
+    if form.is_valid():
+        return form.cleaned_data["year"]
+    # The last finished year that has a rule: certificates are for completed years.
+    return min(default_year(), timezone.localdate().year - 1)
 
 
 def _pdf_response(file_field, filename: str):

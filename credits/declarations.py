@@ -1,6 +1,7 @@
 """Declared activities: a professional declares, unit HR reviews, the authority may
 review again, and the hours post to the ledger after the last approval."""
 
+import uuid
 from decimal import Decimal
 
 from django.db import transaction
@@ -10,6 +11,9 @@ from django.utils.translation import gettext as _
 from credits.models import ActivityKind, Declaration, Evidence, Review, SecondReviewSetting, Source
 from credits.services import LedgerError, clean_hours, credit_post
 from portal.audit import audit_log
+from portal.models import User
+
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def needs_second_review(unit) -> bool:
@@ -47,14 +51,24 @@ def declaration_create(
         claimed_hours=kind.suggested_hours(quantity, with_bonus),
         needs_second_review=needs_second_review(unit),
     )
-    for upload, content_type in evidence_files:
-        Evidence.objects.create(
-            declaration=declaration,
-            file=upload,
-            original_name=upload.name[:200],
-            content_type=content_type,
-            size=upload.size,
-        )
+    stored = []
+    try:
+        for upload, content_type in evidence_files:
+            original_name = upload.name
+            evidence = Evidence(
+                declaration=declaration,
+                original_name=original_name[:200],
+                content_type=content_type,
+                size=upload.size,
+            )
+            # A random stored name: the person's file name may be anything.
+            evidence.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
+            stored.append(evidence.file)
+            evidence.save()
+    except Exception:
+        for file in stored:  # the transaction rolls back; remove what reached the disk
+            file.storage.delete(file.name)
+        raise
     audit_log(actor=person, action="credits.declaration.created", declaration=declaration.pk)
     return declaration
 
@@ -90,7 +104,12 @@ def declaration_review(
     the final approval post to the ledger with source_ref "declaration:<pk>", so a
     repeated approval can never credit twice.
     """
+    # Lock the person first, then the declaration: approvals of two declarations of
+    # one person queue here, so the yearly cap sees what the other one credited.
+    User.objects.select_for_update().filter(pk=declaration.person_id).first()
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if reviewer is not None and reviewer.pk == declaration.person_id:
+        raise LedgerError(_("Nobody may review their own declaration."))
     waiting = {
         Review.Level.UNIT: Declaration.Status.UNIT_REVIEW,
         Review.Level.AUTHORITY: Declaration.Status.AUTHORITY_REVIEW,
@@ -100,6 +119,14 @@ def declaration_review(
     reason = (reason or "").strip()
     if approve:
         hours = clean_hours(hours)
+        if level == Review.Level.AUTHORITY and hours > declaration.approved_hours:
+            raise LedgerError(
+                _(
+                    "The authority may lower the hours the unit approved (%(hours)s), "
+                    "not raise them."
+                )
+                % {"hours": declaration.approved_hours}
+            )
         left = hours_left_under_cap(declaration)
         if left is not None and hours > left:
             raise LedgerError(
@@ -127,6 +154,7 @@ def declaration_review(
     )
     if not approve:
         declaration.status = Declaration.Status.REJECTED
+        declaration.approved_hours = None
     elif level == Review.Level.UNIT and declaration.needs_second_review:
         declaration.status = Declaration.Status.AUTHORITY_REVIEW
         declaration.approved_hours = hours
@@ -141,7 +169,8 @@ def declaration_review(
             description=declaration.kind.name,
             occurred_on=declaration.occurred_on,
             recorded_by=reviewer,
-            recorded_unit=declaration.unit,
+            # The unit may correct what the unit decided, not the authority's decision.
+            recorded_unit=declaration.unit if level == Review.Level.UNIT else None,
         )
         declaration.approved_hours = hours
         declaration.status = Declaration.Status.APPROVED

@@ -90,13 +90,13 @@ def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eli
 BULK_HEADERS = ["身份证号", "起始年度", "截止年度"]
 
 
-def bulk_eligibility(upload, people) -> bytes:
+def bulk_eligibility(upload, people, full_ids: bool = True) -> bytes:
     """Read ID numbers (and optional periods) from a workbook; return the verdicts.
 
     Raises ValidationError for a file that cannot be read as such a list; a bad or
     unknown ID number is reported on its own row of the result.
     """
-    header, data, too_many = read_rows(upload, MAX_BULK_ROWS)
+    header, data, too_many = read_rows(upload, MAX_BULK_ROWS, len(BULK_HEADERS))
     if not header or header[0] != BULK_HEADERS[0]:
         raise ValidationError(
             _("The first column must be headed “身份证号”; columns 2 and 3 may give the period.")
@@ -144,6 +144,8 @@ def bulk_eligibility(upload, people) -> bytes:
         headers += [f"{year}公需", f"{year}专业"]
     rows = []
     for id_number, person, outcome in results:
+        if person and not full_ids:
+            id_number = person.masked_id_number
         name = person.real_name if person else ""
         unit = person.profile.unit.name if person else ""
         if not isinstance(outcome, Eligibility):

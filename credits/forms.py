@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from credits.eligibility import check_period
+from credits.eligibility import EARLIEST_YEAR, check_period
 from credits.models import ActivityKind, YearRule
 from credits.selectors import StaffStatus
 from portal.models import TitleLevel, TitleSeries
@@ -164,11 +164,11 @@ class XlsxUploadForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start_year = forms.IntegerField(label=_("From year"))
-    end_year = forms.IntegerField(label=_("To year"))
+    start_year = forms.IntegerField(label=_("From year"), min_value=EARLIEST_YEAR, max_value=2100)
+    end_year = forms.IntegerField(label=_("To year"), min_value=EARLIEST_YEAR, max_value=2100)
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("start_year") and cleaned.get("end_year"):
+        if cleaned.get("start_year") is not None and cleaned.get("end_year") is not None:
             check_period(cleaned["start_year"], cleaned["end_year"])
         return cleaned

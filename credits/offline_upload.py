@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.models import Category, OfflineUpload, Source
+from credits.models import Category, CreditEntry, OfflineUpload, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from portal.audit import audit_log
 from portal.identity import validate_id_number
@@ -31,6 +31,8 @@ CATEGORY_WORDS = {
     "专业科目": Category.PROFESSIONAL,
 }
 MAX_ROWS = 5000
+CONTENT_LIMIT = 200
+KEY_LIMIT = 100
 TEMPLATE_EXAMPLE = [
     "370102198506150012",
     "张三",
@@ -61,10 +63,18 @@ def _row_error(number: int, message: str) -> str:
     return _("Row %(row)s: %(message)s") % {"row": number, "message": message}
 
 
-def parse_offline_workbook(upload, people) -> ParsedUpload:
-    """Check every row; `people` is the queryset of professionals the HR may credit."""
+def entry_ref(unit_id: int, key: str) -> str:
+    return f"offline:{unit_id}:{key}"
+
+
+def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
+    """Check every row; `people` is the queryset of professionals the HR may credit.
+
+    A row key already in the ledger for this unit is fine when the row is the same
+    record (it is shown as credited before); reused for another record, it is an error.
+    """
     result = ParsedUpload()
-    header, data, too_many = read_rows(upload, MAX_ROWS)
+    header, data, too_many = read_rows(upload, MAX_ROWS, len(COLUMNS))
     header = header[: len(COLUMNS)]
     if header != COLUMNS:
         result.errors.append(
@@ -94,7 +104,10 @@ def parse_offline_workbook(upload, people) -> ParsedUpload:
         try:
             id_number = validate_id_number(str(id_number or ""))
             person = known.get(id_number)
-            if person is None:
+            if id_number == uploader.id_number:
+                person = None
+                problems.append(_("you cannot register hours for yourself"))
+            elif person is None:
                 problems.append(_("no professional of your unit has this ID card number"))
             elif str(name or "").strip() != person.real_name:
                 problems.append(_("the name does not match the ID card number"))
@@ -120,9 +133,15 @@ def parse_offline_workbook(upload, people) -> ParsedUpload:
         content = str(content or "").strip()
         if not content:
             problems.append(_("the training content is empty"))
+        elif len(content) > CONTENT_LIMIT:
+            problems.append(
+                _("the training content is longer than %(max)s characters") % {"max": CONTENT_LIMIT}
+            )
         key = str(key or "").strip()
         if not key:
             problems.append(_("the row key is empty"))
+        elif len(key) > KEY_LIMIT:
+            problems.append(_("the row key is longer than %(max)s characters") % {"max": KEY_LIMIT})
         elif key in seen_keys:
             problems.append(
                 _("the row key %(key)s is used in row %(other)s too")
@@ -142,11 +161,39 @@ def parse_offline_workbook(upload, people) -> ParsedUpload:
                 "category": category_value,
                 "hours": str(hours),
                 "date": date.isoformat(),
-                "content": content[:200],
-                "key": key[:100],
+                "content": content,
+                "key": key,
             }
         )
+    _compare_with_ledger(result, unit)
     return result
+
+
+def _compare_with_ledger(result: ParsedUpload, unit) -> None:
+    """Mark rows credited before; refuse a row key reused for a different record."""
+    refs = {entry_ref(unit.pk, row["key"]): row for row in result.rows}
+    existing = CreditEntry.objects.filter(source=Source.OFFLINE, source_ref__in=list(refs))
+    for entry in existing:
+        row = refs[entry.source_ref]
+        same = (
+            entry.person_id == row["person_id"]
+            and entry.category == row["category"]
+            and entry.hours == Decimal(row["hours"])
+            and entry.occurred_on.isoformat() == row["date"]
+        )
+        if same:
+            row["credited_before"] = True
+        else:
+            result.errors.append(
+                _row_error(
+                    row["row"],
+                    _(
+                        "the row key %(key)s was used before for another record "
+                        "(entry #%(entry)s); use a new key"
+                    )
+                    % {"key": row["key"], "entry": entry.pk},
+                )
+            )
 
 
 def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUpload:
@@ -160,11 +207,23 @@ def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUploa
 
 
 @transaction.atomic
-def upload_confirm(*, stored: OfflineUpload, confirmed_by) -> OfflineUpload:
-    """Post the rows once; a second confirmation of the same upload does nothing."""
+def upload_confirm(*, stored: OfflineUpload, confirmed_by, people) -> OfflineUpload:
+    """Post the rows once; a second confirmation of the same upload does nothing.
+
+    `people` is who the HR may credit now: somebody who left the unit between the
+    preview and the confirmation stops the whole upload (LedgerError).
+    """
     stored = OfflineUpload.objects.select_for_update().get(pk=stored.pk)
     if stored.status == OfflineUpload.Status.CONFIRMED:
         return stored
+    wanted = {row["person_id"] for row in stored.rows}
+    allowed = set(people.filter(pk__in=wanted).values_list("pk", flat=True))
+    gone = [row for row in stored.rows if row["person_id"] not in allowed]
+    if gone:
+        raise LedgerError(
+            _("%(name)s (row %(row)s) is no longer a professional of your unit; upload anew.")
+            % {"name": gone[0]["name"], "row": gone[0]["row"]}
+        )
     records = [
         CreditRecord(
             person_id=row["person_id"],
@@ -172,7 +231,7 @@ def upload_confirm(*, stored: OfflineUpload, confirmed_by) -> OfflineUpload:
             category=row["category"],
             hours=Decimal(row["hours"]),
             source=Source.OFFLINE,
-            source_ref=f"offline:{stored.unit_id}:{row['key']}",
+            source_ref=entry_ref(stored.unit_id, row["key"]),
             description=row["content"],
             occurred_on=datetime.date.fromisoformat(row["date"]),
         )

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -81,6 +82,13 @@ def _percent(value: Decimal, minimum: Decimal | None) -> int:
 def _fmt(hours: Decimal) -> str:
     """12.0 → "12", 1.5 → "1.5"."""
     return f"{hours.normalize():f}"
+
+
+def default_year() -> int:
+    """This year if it has a rule, else the latest year that has one."""
+    this_year = timezone.localdate().year
+    latest = YearRule.objects.filter(year__lte=this_year).order_by("-year").first()
+    return latest.year if latest else this_year
 
 
 def rules_by_year() -> dict[int, YearRule]:
@@ -233,7 +241,21 @@ def review_queue(actor) -> QuerySet[Declaration]:
     waiting = (
         Declaration.Status.UNIT_REVIEW if level == "unit" else Declaration.Status.AUTHORITY_REVIEW
     )
-    return declarations_visible_to(actor).filter(status=waiting).order_by("created_at", "id")
+    return (
+        declarations_visible_to(actor)
+        .filter(status=waiting)
+        .exclude(person_id=actor.user_id)  # nobody reviews their own declaration
+        .order_by("created_at", "id")
+    )
+
+
+def evidence_declarations_visible_to(actor) -> QuerySet[Declaration]:
+    """Evidence is for the owner and her unit HR (the issue's rule), and for the
+    authority whose second review needs it; city and provincial HR do not see it."""
+    match getattr(actor, "role", None):
+        case Role.PROFESSIONAL | Role.UNIT_HR | Role.DEPARTMENT_ADMIN:
+            return declarations_visible_to(actor)
+    return Declaration.objects.none()
 
 
 def entries_visible_to(actor) -> QuerySet[CreditEntry]:

@@ -20,6 +20,7 @@ from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
 
 MAX_HOURS_PER_ENTRY = Decimal(1000)
+TEXT_LIMIT = 200  # source_ref and description columns
 
 
 class LedgerError(ValueError):
@@ -61,14 +62,14 @@ def clean_hours(value) -> Decimal:
             raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5.")) from None
     if not hours.is_finite():
         raise LedgerError(_("Hours must be a number, e.g. 2 or 1.5."))
-    if (hours * 10) % 1:
-        raise LedgerError(_("Hours may have at most one decimal place."))
     if hours <= 0:
         raise LedgerError(_("Hours must be greater than zero."))
-    if hours > MAX_HOURS_PER_ENTRY:
+    if hours > MAX_HOURS_PER_ENTRY:  # checked before any arithmetic on huge numbers
         raise LedgerError(
             _("Hours may not exceed %(max)s in one entry.") % {"max": MAX_HOURS_PER_ENTRY}
         )
+    if (hours * 10) % 1:
+        raise LedgerError(_("Hours may have at most one decimal place."))
     return hours
 
 
@@ -86,8 +87,14 @@ def _check_record(record: CreditRecord, years: set[int]) -> CreditRecord:
         raise LedgerError(_("Unknown category: %(value)s.") % {"value": record.category})
     if record.source not in POSTABLE_SOURCES:
         raise LedgerError(_("Unknown source: %(value)s.") % {"value": record.source})
-    if not record.source_ref:
-        raise LedgerError(_("A source reference is required."))
+    if not record.source_ref or len(record.source_ref) > TEXT_LIMIT:
+        raise LedgerError(
+            _("A source reference of 1 to %(max)s characters is required.") % {"max": TEXT_LIMIT}
+        )
+    if len(record.description) > TEXT_LIMIT:
+        raise LedgerError(
+            _("The content may have at most %(max)s characters.") % {"max": TEXT_LIMIT}
+        )
     hours = clean_hours(record.hours)
     if hours is not record.hours:
         record = CreditRecord(**{**record.__dict__, "hours": hours})

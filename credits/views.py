@@ -49,7 +49,7 @@ def _selected_year(request) -> int:
     form = YearForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return form.cleaned_data["year"]
-    return timezone.localdate().year
+    return selectors.default_year()
 
 
 def _ledger_page(request, person, year):
@@ -127,17 +127,25 @@ def _declaration_for(request, pk):
 @role_required(Role.PROFESSIONAL, *HR_ROLES)
 def declaration_detail(request, pk):
     declaration = _declaration_for(request, pk)
+    may_see_evidence = (
+        selectors.evidence_declarations_visible_to(request.membership)
+        .filter(pk=declaration.pk)
+        .exists()
+    )
     context = {
         "declaration": declaration,
         "reviews": declaration.reviews.select_related("reviewer"),
-        "evidence": declaration.evidence.all(),
+        "evidence": declaration.evidence.all() if may_see_evidence else [],
+        "evidence_hidden": not may_see_evidence,
     }
     return render(request, "credits/declaration_detail.html", context)
 
 
-@role_required(Role.PROFESSIONAL, *HR_ROLES)
+@role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.DEPARTMENT_ADMIN)
 def evidence_download(request, pk, evidence_pk):
-    declaration = _declaration_for(request, pk)
+    declaration = get_object_or_404(
+        selectors.evidence_declarations_visible_to(request.membership), pk=pk
+    )
     evidence = get_object_or_404(declaration.evidence, pk=evidence_pk)
     return FileResponse(
         evidence.file.open("rb"),
@@ -193,9 +201,9 @@ def review_detail(request, pk):
 
 
 def _staff(request):
-    form = StaffFilterForm(request.GET or None, initial={"year": timezone.localdate().year})
+    form = StaffFilterForm(request.GET or None, initial={"year": selectors.default_year()})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    year = data.get("year") or timezone.localdate().year
+    year = data.get("year") or selectors.default_year()
     rule = YearRule.objects.filter(year=year).first()
     people = scoping.people_visible_to(request.membership)
     if data.get("series"):
@@ -249,6 +257,7 @@ def person_detail(request, pk):
         "page": _ledger_page(request, person, year),
         "query": f"year={year}",
         "reversible": reversible,
+        "full_id": scoping.sees_full_id_numbers(request.membership),
     }
     return render(request, "credits/person_detail.html", context)
 
@@ -290,7 +299,12 @@ def offline_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            parsed = parse_offline_workbook(upload, scoping.people_visible_to(request.membership))
+            parsed = parse_offline_workbook(
+                upload,
+                people=scoping.people_visible_to(request.membership),
+                unit=request.membership.unit,
+                uploader=request.user,
+            )
         except UnreadableWorkbook:
             parsed = None
             form.add_error("file", _("The file could not be read as an Excel workbook."))
@@ -318,7 +332,15 @@ def offline_preview(request, pk):
                 request, _("This upload was confirmed before; nothing was credited again.")
             )
             return redirect("credits:offline_preview", pk=stored.pk)
-        stored = upload_confirm(stored=stored, confirmed_by=request.user)
+        try:
+            stored = upload_confirm(
+                stored=stored,
+                confirmed_by=request.user,
+                people=scoping.people_visible_to(request.membership),
+            )
+        except LedgerError as error:
+            messages.error(request, str(error))
+            return redirect("credits:offline_preview", pk=stored.pk)
         messages.success(
             request,
             _("%(posted)s rows credited; %(duplicates)s had been credited before.")
@@ -380,7 +402,11 @@ def eligibility_bulk(request):
     if request.method == "POST" and form.is_valid():
         people = scoping.people_visible_to(request.membership)
         try:
-            content = bulk_eligibility(form.cleaned_data["file"], people)
+            content = bulk_eligibility(
+                form.cleaned_data["file"],
+                people,
+                full_ids=scoping.sees_full_id_numbers(request.membership),
+            )
         except ValidationError as error:
             form.add_error("file", error)
         except UnreadableWorkbook:

@@ -8,6 +8,7 @@ of Hong Kong, Macao and Taiwan residents, credit codes starting with letters).
 """
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -32,7 +33,7 @@ def validate_id_number(value: str) -> str:
             code="length",
             params={"count": len(number)},
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValidationError(
             _("The ID card number must be 17 digits followed by a digit or X."),
             code="format",
@@ -86,7 +87,7 @@ def validate_credit_code(value: str) -> str:
             code="format",
             params={"chars": " ".join(bad)},
         )
-    if not code[2:8].isdigit():
+    if not re.fullmatch(r"[0-9]{6}", code[2:8]):
         raise ValidationError(
             _("Characters 3 to 8 of the unified social credit code must be digits."),
             code="format",

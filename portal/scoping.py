@@ -90,3 +90,12 @@ def get_unit_for(actor: Membership | None, pk) -> Unit:
 
 def get_person_for(actor: Membership | None, pk) -> User:
     return get_object_or_404(people_visible_to(actor), pk=pk)
+
+
+FULL_ID_ROLES = (Role.PROFESSIONAL, Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR)
+
+
+def sees_full_id_numbers(actor: Membership | None) -> bool:
+    """RULES.md: ID numbers in full only to the person (her own; people_visible_to
+    gives her nobody else) and to HR within scope; masked for everyone else."""
+    return getattr(actor, "role", None) in FULL_ID_ROLES

@@ -1,7 +1,6 @@
 """Excel in and out: one writer for every export, one reader for every upload."""
 
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
@@ -10,7 +9,6 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,25 +45,35 @@ class UnreadableWorkbook(ValueError):
     """The upload is not a workbook openpyxl can read (damaged, truncated, not xlsx)."""
 
 
-def read_rows(upload, max_rows: int) -> tuple[list, list[list], bool]:
-    """(header row, data rows, too_many) of the first sheet; blank rows are skipped."""
+def read_rows(upload, max_rows: int, columns: int) -> tuple[list, list[list], bool]:
+    """(header row, data rows, too_many) of the first sheet, at most `columns` wide.
+
+    Blank rows are skipped but counted, so that a file claiming a million empty rows
+    is cut off early instead of keeping a worker busy for minutes.
+    """
+    scan_limit = max_rows + 1000
     upload.seek(0)
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        try:
+            rows = workbook.worksheets[0].iter_rows(max_col=columns, values_only=True)
+            header = [("" if v is None else str(v).strip()) for v in next(rows, ())]
+            data, too_many = [], False
+            for scanned, row in enumerate(rows, 1):
+                if scanned > scan_limit:
+                    too_many = True
+                    break
+                if all(v is None or str(v).strip() == "" for v in row):
+                    continue
+                if len(data) == max_rows:
+                    too_many = True
+                    break
+                data.append(list(row))
+            return header, data, too_many
+        finally:
+            workbook.close()
+    except UnreadableWorkbook:
+        raise
+    except Exception as error:
+        # openpyxl reports a damaged file in many ways (zip, XML, missing parts).
         raise UnreadableWorkbook(str(error)) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [("" if v is None else str(v).strip()) for v in next(rows, ())]
-        data, too_many = [], False
-        for row in rows:
-            if all(v is None or str(v).strip() == "" for v in row):
-                continue
-            if len(data) == max_rows:
-                too_many = True
-                break
-            data.append(list(row))
-        return header, data, too_many
-    finally:
-        workbook.close()

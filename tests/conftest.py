@@ -39,6 +39,20 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let this test database's sessions TRUNCATE the ledger, as resetting tables between
+    transactional tests needs; production databases keep refusing it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.settings_dict["NAME"]
+                cursor.execute(f'ALTER DATABASE "{name}" SET credits.allow_truncate = on')
+                cursor.execute("SET credits.allow_truncate = on")
+
+
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploaded and generated files go to a per-test folder, never into var/."""

@@ -298,3 +298,143 @@ class TestSecondReview:
 def test_only_professionals_declare(client, hr_a):
     client.force_login(hr_a)
     assert client.get(reverse("credits:declaration_new")).status_code == 403
+
+
+@pytest.mark.django_db
+class TestWhoMayDecide:
+    def test_hr_cannot_review_her_own_declaration(self, client, alice, unit_a, conference):
+        Membership.objects.create(user=alice, role=Role.UNIT_HR, unit=unit_a)
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        hr = Membership.objects.get(user=alice, role=Role.UNIT_HR)
+        client.post(reverse("portal:role_switch"), {"membership": hr.pk})
+        queue = client.get(reverse("credits:review_queue")).context["page"]
+        assert declaration not in list(queue)
+        assert review(client, declaration, hours="8").status_code == 404
+        assert not CreditEntry.objects.exists()
+
+    def test_the_service_refuses_self_review_too(self, alice, conference):
+        from credits.declarations import declaration_review
+        from credits.services import LedgerError
+
+        declaration = Declaration.objects.create(
+            person=alice,
+            unit=alice.profile.unit,
+            kind=conference,
+            occurred_on=datetime.date(LAST_YEAR, 5, 1),
+            quantity=1,
+            description="x",
+            claimed_hours=8,
+        )
+        with pytest.raises(LedgerError, match="不能审核本人"):
+            declaration_review(
+                declaration=declaration, reviewer=alice, level="unit", approve=True, hours=8
+            )
+
+    def test_authority_may_lower_but_not_raise_the_hours(
+        self, client, alice, hr_a, health_admin, health, conference
+    ):
+        SecondReviewSetting.objects.create(authority=health, requires_second_review=True)
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(hr_a)
+        review(client, declaration, hours="4")
+        client.force_login(health_admin)
+        response = review(client, declaration, hours="16")
+        assert "只能核减" in response.content.decode()
+        assert not CreditEntry.objects.exists()
+        review(client, declaration, decision="reject", reason="材料不全")
+        declaration.refresh_from_db()
+        assert declaration.approved_hours is None
+
+    def test_unit_hr_cannot_reverse_what_the_authority_approved(
+        self, client, alice, hr_a, health_admin, health, conference
+    ):
+        SecondReviewSetting.objects.create(authority=health, requires_second_review=True)
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(hr_a)
+        review(client, declaration, hours="8")
+        client.force_login(health_admin)
+        review(client, declaration, hours="8")
+        declaration.refresh_from_db()
+        client.force_login(hr_a)
+        url = reverse("credits:entry_reverse", kwargs={"pk": declaration.credit_id})
+        assert client.post(url, {"reason": "x"}).status_code == 404
+
+    @pytest.mark.parametrize("member", ["jinan_hr", "province_hr"])
+    def test_city_and_provincial_hr_do_not_get_the_evidence(self, client, cast, waiting, member):
+        client.force_login(cast[member])
+        detail = client.get(reverse("credits:declaration_detail", kwargs={"pk": waiting.pk}))
+        assert "仅申报人和本单位人事管理员可见" in detail.content.decode()
+        evidence = waiting.evidence.get()
+        url = reverse(
+            "credits:evidence_download", kwargs={"pk": waiting.pk, "evidence_pk": evidence.pk}
+        )
+        assert client.get(url).status_code in (403, 404)
+
+    def test_the_second_reviewing_authority_gets_the_evidence(
+        self, client, alice, hr_a, health_admin, health, conference
+    ):
+        SecondReviewSetting.objects.create(authority=health, requires_second_review=True)
+        client.force_login(alice)
+        declare(client, conference, [pdf()])
+        declaration = Declaration.objects.get()
+        client.force_login(health_admin)
+        evidence = declaration.evidence.get()
+        url = reverse(
+            "credits:evidence_download", kwargs={"pk": declaration.pk, "evidence_pk": evidence.pk}
+        )
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_approvals_at_once_respect_the_yearly_cap():
+    import threading
+
+    from django.db import connections
+
+    from credits.declarations import declaration_review
+    from credits.services import LedgerError
+    from tests.factories import UnitFactory, make_professional
+
+    unit = UnitFactory()
+    person = make_professional(unit)
+    reviewer = UserFactory()
+    project = ActivityKind.objects.get(code="research-project")  # 20 hours, cap 20
+    declarations = [
+        Declaration.objects.create(
+            person=person,
+            unit=unit,
+            kind=project,
+            occurred_on=datetime.date(LAST_YEAR, 3, 1),
+            quantity=1,
+            description=f"课题{i}",
+            claimed_hours=20,
+        )
+        for i in range(2)
+    ]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve(declaration):
+        try:
+            barrier.wait(timeout=10)
+            declaration_review(
+                declaration=declaration, reviewer=reviewer, level="unit", approve=True, hours=20
+            )
+            outcomes.append("approved")
+        except LedgerError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(d,)) for d in declarations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert year_status(person, LAST_YEAR).professional == Decimal(20)

@@ -249,8 +249,9 @@ class TestInvalidPeriod:
             ((2025, 2022), "核验期须在2000年至{this_year}年之间，且起始年度不晚于截止年度。"),
             ((2022, None), "核验期须在2000年至{this_year}年之间，且起始年度不晚于截止年度。"),
             ((2010, 2025), "核验期最长10年。"),
+            ((0, 2500), "确保该值大于或等于2000"),
         ],
-        ids=["end-before-start", "beyond-this-year", "longer-than-10-years"],
+        ids=["end-before-start", "beyond-this-year", "longer-than-10-years", "year-zero"],
     )
     def test_invalid_period_shows_a_form_error_and_no_verdict(self, client, alice, period, message):
         this_year = timezone.localdate().year

@@ -202,7 +202,7 @@ class TestStaffList:
             for i, u in enumerate(users)
         )
         client.force_login(hr_a)
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             response = staff(client, status="short")
         assert response.context["page"].paginator.count == sum(
             1 for i in range(5000) if i % 70 < 60
@@ -277,3 +277,23 @@ def test_city_hr_sees_people_of_her_city_only(client, jinan_hr, alice, bob):
     client.force_login(jinan_hr)
     assert client.get(reverse("credits:person_detail", kwargs={"pk": alice.pk})).status_code == 200
     assert client.get(reverse("credits:person_detail", kwargs={"pk": bob.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_department_admin_sees_only_a_masked_id_number(client, health_admin, alice):
+    client.force_login(health_admin)
+    page = client.get(reverse("credits:person_detail", kwargs={"pk": alice.pk})).content.decode()
+    assert alice.masked_id_number in page
+    assert alice.id_number not in page
+
+
+@pytest.mark.django_db
+def test_staff_list_falls_back_to_the_latest_ruled_year(client, hr_a, alice):
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    YearRule.objects.filter(year__gte=this_year).delete()
+    client.force_login(hr_a)
+    response = client.get(reverse("credits:staff_list"))
+    assert response.status_code == 200
+    assert response.context["year"] == this_year - 1

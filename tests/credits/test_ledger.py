@@ -84,6 +84,13 @@ class TestPost:
         with pytest.raises(LedgerError):
             post(alice, category="sports")
 
+    def test_too_long_texts_are_refused_before_the_database(self, alice):
+        with pytest.raises(LedgerError, match="200"):
+            post(alice, description="课" * 201)
+        with pytest.raises(LedgerError, match="200"):
+            post(alice, ref="r" * 201)
+        assert not CreditEntry.objects.exists()
+
     def test_corrections_cannot_be_posted_directly(self, alice):
         with pytest.raises(LedgerError):
             post(alice, source=Source.CORRECTION)
@@ -109,6 +116,18 @@ class TestAppendOnly:
             connection.cursor() as cursor,
         ):
             cursor.execute("DELETE FROM credits_creditentry")
+        assert CreditEntry.objects.count() == 1
+
+    def test_truncate_is_rejected_unless_the_session_allows_it(self, alice):
+        post(alice)
+        with (
+            pytest.raises(IntegrityError, match="TRUNCATE"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks
+            cursor.execute("SET LOCAL credits.allow_truncate = off")
+            cursor.execute("TRUNCATE credits_creditentry CASCADE")
         assert CreditEntry.objects.count() == 1
 
     def test_orm_save_and_delete_are_rejected_too(self, alice):

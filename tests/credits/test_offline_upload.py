@@ -245,6 +245,22 @@ BAD_ROWS = [
     pytest.param(
         lambda alice, bob: row(alice, content="  ", key="k"), "培训内容为空", id="empty-content"
     ),
+    pytest.param(
+        lambda alice, bob: row(alice, hours=1e30, key="k"), "单条记录学时不得超过", id="hours-1e30"
+    ),
+    pytest.param(
+        lambda alice, bob: [alice.id_number[:-1] + "²", *row(alice, key="k")[1:]],
+        "身份证号应为17位数字加1位数字或X",
+        id="superscript-digit-in-id",
+    ),
+    pytest.param(
+        lambda alice, bob: row(alice, key="k" * 101), "记录编号超过100个字符", id="row-key-too-long"
+    ),
+    pytest.param(
+        lambda alice, bob: row(alice, content="培" * 201, key="k"),
+        "培训内容超过200个字符",
+        id="content-too-long",
+    ),
 ]
 
 
@@ -341,4 +357,74 @@ class TestAccess:
         assert client.get(reverse("credits:offline_template")).status_code == 403
         content = workbook_bytes([row(alice)])
         assert upload(client, content).status_code == 403
+        assert_nothing_written()
+
+
+class TestRowKeysAndPeople:
+    def test_hr_cannot_register_hours_for_herself(self, client, alice, unit_a):
+        from portal.models import Membership, Role
+
+        Membership.objects.create(user=alice, role=Role.UNIT_HR, unit=unit_a)
+        client.force_login(alice)
+        hr = Membership.objects.get(user=alice, role=Role.UNIT_HR)
+        client.post(reverse("portal:role_switch"), {"membership": hr.pk})
+        response = upload(client, workbook_bytes([row(alice)]))
+        assert "不能为本人登记学时" in page(response)
+        assert_nothing_written()
+
+    def test_a_row_key_reused_for_another_record_is_refused(self, hr_client, alice, colleague):
+        upload(hr_client, workbook_bytes([row(alice, key="1")]))
+        confirm(hr_client, OfflineUpload.objects.get())
+        response = upload(hr_client, workbook_bytes([row(colleague, key="1")]))
+        assert "记录编号1此前已用于另一条记录" in page(response)
+        assert CreditEntry.objects.count() == 1
+        assert year_status(colleague, 2025).professional == 0
+
+    def test_rows_credited_before_are_marked_in_the_preview(self, hr_client, alice, colleague):
+        upload(hr_client, workbook_bytes([row(alice, key="1")]))
+        confirm(hr_client, OfflineUpload.objects.get())
+        response = upload(
+            hr_client, workbook_bytes([row(alice, key="1"), row(colleague, key="2")]), follow=True
+        )
+        assert page(response).count("此前已登记") == 1
+
+    def test_person_who_left_the_unit_stops_the_confirmation(
+        self, hr_client, alice, colleague, unit_b
+    ):
+        from portal.models import ProfessionalProfile
+
+        upload(hr_client, workbook_bytes([row(alice, key="1"), row(colleague, key="2")]))
+        ProfessionalProfile.objects.filter(user=colleague).update(unit=unit_b)
+        response = confirm(hr_client, OfflineUpload.objects.get())
+        assert "已不是本单位的专业技术人员" in page(response)
+        assert not CreditEntry.objects.exists()
+
+
+class TestHostileFiles:
+    def test_a_sheet_claiming_a_million_rows_is_cut_off(self, hr_client, alice):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(COLUMNS)
+        sheet.append(row(alice))
+        sheet.cell(row=1_048_576, column=16_384, value="x")
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = upload(hr_client, buffer.getvalue())
+        assert "每个文件最多5000行" in page(response)
+        assert_nothing_written()
+
+    def test_a_workbook_with_a_broken_sheet_is_refused(self, hr_client, alice):
+        import zipfile
+
+        source = io.BytesIO(workbook_bytes([row(alice)]))
+        broken = io.BytesIO()
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w") as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data[: len(data) // 2]
+                zout.writestr(item, data)
+        response = upload(hr_client, broken.getvalue())
+        assert response.status_code == 200
+        assert "无法读取该Excel文件" in page(response)
         assert_nothing_written()
