@@ -17,8 +17,11 @@ pytestmark = pytest.mark.skipif(
 def test_a_real_worker_takes_tasks_from_redis():
     assert not app.conf.task_always_eager
     token = uuid.uuid4().hex
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        ping.delay(token)
+    queue = f"test-ping-{token[:8]}"  # its own queue: other tests run workers too
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
+    ):
+        ping.apply_async(args=[token], queue=queue)
         deadline = time.monotonic() + 20
         while cache.get(f"portal:ping:{token}") is None and time.monotonic() < deadline:
             time.sleep(0.1)
