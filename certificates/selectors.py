@@ -35,11 +35,14 @@ def bundles_visible_to(actor) -> QuerySet[Bundle]:
 
 
 def with_certificate(people: QuerySet, year: int) -> QuerySet:
-    """Annotate people with the serial and id of their valid certificate of `year`."""
+    """Annotate people with their valid certificate of `year`: serial, id and the hours
+    it states (which a later ledger correction can make differ from the ledger)."""
     valid = Certificate.objects.filter(
         person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
     )
     return people.annotate(
         certificate_serial=Subquery(valid.values("serial")[:1]),
         certificate_id=Subquery(valid.values("pk")[:1]),
+        certificate_public=Subquery(valid.values("public_hours")[:1]),
+        certificate_professional=Subquery(valid.values("professional_hours")[:1]),
     )

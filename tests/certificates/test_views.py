@@ -224,3 +224,30 @@ class TestProvincialHr:
     def test_professionals_cannot_search(self, client, alice):
         client.force_login(alice)
         assert client.get(reverse("certificates:search")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_unit_list_flags_a_certificate_whose_year_was_corrected(client, hr_a, certificate, alice):
+    from credits.models import CreditEntry
+    from credits.services import credit_reverse
+
+    client.force_login(hr_a)
+    url = reverse("certificates:unit")
+    assert "学时已变更" not in client.get(url, {"year": YEAR}).content.decode()
+    entry = CreditEntry.objects.filter(person=alice, year=YEAR).first()
+    credit_reverse(entry=entry, reason="更正", reversed_by=hr_a)
+    assert "学时已变更" in client.get(url, {"year": YEAR}).content.decode()
+
+
+@pytest.mark.django_db
+def test_provincial_hr_batch_for_a_city(
+    client, province_hr, jinan, unit_a, unit_b, eager_celery, django_capture_on_commit_callbacks
+):
+    in_jinan = make_compliant(make_professional(unit_a))
+    make_compliant(make_professional(unit_b))  # 青岛
+    client.force_login(province_hr)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("certificates:batch_new"), {"year": YEAR, "city": jinan.pk})
+    batch = IssuanceBatch.objects.get()
+    assert batch.city == jinan
+    assert list(Certificate.objects.values_list("person", flat=True)) == [in_jinan.pk]
