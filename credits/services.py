@@ -45,7 +45,8 @@ class CreditRecord:
 class BatchResult:
     posted: int = 0
     duplicates: int = 0
-    errors: list[str] = field(default_factory=list)
+    # (source, source_ref) of the entries this batch inserted; the rest were there.
+    posted_refs: set[tuple[str, str]] = field(default_factory=set)
 
 
 CATEGORIES = frozenset(Category.values)
@@ -195,7 +196,7 @@ _BATCH_INSERT = """
         -- order (no deadlocks), and the unique index is filled in key order.
         ORDER BY source, source_ref
         ON CONFLICT (source, source_ref) DO NOTHING
-        RETURNING person_id, year, category, hours
+        RETURNING person_id, year, category, hours, source, source_ref
     ),
     sums AS (
         SELECT person_id, year,
@@ -214,19 +215,22 @@ _BATCH_INSERT = """
                 + EXCLUDED.professional_hours
         RETURNING 1
     )
-    SELECT (SELECT COUNT(*) FROM inserted)
+    SELECT {outputs} FROM inserted
 """
+_COUNT_ONLY = "COUNT(*)"
+_REFS = "source, source_ref"
 
 
 def credit_post_batch(
-    records: Iterable[CreditRecord], *, recorded_by=None, recorded_unit=None
+    records: Iterable[CreditRecord], *, recorded_by=None, recorded_unit=None, with_refs=False
 ) -> BatchResult:
     """Post many entries at once, all or nothing; repeats credit nothing.
 
     Every record is checked first (LedgerError names the first bad one). On
     PostgreSQL the records are COPYed into a temporary table and inserted with one
     INSERT … ON CONFLICT DO NOTHING whose output also updates the totals; elsewhere
-    (the embedded SQLite) they go through credit_post one by one.
+    (the embedded SQLite) existing ones are skipped and the rest bulk-inserted.
+    `with_refs` fills BatchResult.posted_refs (which records were new), at some cost.
     """
     years = ruled_years()
     checked = []
@@ -240,14 +244,16 @@ def credit_post_batch(
     result = BatchResult()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            result.posted = _copy_and_insert(checked, recorded_by, recorded_unit)
+            posted, refs = _copy_and_insert(checked, recorded_by, recorded_unit, with_refs)
         else:
-            result.posted = _bulk_insert_portable(checked, recorded_by, recorded_unit)
+            posted, refs = _bulk_insert_portable(checked, recorded_by, recorded_unit)
+    result.posted = posted
+    result.posted_refs = refs if with_refs else set()
     result.duplicates = len(checked) - result.posted
     return result
 
 
-def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_unit) -> int:
+def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_unit):
     """The embedded (SQLite, single-process) path: skip what exists, bulk-insert the rest.
 
     Unlike the PostgreSQL path it is not safe against a concurrent writer posting the
@@ -278,10 +284,10 @@ def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_uni
         sums[key] = sums.get(key, Decimal(0)) + r.hours
     for (person_id, year, category), hours in sorted(sums.items()):
         _add_to_totals(person_id, year, category, hours)
-    return len(new)
+    return len(new), {(r.source, r.source_ref) for r in new}
 
 
-def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit) -> int:
+def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit, with_refs):
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE credit_batch ("
@@ -294,16 +300,20 @@ def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit) ->
             for record in records:
                 copy.write_row([getattr(record, column) for column in _BATCH_COLUMNS])
         cursor.execute(
-            _BATCH_INSERT,
+            _BATCH_INSERT.format(outputs=_REFS if with_refs else _COUNT_ONLY),
             {
                 "recorded_by": getattr(recorded_by, "pk", None),
                 "recorded_unit": getattr(recorded_unit, "pk", None),
                 "now": timezone.now(),
             },
         )
-        posted = cursor.fetchone()[0]
+        if with_refs:
+            refs = set(cursor.fetchall())
+            posted = len(refs)
+        else:
+            refs, posted = set(), cursor.fetchone()[0]
         cursor.execute("DROP TABLE credit_batch")
-    return posted
+    return posted, refs
 
 
 def credit_reverse(*, entry: CreditEntry, reason: str, reversed_by, recorded_unit=None):

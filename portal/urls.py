@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("hours/", include("credits.urls")),
     path("", include("certificates.urls")),
+    path("", include("learning.urls")),
     path("admin/", admin.site.urls),
 ]

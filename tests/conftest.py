@@ -61,6 +61,17 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def eager_celery():
+    """Run tasks in-process for view tests (tests of workers start real ones)."""
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def jinan(db):
     return CityFactory(code="370100", name="济南市")
 

@@ -1,7 +1,5 @@
 from decimal import Decimal
 
-import pytest
-
 from credits.models import Category, Source
 from credits.services import credit_post
 
@@ -20,14 +18,3 @@ def make_compliant(person, year=YEAR, public=30, professional=60):
                 source_ref=f"cert-test-{person.pk}-{year}-{category}",
             )
     return person
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process for view tests (the batch tests use real workers)."""
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before

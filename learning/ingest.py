@@ -1,0 +1,266 @@
+"""Hours from the public-subject platforms: pushed records and imported files.
+
+Both channels end in `ingest_records`: every record is stored as it arrived, checked,
+matched to a person by ID-card number, and the valid ones are posted to the ledger in
+one batch with source_ref "<platform>:<external id>", so that a record sent twice,
+pushed twice at the same moment, or pushed and imported, is credited once.
+"""
+
+import datetime
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from credits.models import Category, CreditEntry, Source
+from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
+from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch, ledger_ref
+from portal.identity import validate_id_number
+from portal.models import User
+
+MAX_RECORDS = 1000
+MAX_BODY_BYTES = 2 * 1024 * 1024
+CLOCK_SKEW_SECONDS = 300
+FIELDS = ("external_id", "id_number", "name", "course_title", "hours", "category", "completed_at")
+CATEGORY_WORDS = {
+    "public": Category.PUBLIC,
+    "公需": Category.PUBLIC,
+    "公需科目": Category.PUBLIC,
+    "professional": Category.PROFESSIONAL,
+    "专业": Category.PROFESSIONAL,
+    "专业科目": Category.PROFESSIONAL,
+}
+MIN_HOURS, MAX_HOURS = Decimal("0.5"), Decimal(100)
+
+
+class Unauthorized(Exception):
+    """A push whose signature, key or clock cannot be trusted: 401, nothing read."""
+
+
+class MalformedBatch(ValueError):
+    """A body that is not a batch of records: 400, nothing written."""
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256, hex, over "<timestamp>.<body>" — what platforms compute too."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, "sha256").hexdigest()
+
+
+def authenticate(platform: Platform, key_id: str, timestamp: str, signature: str, body: bytes):
+    """Return the key that signed the push, or raise Unauthorized.
+
+    Checks, in order: an active platform and an unrevoked key of it; a timestamp
+    within five minutes of our clock; the signature (constant-time); and that this
+    signature was not seen before inside the window (a replay).
+    """
+    key = PlatformKey.objects.filter(
+        platform=platform, key_id=key_id or "", revoked_at__isnull=True
+    ).first()
+    if not platform.active or key is None:
+        raise Unauthorized("unknown or revoked key")
+    try:
+        sent_at = int(timestamp)
+    except (TypeError, ValueError):
+        raise Unauthorized("bad timestamp") from None
+    if abs(timezone.now().timestamp() - sent_at) > CLOCK_SKEW_SECONDS:
+        raise Unauthorized("timestamp outside the allowed window")
+    if not hmac.compare_digest(sign(key.secret, timestamp, body), signature or ""):
+        raise Unauthorized("bad signature")
+    if not cache.add(f"platform-signature:{key.key_id}:{signature}", 1, 2 * CLOCK_SKEW_SECONDS):
+        raise Unauthorized("replayed request")
+    return key
+
+
+def parse_batch(payload) -> list[dict]:
+    """The records of a pushed body; MalformedBatch if its shape is wrong."""
+    records = payload.get("records") if isinstance(payload, dict) else payload
+    if not isinstance(records, list):
+        raise MalformedBatch('the body must be a list of records or {"records": [...]}')
+    if not records:
+        raise MalformedBatch("the batch is empty")
+    if len(records) > MAX_RECORDS:
+        raise MalformedBatch(f"at most {MAX_RECORDS} records per batch")
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise MalformedBatch(f"record {index} is not an object")
+        missing = [name for name in FIELDS if name not in record]
+        if missing:
+            raise MalformedBatch(f"record {index} lacks {', '.join(missing)}")
+        if not isinstance(record["external_id"], str | int) or not str(record["external_id"]):
+            raise MalformedBatch(f"record {index} has no usable external_id")
+    return records
+
+
+@dataclass
+class Checked:
+    """A record after its checks: what to store, and what to post if it is valid."""
+
+    row: PlatformRecord
+    credit: CreditRecord | None
+
+
+def _text(value, limit: int) -> str:
+    return str(value if value is not None else "").strip()[:limit]
+
+
+def _completed_at(value) -> datetime.datetime:
+    moment = parse_datetime(str(value)) if not isinstance(value, datetime.datetime) else value
+    if moment is None:
+        day = datetime.date.fromisoformat(str(value))
+        moment = datetime.datetime.combine(day, datetime.time(12))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def check_record(raw: dict, platform: Platform, people: dict, years: set, person=None) -> Checked:
+    """Check one record; `people` maps ID numbers to users, `person` forces a match
+    (provincial HR fixing one by hand)."""
+    external_id = _text(raw.get("external_id"), 100)
+    row = PlatformRecord(
+        platform=platform,
+        raw=raw,
+        external_id=external_id,
+        id_number=_text(raw.get("id_number"), 30),
+        name=_text(raw.get("name"), 50),
+        course_title=_text(raw.get("course_title"), 200),
+        outcome=PlatformRecord.Outcome.REJECTED,
+    )
+    problems = []
+    if len(str(raw.get("external_id"))) > 100:
+        problems.append(_("the external id is longer than 100 characters"))
+    try:
+        hours = clean_hours(raw.get("hours"))
+        row.hours = hours
+        if not MIN_HOURS <= hours <= MAX_HOURS:
+            problems.append(_("hours outside 0.5–100"))
+    except LedgerError:
+        problems.append(_("hours outside 0.5–100"))
+    category = CATEGORY_WORDS.get(_text(raw.get("category"), 20))
+    if category is None:
+        problems.append(_("bad category"))
+    row.category = category or ""
+    try:
+        row.completed_at = _completed_at(raw.get("completed_at"))
+        row.year = timezone.localtime(row.completed_at).year
+        if row.completed_at > timezone.now():
+            problems.append(_("completed in the future"))
+        elif row.year not in years:
+            problems.append(_("no rule for the year %(year)s") % {"year": row.year})
+    except (TypeError, ValueError):
+        row.completed_at = None
+        problems.append(_("completed_at is not a date and time"))
+    if person is None:
+        try:
+            person = people.get(validate_id_number(row.id_number))
+            if person is None:
+                problems.append(_("unknown ID number"))
+            elif row.name != person.real_name:
+                problems.append(_("the name does not match the ID number's person"))
+                person = None
+        except ValidationError as error:
+            problems.append(str(error.messages[0]))
+    row.person = person
+    if problems:
+        row.reason = "；".join(str(p) for p in problems)[:200]
+        return Checked(row, None)
+    credit = CreditRecord(
+        person_id=person.pk,
+        year=row.year,
+        category=category,
+        hours=row.hours,
+        source=Source.PLATFORM,
+        source_ref=ledger_ref(platform.code, external_id),
+        description=row.course_title,
+        occurred_on=timezone.localtime(row.completed_at).date(),
+    )
+    return Checked(row, credit)
+
+
+def people_by_id_number(raws: list[dict]) -> dict:
+    numbers = set()
+    for raw in raws:
+        try:
+            numbers.add(validate_id_number(_text(raw.get("id_number"), 30)))
+        except ValidationError:
+            continue
+    return {u.id_number: u for u in User.objects.filter(id_number__in=numbers)}
+
+
+@transaction.atomic
+def ingest_records(
+    *, platform: Platform, raws: list[dict], channel: str, key=None, body_sha256=""
+) -> tuple[ReceivedBatch, list[PlatformRecord]]:
+    """Store, check and credit a batch; return the stored records with outcomes."""
+    batch = ReceivedBatch.objects.create(
+        platform=platform,
+        channel=channel,
+        key=key,
+        body_sha256=body_sha256,
+        record_count=len(raws),
+    )
+    people, years = people_by_id_number(raws), ruled_years()
+    checked = [check_record(raw, platform, people, years) for raw in raws]
+    valid = [c.credit for c in checked if c.credit]
+    result = credit_post_batch(valid, with_refs=True) if valid else None
+    seen = set()
+    for item in checked:
+        item.row.batch = batch
+        if item.credit is None:
+            continue
+        key_ = (item.credit.source, item.credit.source_ref)
+        if result and key_ in result.posted_refs and key_ not in seen:
+            item.row.outcome = PlatformRecord.Outcome.CREDITED
+        else:
+            item.row.outcome = PlatformRecord.Outcome.DUPLICATE
+        seen.add(key_)
+    rows = PlatformRecord.objects.bulk_create([c.row for c in checked], batch_size=1000)
+    _link_credits(rows, platform)
+    return batch, rows
+
+
+def _link_credits(rows: list[PlatformRecord], platform: Platform) -> None:
+    """Point credited records at their ledger entries (one query, one update)."""
+    credited = {
+        ledger_ref(platform.code, r.external_id): r
+        for r in rows
+        if r.outcome == PlatformRecord.Outcome.CREDITED
+    }
+    if not credited:
+        return
+    entries = CreditEntry.objects.filter(
+        source=Source.PLATFORM, source_ref__in=list(credited)
+    ).values_list("source_ref", "pk")
+    for ref, pk in entries:
+        credited[ref].credit_id = pk
+    PlatformRecord.objects.bulk_update(list(credited.values()), ["credit"], batch_size=1000)
+
+
+@transaction.atomic
+def reprocess(record: PlatformRecord, *, person=None, actor=None) -> PlatformRecord:
+    """Check a rejected record again (after the person registered, or with the person
+    provincial HR matched by hand) and credit it at most once."""
+    record = PlatformRecord.objects.select_for_update().get(pk=record.pk)
+    if record.outcome != PlatformRecord.Outcome.REJECTED or record.resolved:
+        return record
+    people = people_by_id_number([record.raw])
+    item = check_record(record.raw, record.platform, people, ruled_years(), person=person)
+    if item.credit is None:
+        PlatformRecord.objects.filter(pk=record.pk).update(reason=item.row.reason)
+        record.refresh_from_db()
+        return record
+    result = credit_post_batch([item.credit], recorded_by=actor, with_refs=True)
+    entry = CreditEntry.objects.get(source=Source.PLATFORM, source_ref=item.credit.source_ref)
+    outcome = PlatformRecord.Outcome.CREDITED if result.posted else PlatformRecord.Outcome.DUPLICATE
+    # `resolved` remembers that the record was rejected on arrival; the reason stays.
+    PlatformRecord.objects.filter(pk=record.pk).update(
+        outcome=outcome, resolved=True, person=item.row.person, credit=entry
+    )
+    record.refresh_from_db()
+    return record

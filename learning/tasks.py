@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from learning.imports import import_run
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_import(job_id: int) -> None:
+    import_run(job_id)

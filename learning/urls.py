@@ -1,0 +1,18 @@
+from django.urls import path
+
+from learning import views
+
+app_name = "learning"
+
+urlpatterns = [
+    path("api/platforms/<slug:code>/completions", views.push_completions, name="push"),
+    path("api/openapi.json", views.openapi, name="openapi"),
+    path("platforms/", views.reconciliation, name="reconciliation"),
+    path("platforms/records/", views.records, name="records"),
+    path("platforms/records/export.xlsx", views.records_export, name="records_export"),
+    path("platforms/records/<int:pk>/", views.record_detail, name="record"),
+    path("platforms/<slug:code>/keys/new/", views.key_create, name="key_create"),
+    path("platforms/keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
+    path("platforms/imports/new/", views.import_upload, name="import_upload"),
+    path("platforms/imports/<int:pk>/", views.import_detail, name="import"),
+]

@@ -1,0 +1,175 @@
+"""A platform's export file: preview, confirm, processed in chunks like a push."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from credits.models import CreditEntry, Source
+from learning.ingest import FIELDS
+from learning.models import ImportJob, Platform, PlatformRecord, ReceivedBatch
+from learning.selectors import reconciliation
+from portal.models import JobStatus
+from tests.factories import make_professional
+from tests.learning.conftest import push, record
+
+
+def xlsx(records, header=FIELDS) -> SimpleUploadedFile:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(header))
+    for item in records:
+        sheet.append([item[field] for field in FIELDS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("export.xlsx", buffer.getvalue())
+
+
+def csv_file(records) -> SimpleUploadedFile:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(FIELDS)
+    for item in records:
+        writer.writerow([item[field] for field in FIELDS])
+    return SimpleUploadedFile("export.csv", text.getvalue().encode("utf-8-sig"))
+
+
+def upload(client, platform, file):
+    return client.post(
+        reverse("learning:import_upload"), {"platform": platform.pk, "file": file}, follow=True
+    )
+
+
+@pytest.fixture
+def hr(client, province_hr):
+    client.force_login(province_hr)
+    return client
+
+
+@pytest.fixture
+def confirm(hr, eager_celery, django_capture_on_commit_callbacks):
+    def confirm(job):
+        with django_capture_on_commit_callbacks(execute=True):
+            hr.post(reverse("learning:import", kwargs={"pk": job.pk}))
+        job.refresh_from_db()
+        return job
+
+    return confirm
+
+
+@pytest.mark.django_db
+class TestPreviewAndConfirm:
+    def test_preview_counts_and_writes_nothing(self, hr, platform, key, alice, bob):
+        push(hr, key, [record(alice, "old")])
+        records = [
+            record(alice, "old"),
+            record(alice, "new-1"),
+            record(bob, "new-2"),
+            record(bob, "bad", hours=500),
+        ]
+        page = upload(hr, platform, xlsx(records))
+        job = ImportJob.objects.get()
+        assert job.preview["rows"] == 4
+        assert (job.preview["new"], job.preview["duplicate"], job.preview["rejected"]) == (2, 1, 1)
+        assert "学时不在0.5至100之间" in page.content.decode()
+        assert CreditEntry.objects.count() == 1
+        assert PlatformRecord.objects.count() == 1
+        assert not job.confirmed
+
+    def test_confirm_processes_the_file_in_chunks(self, hr, platform, unit_a, confirm):
+        people = [make_professional(unit_a) for _ in range(5)]
+        records = [record(people[i % 5], f"e-{i}", hours=1) for i in range(2500)]
+        upload(hr, platform, csv_file(records))
+        job = confirm(ImportJob.objects.get())
+        assert (job.status, job.done, job.credited) == (JobStatus.DONE, 2500, 2500)
+        assert ReceivedBatch.objects.filter(channel="file").count() == 3  # 1000 + 1000 + 500
+        assert CreditEntry.objects.filter(source=Source.PLATFORM).count() == 2500
+
+    def test_file_gives_the_same_ledger_as_the_api(self, hr, key, alice, bob, confirm):
+        records = [
+            record(alice, "x1", hours=2.5),
+            record(bob, "x2", category="professional", hours=8),
+            record(alice, "x3", completed_at="2024-12-31T23:30:00+08:00"),
+            record(bob, "x4", name="冒名"),
+        ]
+        push(hr, key, records)  # platform sdou
+        zjzd = Platform.objects.get(code="zjzd")
+        upload(hr, zjzd, xlsx(records))
+        confirm(ImportJob.objects.get())
+
+        def ledger(code):
+            entries = CreditEntry.objects.filter(source_ref__startswith=f"{code}:")
+            return sorted(
+                (e.source_ref.split(":", 1)[1], e.person_id, e.year, e.category, e.hours)
+                for e in entries
+            )
+
+        assert ledger("zjzd") == ledger("sdou")
+        assert len(ledger("sdou")) == 3
+
+    def test_confirming_twice_processes_once(self, hr, platform, alice, confirm):
+        upload(hr, platform, xlsx([record(alice, "once")]))
+        job = ImportJob.objects.get()
+        confirm(job)
+        confirm(job)
+        assert PlatformRecord.objects.count() == 1
+        assert CreditEntry.objects.count() == 1
+
+    def test_wrong_columns_are_refused(self, hr, platform, alice):
+        page = upload(hr, platform, xlsx([record(alice)], header=list(reversed(FIELDS))))
+        assert "列须依次为" in page.content.decode()
+        assert not ImportJob.objects.exists()
+
+    def test_a_damaged_file_is_refused(self, hr, platform):
+        page = upload(hr, platform, SimpleUploadedFile("export.xlsx", b"PK\x03\x04broken"))
+        assert "无法读取该文件" in page.content.decode()
+        assert not ImportJob.objects.exists()
+
+    def test_only_provincial_hr_imports(self, client, hr_a, platform, alice):
+        client.force_login(hr_a)
+        response = client.post(
+            reverse("learning:import_upload"),
+            {"platform": platform.pk, "file": xlsx([record(alice)])},
+        )
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+class TestReconciliation:
+    def test_counts_equal_the_ledger(self, hr, key, alice, bob, unit_a):
+        from learning.ingest import reprocess
+
+        push(hr, key, [record(alice, "1", hours=3), record(bob, "2", hours=4.5)])
+        push(hr, key, [record(alice, "1", hours=3), record(None, "3")], timestamp=1)  # refused
+        push(hr, key, [record(alice, "1", hours=3), record(None, "3")])
+        make_professional(unit_a, id_number="11010519491231002X", real_name="无此人")
+        reprocess(PlatformRecord.objects.get(external_id="3"))
+        [row] = reconciliation()
+        assert (row["received"], row["credited"], row["duplicates"]) == (4, 3, 1)
+        assert (row["rejected"], row["pending"]) == (1, 0)
+        assert row["hours"] == row["ledger_hours"] == Decimal("13.5")
+        page = hr.get(reverse("learning:reconciliation")).content.decode()
+        assert "13.5" in page
+
+    def test_drill_down_and_export(self, hr, key, alice):
+        push(hr, key, [record(alice, "ok"), record(alice, "no", hours=0)])
+        page = hr.get(reverse("learning:records"), {"outcome": "pending"})
+        assert [r.external_id for r in page.context["page"]] == ["no"]
+        export = hr.get(reverse("learning:records_export"), {"outcome": "rejected"})
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+        assert [r[1] for r in rows[1:]] == ["no"]
+
+    def test_new_key_is_shown_once_and_works(self, hr, platform, alice):
+        page = hr.post(reverse("learning:key_create", kwargs={"code": platform.code}))
+        secret = page.context["secret"]
+        key = page.context["key"]
+        assert secret in page.content.decode()
+        assert push(hr, (key, secret), [record(alice, "k")]).status_code == 200
+        listing = hr.get(reverse("learning:reconciliation")).content.decode()
+        assert key.key_id in listing and secret not in listing
