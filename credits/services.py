@@ -45,8 +45,9 @@ class CreditRecord:
 class BatchResult:
     posted: int = 0
     duplicates: int = 0
-    # (source, source_ref) of the entries this batch inserted; the rest were there.
-    posted_refs: set[tuple[str, str]] = field(default_factory=set)
+    # (source, source_ref) -> id of the entries this batch inserted (with_refs=True);
+    # the records not in it were in the ledger already.
+    posted_refs: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 CATEGORIES = frozenset(Category.values)
@@ -196,7 +197,7 @@ _BATCH_INSERT = """
         -- order (no deadlocks), and the unique index is filled in key order.
         ORDER BY source, source_ref
         ON CONFLICT (source, source_ref) DO NOTHING
-        RETURNING person_id, year, category, hours, source, source_ref
+        RETURNING id, person_id, year, category, hours, source, source_ref
     ),
     sums AS (
         SELECT person_id, year,
@@ -218,7 +219,7 @@ _BATCH_INSERT = """
     SELECT {outputs} FROM inserted
 """
 _COUNT_ONLY = "COUNT(*)"
-_REFS = "source, source_ref"
+_REFS = "source, source_ref, id"
 
 
 def credit_post_batch(
@@ -248,7 +249,7 @@ def credit_post_batch(
         else:
             posted, refs = _bulk_insert_portable(checked, recorded_by, recorded_unit)
     result.posted = posted
-    result.posted_refs = refs if with_refs else set()
+    result.posted_refs = refs if with_refs else {}
     result.duplicates = len(checked) - result.posted
     return result
 
@@ -271,7 +272,7 @@ def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_uni
         if key not in seen:
             seen.add(key)
             new.append(record)
-    CreditEntry.objects.bulk_create(
+    created = CreditEntry.objects.bulk_create(
         [
             CreditEntry(**r.__dict__, recorded_by=recorded_by, recorded_unit=recorded_unit)
             for r in new
@@ -284,7 +285,7 @@ def _bulk_insert_portable(records: list[CreditRecord], recorded_by, recorded_uni
         sums[key] = sums.get(key, Decimal(0)) + r.hours
     for (person_id, year, category), hours in sorted(sums.items()):
         _add_to_totals(person_id, year, category, hours)
-    return len(new), {(r.source, r.source_ref) for r in new}
+    return len(new), {(e.source, e.source_ref): e.pk for e in created}
 
 
 def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit, with_refs):
@@ -308,10 +309,10 @@ def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit, wi
             },
         )
         if with_refs:
-            refs = set(cursor.fetchall())
+            refs = {(source, ref): pk for source, ref, pk in cursor.fetchall()}
             posted = len(refs)
         else:
-            refs, posted = set(), cursor.fetchone()[0]
+            refs, posted = {}, cursor.fetchone()[0]
         cursor.execute("DROP TABLE credit_batch")
     return posted, refs
 

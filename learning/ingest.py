@@ -7,13 +7,15 @@ pushed twice at the same moment, or pushed and imported, is credited once.
 """
 
 import datetime
+import functools
 import hmac
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -109,14 +111,22 @@ def _text(value, limit: int) -> str:
     return str(value if value is not None else "").strip()[:limit]
 
 
-def _completed_at(value) -> datetime.datetime:
-    moment = parse_datetime(str(value)) if not isinstance(value, datetime.datetime) else value
+@functools.lru_cache(maxsize=4096)
+def _parse_moment(text: str) -> datetime.datetime:
+    moment = parse_datetime(text)
     if moment is None:
-        day = datetime.date.fromisoformat(str(value))
+        day = datetime.date.fromisoformat(text)
         moment = datetime.datetime.combine(day, datetime.time(12))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
+
+
+def _completed_at(value) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        return _parse_moment(str(value))
+    moment = value
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def check_record(raw: dict, platform: Platform, people: dict, years: set, person=None) -> Checked:
@@ -148,7 +158,8 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
     row.category = category or ""
     try:
         row.completed_at = _completed_at(raw.get("completed_at"))
-        row.year = timezone.localtime(row.completed_at).year
+        local_day = timezone.localtime(row.completed_at).date()
+        row.year = local_day.year
         if row.completed_at > timezone.now():
             problems.append(_("completed in the future"))
         elif row.year not in years:
@@ -157,15 +168,16 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
         row.completed_at = None
         problems.append(_("completed_at is not a date and time"))
     if person is None:
-        try:
-            person = people.get(validate_id_number(row.id_number))
-            if person is None:
+        person = people.get(row.id_number)
+        if person is None:
+            try:
+                validate_id_number(row.id_number)
                 problems.append(_("unknown ID number"))
-            elif row.name != person.real_name:
-                problems.append(_("the name does not match the ID number's person"))
-                person = None
-        except ValidationError as error:
-            problems.append(str(error.messages[0]))
+            except ValidationError as error:
+                problems.append(str(error.messages[0]))
+        elif row.name != person.real_name:
+            problems.append(_("the name does not match the ID number's person"))
+            person = None
     row.person = person
     if problems:
         row.reason = "；".join(str(p) for p in problems)[:200]
@@ -178,19 +190,24 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
         source=Source.PLATFORM,
         source_ref=ledger_ref(platform.code, external_id),
         description=row.course_title,
-        occurred_on=timezone.localtime(row.completed_at).date(),
+        occurred_on=local_day,
     )
     return Checked(row, credit)
 
 
 def people_by_id_number(raws: list[dict]) -> dict:
-    numbers = set()
+    """Map each record's ID number, as written, to its person (valid, known ones)."""
+    written = {}
     for raw in raws:
-        try:
-            numbers.add(validate_id_number(_text(raw.get("id_number"), 30)))
-        except ValidationError:
-            continue
-    return {u.id_number: u for u in User.objects.filter(id_number__in=numbers)}
+        text = _text(raw.get("id_number"), 30)
+        if text not in written:
+            try:
+                written[text] = validate_id_number(text)
+            except ValidationError:
+                continue
+    found = User.objects.filter(id_number__in=set(written.values())).only("id_number", "real_name")
+    users = {u.id_number: u for u in found}
+    return {text: users[number] for text, number in written.items() if number in users}
 
 
 @transaction.atomic
@@ -209,37 +226,55 @@ def ingest_records(
     checked = [check_record(raw, platform, people, years) for raw in raws]
     valid = [c.credit for c in checked if c.credit]
     result = credit_post_batch(valid, with_refs=True) if valid else None
-    seen = set()
+    posted = result.posted_refs if result else {}
     for item in checked:
         item.row.batch = batch
         if item.credit is None:
             continue
-        key_ = (item.credit.source, item.credit.source_ref)
-        if result and key_ in result.posted_refs and key_ not in seen:
+        # The first record of a ref that this batch inserted is the credited one.
+        entry_id = posted.pop((item.credit.source, item.credit.source_ref), None)
+        if entry_id:
             item.row.outcome = PlatformRecord.Outcome.CREDITED
+            item.row.credit_id = entry_id
         else:
             item.row.outcome = PlatformRecord.Outcome.DUPLICATE
-        seen.add(key_)
-    rows = PlatformRecord.objects.bulk_create([c.row for c in checked], batch_size=1000)
-    _link_credits(rows, platform)
+    rows = [c.row for c in checked]
+    store_records(rows)
     return batch, rows
 
 
-def _link_credits(rows: list[PlatformRecord], platform: Platform) -> None:
-    """Point credited records at their ledger entries (one query, one update)."""
-    credited = {
-        ledger_ref(platform.code, r.external_id): r
-        for r in rows
-        if r.outcome == PlatformRecord.Outcome.CREDITED
-    }
-    if not credited:
+_RECORD_COLUMNS = (
+    "batch_id",
+    "platform_id",
+    "raw",
+    "external_id",
+    "id_number",
+    "name",
+    "course_title",
+    "hours",
+    "category",
+    "completed_at",
+    "year",
+    "outcome",
+    "reason",
+    "person_id",
+    "credit_id",
+    "resolved",
+)
+
+
+def store_records(rows: list[PlatformRecord]) -> None:
+    """Insert the records; on PostgreSQL with COPY (a push of 1,000 is one statement)."""
+    if connection.vendor != "postgresql":
+        PlatformRecord.objects.bulk_create(rows, batch_size=1000)
         return
-    entries = CreditEntry.objects.filter(
-        source=Source.PLATFORM, source_ref__in=list(credited)
-    ).values_list("source_ref", "pk")
-    for ref, pk in entries:
-        credited[ref].credit_id = pk
-    PlatformRecord.objects.bulk_update(list(credited.values()), ["credit"], batch_size=1000)
+    with connection.cursor() as cursor:
+        columns = ", ".join(_RECORD_COLUMNS)
+        with cursor.cursor.copy(f"COPY learning_platformrecord ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = [getattr(row, column) for column in _RECORD_COLUMNS]
+                values[2] = json.dumps(row.raw, ensure_ascii=False)
+                copy.write_row(values)
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidComponent
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -39,8 +38,8 @@ def validate_id_number(value: str) -> str:
             code="format",
         )
     try:
-        birth_date = ric.get_birth_date(number)
-    except InvalidComponent:
+        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ValidationError(
             _("The birth date in the ID card number (%(date)s) is not a real date."),
             code="birth_date",

@@ -173,3 +173,18 @@ class TestReconciliation:
         assert push(hr, (key, secret), [record(alice, "k")]).status_code == 200
         listing = hr.get(reverse("learning:reconciliation")).content.decode()
         assert key.key_id in listing and secret not in listing
+
+
+@pytest.mark.django_db
+def test_hr_fixes_a_rejected_record_from_its_page(hr, key, alice):
+    push(hr, key, [record(alice, "renamed", name="艾莉丝")])
+    stored = PlatformRecord.objects.get()
+    url = reverse("learning:record", kwargs={"pk": stored.pk})
+    page = hr.get(url).content.decode()
+    assert "姓名与身份证号对应的人员不符" in page
+    response = hr.post(url, {"id_number": "11010519491231002X"})  # nobody has it
+    assert "没有该身份证号的专业技术人员" in response.content.decode()
+    response = hr.post(url, {"id_number": alice.id_number}, follow=True)
+    assert "已处理：已计入" in response.content.decode()
+    hr.post(url, {"id_number": alice.id_number})
+    assert CreditEntry.objects.count() == 1
