@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 WORKER_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format worker setup system-packages services messages migrate seed clean
+.PHONY: run test lint format worker beat setup system-packages services messages migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: setup services
 
 worker: setup
 	REDIS_URL=$${REDIS_URL:-$(WORKER_REDIS_URL)} $(BIN)/celery -A portal worker --loglevel INFO
+
+beat: setup
+	REDIS_URL=$${REDIS_URL:-$(WORKER_REDIS_URL)} $(BIN)/celery -A portal beat --loglevel INFO \
+		--schedule var/celerybeat-schedule
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

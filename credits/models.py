@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Authority, TitleLevel, Unit
+from portal.models import Authority, Job, TitleLevel, Unit
 from portal.storage import private_storage
 
 HOURS_FIELD = {"max_digits": 6, "decimal_places": 1}
@@ -351,3 +351,46 @@ class OfflineUpload(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class ReportJob(Job):
+    """A compliance report for a unit, an authority, a city or the whole province."""
+
+    class Scope(models.TextChoices):
+        UNIT = "unit", _("unit")
+        AUTHORITY = "authority", _("industry authority")
+        CITY = "city", _("city")
+        PROVINCE = "province", _("the whole province")
+
+    # Scheduled reports have no requester.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("requested by"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, null=True, blank=True)
+    city = models.ForeignKey("portal.City", on_delete=models.PROTECT, null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    xlsx = models.FileField(storage=private_storage, blank=True)
+    pdf = models.FileField(storage=private_storage, blank=True)
+    expires_at = models.DateTimeField(_("files kept until"), null=True, blank=True)
+    expired = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("compliance report")
+        verbose_name_plural = _("compliance reports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.year} {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        target = self.unit or self.authority or self.city
+        return str(target) if target else str(self.Scope.PROVINCE.label)

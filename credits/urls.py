@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credits import views
+from credits import report_views, views
 
 app_name = "credits"
 
@@ -27,4 +27,9 @@ urlpatterns = [
     path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
     path("eligibility/<int:pk>/statement.pdf", views.eligibility_pdf, name="eligibility_pdf"),
     path("eligibility/bulk/", views.eligibility_bulk, name="eligibility_bulk"),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/new/", report_views.report_new, name="report_new"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report"),
+    path("reports/<int:pk>/retry/", report_views.report_retry_view, name="report_retry"),
+    path("reports/<int:pk>/<str:kind>/", report_views.report_file, name="report_file"),
 ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,6 +124,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # idempotent, and a starting worker also resumes unfinished batches at once.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 900)}
 CELERY_TASK_TIME_LIMIT = 15 * 60
+# Celery beat: every city's and the province's report for the previous year on a
+# configurable day (default 15 January), and the daily purge of expired report files.
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+REPORT_SCHEDULE_MONTH = env.int("REPORT_SCHEDULE_MONTH", default=1)
+REPORT_SCHEDULE_DAY = env.int("REPORT_SCHEDULE_DAY", default=15)
+CELERY_BEAT_SCHEDULE = {
+    "annual-compliance-reports": {
+        "task": "credits.tasks.annual_reports",
+        "schedule": crontab(
+            minute=0,
+            hour=2,
+            day_of_month=REPORT_SCHEDULE_DAY,
+            month_of_year=REPORT_SCHEDULE_MONTH,
+        ),
+    },
+    "purge-expired-reports": {
+        "task": "credits.tasks.purge_expired_reports",
+        "schedule": crontab(minute=30, hour=3),
+    },
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = "Asia/Shanghai"
 

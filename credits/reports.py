@@ -1,0 +1,303 @@
+"""Annual 30/60 compliance reports: computed in SQL from the per-person-year totals
+(which `verify_ledger` proves equal to the ledger), written as xlsx and PDF by a
+Celery task, with progress on the job row."""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.models import ReportJob, YearRule
+from credits.selectors import staff_compliance
+from portal.models import JobStatus, TitleLevel, TitleSeries, User
+from portal.pdf import render_pdf
+from portal.svg import bar_chart, column_chart
+from portal.xlsx import workbook_bytes
+
+logger = logging.getLogger(__name__)
+STEPS = 3  # aggregate, xlsx, pdf
+BUCKETS = [(0, 30), (30, 60), (60, 90), (90, 120), (120, None)]
+COUNTS = ("people", "compliant", "short_public", "short_professional", "short_both")
+
+
+class ReportError(Exception):
+    """A failure the user may read (others are logged and shown generically)."""
+
+
+_PEOPLE = """
+    SELECT pp.user_id, u.id AS unit_id, u.name AS unit_name, c.name AS city_name,
+           u.is_province_direct, pp.title_series, pp.title_level,
+           COALESCE(t.public_hours, 0) AS pub, COALESCE(t.professional_hours, 0) AS prof
+    FROM portal_professionalprofile pp
+    JOIN portal_unit u ON u.id = pp.unit_id
+    JOIN portal_city c ON c.id = u.city_id
+    LEFT JOIN credits_personyeartotal t ON t.person_id = pp.user_id AND t.year = %(year)s
+    WHERE {scope}
+"""
+_SCOPE_WHERE = {
+    ReportJob.Scope.UNIT: "u.id = %(unit)s",
+    ReportJob.Scope.CITY: "u.city_id = %(city)s",
+    ReportJob.Scope.AUTHORITY: "u.authority_id = %(authority)s",
+    ReportJob.Scope.PROVINCE: "TRUE",
+}
+# The next level down: province -> cities and province-direct units; city and
+# authority -> units; unit -> title series and level.
+_GROUP = {
+    ReportJob.Scope.PROVINCE: (
+        "CASE WHEN is_province_direct THEN 'u' || unit_id ELSE 'c' || city_name END",
+        "CASE WHEN is_province_direct THEN unit_name ELSE city_name END",
+    ),
+    ReportJob.Scope.CITY: ("CAST(unit_id AS TEXT)", "unit_name"),
+    ReportJob.Scope.AUTHORITY: ("CAST(unit_id AS TEXT)", "unit_name"),
+    ReportJob.Scope.UNIT: (
+        "title_series || '/' || title_level",
+        "title_series || '/' || title_level",
+    ),
+}
+_BREAKDOWN = """
+    WITH people AS ({people})
+    SELECT {key} AS key, {label} AS label, COUNT(*) AS people,
+        COUNT(*) FILTER (WHERE pub >= %(pmin)s AND prof >= %(fmin)s) AS compliant,
+        COUNT(*) FILTER (WHERE pub < %(pmin)s AND prof >= %(fmin)s) AS short_public,
+        COUNT(*) FILTER (WHERE pub >= %(pmin)s AND prof < %(fmin)s) AS short_professional,
+        COUNT(*) FILTER (WHERE pub < %(pmin)s AND prof < %(fmin)s) AS short_both
+    FROM people GROUP BY 1, 2 ORDER BY 2, 1
+"""
+_DISTRIBUTION = """
+    WITH people AS ({people})
+    SELECT {buckets} FROM people
+"""
+
+
+def _params(job: ReportJob, rule: YearRule) -> dict:
+    return {
+        "year": job.year,
+        "unit": job.unit_id,
+        "city": job.city_id,
+        "authority": job.authority_id,
+        # Floats: SQLite compares a number with a Decimal's text as text.
+        "pmin": float(rule.public_min),
+        "fmin": float(rule.professional_min),
+    }
+
+
+def _sql(job: ReportJob, template: str, **parts) -> str:
+    people = _PEOPLE.format(scope=_SCOPE_WHERE[job.scope])
+    return template.format(people=people, **parts)
+
+
+def _rate(row: dict) -> float:
+    return round(row["compliant"] * 100 / row["people"], 1) if row["people"] else 0.0
+
+
+def _label_of_title(label: str) -> str:
+    series, _slash, level = label.partition("/")
+    return (
+        f"{dict(TitleSeries.choices).get(series, _('not given'))} · "
+        f"{dict(TitleLevel.choices).get(level, _('not given'))}"
+    )
+
+
+def report_compute(job: ReportJob) -> dict:
+    """The report's figures, from two SQL statements whatever the size of the scope."""
+    rule = YearRule.objects.filter(year=job.year).first()
+    if rule is None:
+        raise ReportError(_("There is no rule for the year %(year)s.") % {"year": job.year})
+    params = _params(job, rule)
+    key, label = _GROUP[job.scope]
+    buckets = ", ".join(
+        f"COUNT(*) FILTER (WHERE pub + prof >= {low}"
+        + (f" AND pub + prof < {high})" if high else ")")
+        for low, high in BUCKETS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(job, _BREAKDOWN, key=key, label=label), params)
+        names = [c[0] for c in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(_sql(job, _DISTRIBUTION, buckets=buckets), params)
+        distribution = list(cursor.fetchone())
+    for row in rows:
+        if job.scope == ReportJob.Scope.UNIT:
+            row["label"] = _label_of_title(row["label"])
+        row["rate"] = _rate(row)
+    total = {name: sum(row[name] for row in rows) for name in COUNTS}
+    total["rate"] = _rate(total)
+    return {
+        "scope": job.scope_label,
+        "year": job.year,
+        "public_min": str(rule.public_min),
+        "professional_min": str(rule.professional_min),
+        "total": total,
+        "rows": rows,
+        "distribution": [
+            {"label": f"{low}–{high}" if high else f"{low}+", "people": count}
+            for (low, high), count in zip(BUCKETS, distribution, strict=True)
+        ],
+    }
+
+
+def _xlsx(job: ReportJob, content: dict, rule: YearRule) -> bytes:
+    t = content["total"]
+    headers = ["人数", "达标", "仅公需未达标", "仅专业未达标", "均未达标", "达标率(%)"]
+    summary = [
+        ["范围", content["scope"]],
+        ["年度", content["year"]],
+        ["公需科目要求（学时）", float(rule.public_min)],
+        ["专业科目要求（学时）", float(rule.professional_min)],
+        *[[h, t[name]] for h, name in zip(headers, [*COUNTS, "rate"], strict=True)],
+    ]
+    sheets = [
+        ("汇总", ["项目", "数值"], summary),
+        (
+            "分组",
+            ["分组", *headers],
+            ([r["label"], *(r[n] for n in COUNTS), r["rate"]] for r in content["rows"]),
+        ),
+    ]
+    if job.scope == ReportJob.Scope.UNIT:
+        people = staff_compliance(
+            User.objects.filter(profile__unit=job.unit).select_related("profile"),
+            job.year,
+            rule,
+        ).order_by("real_name", "id")
+        sheets.append(
+            (
+                "人员",
+                [
+                    "姓名",
+                    "身份证号",
+                    "公需科目学时",
+                    "专业科目学时",
+                    "合计学时",
+                    "公需还差",
+                    "专业还差",
+                ],
+                (
+                    [
+                        p.real_name,
+                        p.id_number,
+                        float(p.public_hours),
+                        float(p.professional_hours),
+                        float(p.public_hours + p.professional_hours),
+                        float(max(Decimal(0), rule.public_min - p.public_hours)),
+                        float(max(Decimal(0), rule.professional_min - p.professional_hours)),
+                    ]
+                    for p in people.iterator(chunk_size=2000)
+                ),
+            )
+        )
+    return workbook_bytes(sheets)
+
+
+def _pdf(content: dict) -> bytes:
+    charts = {
+        "rates": bar_chart([(r["label"], r["rate"]) for r in content["rows"]][:40]),
+        "distribution": column_chart([(d["label"], d["people"]) for d in content["distribution"]]),
+    }
+    html = render_to_string(
+        "credits/report_pdf.html",
+        {"content": content, "charts": charts, "portal_name": settings.PORTAL_NAME},
+    )
+    return render_pdf(html)
+
+
+def _step(job: ReportJob, **fields) -> None:
+    ReportJob.objects.filter(pk=job.pk).update(done=job.done, **fields)
+
+
+def report_run(job_id: int) -> ReportJob:
+    """Compute, write the xlsx, render the PDF; each step moves the progress on."""
+    job = ReportJob.objects.select_related("unit", "authority", "city").get(pk=job_id)
+    if job.status == JobStatus.DONE:
+        return job
+    job.done = 0
+    _step(job, status=JobStatus.RUNNING, total=STEPS, error="")
+    try:
+        content = report_compute(job)
+        rule = YearRule.objects.get(year=job.year)
+        job.done = 1
+        _step(job, summary=content)
+        xlsx = _xlsx(job, content, rule)
+        job.done = 2
+        _step(job)
+        pdf = _pdf(content)
+    except ReportError as error:
+        _step(job, status=JobStatus.FAILED, error=str(error), finished_at=timezone.now())
+        return ReportJob.objects.get(pk=job_id)
+    except Exception:
+        logger.exception("report %s failed", job_id)
+        _step(
+            job,
+            status=JobStatus.FAILED,
+            error=_("The report could not be produced. Please try again."),
+            finished_at=timezone.now(),
+        )
+        raise
+    stem = f"reports/{job.year}/report-{job.pk}"
+    job.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+    job.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    job.done = STEPS
+    _step(
+        job,
+        xlsx=job.xlsx.name,
+        pdf=job.pdf.name,
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=settings.REPORT_RETENTION_DAYS),
+    )
+    return ReportJob.objects.get(pk=job_id)
+
+
+def report_request(*, year: int, requested_by=None, scope: str, target=None) -> ReportJob:
+    """Queue a report; the caller has checked the scope through portal.scoping."""
+    fields = {scope: target} if target is not None else {}
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            year=year, scope=scope, requested_by=requested_by, total=STEPS, **fields
+        )
+        from credits.tasks import run_report
+
+        transaction.on_commit(lambda: run_report.delay(job.pk))
+    return job
+
+
+def report_retry(job: ReportJob) -> ReportJob:
+    updated = ReportJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+        status=JobStatus.QUEUED, done=0, error="", finished_at=None
+    )
+    if updated:
+        from credits.tasks import run_report
+
+        transaction.on_commit(lambda: run_report.delay(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def purge_expired_reports() -> int:
+    """Delete the files of reports past their retention; the rows stay as history."""
+    expired = ReportJob.objects.filter(expires_at__lt=timezone.now(), expired=False)
+    count = 0
+    for job in expired:
+        for file in (job.xlsx, job.pdf):
+            if file:
+                file.storage.delete(file.name)
+        ReportJob.objects.filter(pk=job.pk).update(expired=True, xlsx="", pdf="")
+        count += 1
+    return count
+
+
+def annual_reports(year: int | None = None) -> list[ReportJob]:
+    """Every city's and the province's report for the previous year (Celery beat)."""
+    from portal.models import City
+
+    year = year or timezone.localdate().year - 1
+    jobs = [report_request(year=year, scope=ReportJob.Scope.PROVINCE)]
+    for city in City.objects.all():
+        jobs.append(report_request(year=year, scope=ReportJob.Scope.CITY, target=city))
+    return jobs

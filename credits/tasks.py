@@ -1,0 +1,20 @@
+"""Thin tasks over the report services (queued on commit, late acknowledgement)."""
+
+from celery import shared_task
+
+from credits import reports
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_report(job_id: int) -> None:
+    reports.report_run(job_id)
+
+
+@shared_task
+def purge_expired_reports() -> int:
+    return reports.purge_expired_reports()
+
+
+@shared_task
+def annual_reports() -> int:
+    return len(reports.annual_reports())
