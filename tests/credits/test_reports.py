@@ -260,3 +260,21 @@ class TestJobs:
         assert entry["task"] == "credits.tasks.annual_reports"
         assert entry["schedule"].day_of_month == {15}
         assert entry["schedule"].month_of_year == {1}
+
+
+@pytest.mark.django_db
+def test_seed_scale_builds_a_province_the_ledger_agrees_with(capsys):
+    from django.core.management import call_command
+
+    from credits.models import PersonYearTotal
+    from credits.selectors import ledger_differences
+
+    call_command("seed_scale", "--people", "120", "--years", "2024-2025")
+    assert ProfessionalProfile.objects.filter(unit__name__startswith="规模测试单位").count() == 120
+    assert CreditEntry.objects.count() == 120 * 2 * 10
+    assert PersonYearTotal.objects.filter(year=2025).count() == 120
+    assert ledger_differences() == []
+    compliant = PersonYearTotal.objects.filter(
+        year=2025, public_hours__gte=30, professional_hours__gte=60
+    ).count()
+    assert 0 < compliant < 120  # most comply, some fall short
