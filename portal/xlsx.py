@@ -14,7 +14,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """Write (title, headers, rows) sheets in streaming mode; bold, frozen header."""
+    """Write (title, headers, rows) sheets in streaming mode: bold frozen header,
+    column widths from the headers, hours with one decimal place."""
     workbook = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
@@ -29,10 +30,19 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(sheet, value):
+    """Hours (floats) show one decimal place; everything else as it is."""
+    if isinstance(value, float):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "0.0"
+        return cell
+    return value
 
 
 def xlsx_response(filename: str, sheets) -> HttpResponse:

@@ -278,3 +278,16 @@ def test_seed_scale_builds_a_province_the_ledger_agrees_with(capsys):
         year=2025, public_hours__gte=30, professional_hours__gte=60
     ).count()
     assert 0 < compliant < 120  # most comply, some fall short
+
+
+@pytest.mark.django_db
+def test_xlsx_has_frozen_headers_and_hour_formats(
+    client, hr_a, province, unit_a, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(hr_a)
+    job = run(client, f"unit:{unit_a.pk}", eager_celery, django_capture_on_commit_callbacks)
+    response = client.get(reverse("credits:report_file", kwargs={"pk": job.pk, "kind": "xlsx"}))
+    sheet = load_workbook(io.BytesIO(response.getvalue()))["人员"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["C2"].number_format == "0.0"
+    assert sheet.column_dimensions["B"].width >= 10
