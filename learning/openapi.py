@@ -1,18 +1,10 @@
 """The OpenAPI description of the platforms' push endpoint, served at /api/openapi.json."""
 
-from learning.ingest import CLOCK_SKEW_SECONDS, MAX_RECORDS
+from learning.ingest import CLOCK_SKEW_SECONDS, FIELDS, MAX_RECORDS
 
 RECORD = {
     "type": "object",
-    "required": [
-        "external_id",
-        "id_number",
-        "name",
-        "course_title",
-        "hours",
-        "category",
-        "completed_at",
-    ],
+    "required": list(FIELDS),
     "properties": {
         "external_id": {"type": "string", "maxLength": 100, "description": "Unique per platform"},
         "id_number": {"type": "string", "description": "居民身份证号码, 18 characters"},
