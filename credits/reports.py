@@ -22,6 +22,7 @@ from portal.xlsx import workbook_bytes
 
 logger = logging.getLogger(__name__)
 STEPS = 3  # aggregate, xlsx, pdf
+PDF_ROWS = 40
 BUCKETS = [(0, 30), (30, 60), (60, 90), (90, 120), (120, None)]
 COUNTS = ("people", "compliant", "short_public", "short_professional", "short_both")
 
@@ -66,12 +67,9 @@ _BREAKDOWN = """
         COUNT(*) FILTER (WHERE pub >= %(pmin)s AND prof >= %(fmin)s) AS compliant,
         COUNT(*) FILTER (WHERE pub < %(pmin)s AND prof >= %(fmin)s) AS short_public,
         COUNT(*) FILTER (WHERE pub >= %(pmin)s AND prof < %(fmin)s) AS short_professional,
-        COUNT(*) FILTER (WHERE pub < %(pmin)s AND prof < %(fmin)s) AS short_both
+        COUNT(*) FILTER (WHERE pub < %(pmin)s AND prof < %(fmin)s) AS short_both,
+        {buckets}
     FROM people GROUP BY 1, 2 ORDER BY 2, 1
-"""
-_DISTRIBUTION = """
-    WITH people AS ({people})
-    SELECT {buckets} FROM people
 """
 
 
@@ -105,7 +103,7 @@ def _label_of_title(label: str) -> str:
 
 
 def report_compute(job: ReportJob) -> dict:
-    """The report's figures, from two SQL statements whatever the size of the scope."""
+    """The report's figures, from one SQL statement whatever the size of the scope."""
     rule = YearRule.objects.filter(year=job.year).first()
     if rule is None:
         raise ReportError(_("There is no rule for the year %(year)s.") % {"year": job.year})
@@ -114,14 +112,14 @@ def report_compute(job: ReportJob) -> dict:
     buckets = ", ".join(
         f"COUNT(*) FILTER (WHERE pub + prof >= {low}"
         + (f" AND pub + prof < {high})" if high else ")")
-        for low, high in BUCKETS
+        + f" AS b{index}"
+        for index, (low, high) in enumerate(BUCKETS)
     )
     with connection.cursor() as cursor:
-        cursor.execute(_sql(job, _BREAKDOWN, key=key, label=label), params)
+        cursor.execute(_sql(job, _BREAKDOWN, key=key, label=label, buckets=buckets), params)
         names = [c[0] for c in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        cursor.execute(_sql(job, _DISTRIBUTION, buckets=buckets), params)
-        distribution = list(cursor.fetchone())
+    distribution = [sum(row.pop(f"b{i}") for row in rows) for i in range(len(BUCKETS))]
     for row in rows:
         if job.scope == ReportJob.Scope.UNIT:
             row["label"] = _label_of_title(row["label"])
@@ -195,9 +193,24 @@ def _xlsx(job: ReportJob, content: dict, rule: YearRule) -> bytes:
     return workbook_bytes(sheets)
 
 
+def pdf_rows(rows: list[dict]) -> list[dict]:
+    """At most PDF_ROWS breakdown rows in the PDF (the xlsx has them all): the largest
+    groups, then one row for the rest. Rendering stays fast for any scope."""
+    if len(rows) <= PDF_ROWS:
+        return rows
+    largest = sorted(rows, key=lambda r: -r["people"])[: PDF_ROWS - 1]
+    kept = {id(r) for r in largest}
+    rest = [r for r in rows if id(r) not in kept]
+    other = {name: sum(r[name] for r in rest) for name in COUNTS}
+    other["label"] = _("%(count)s more groups (see the Excel file)") % {"count": len(rest)}
+    other["rate"] = _rate(other)
+    return [r for r in rows if id(r) in kept] + [other]
+
+
 def _pdf(content: dict) -> bytes:
+    content = {**content, "rows": pdf_rows(content["rows"])}
     charts = {
-        "rates": bar_chart([(r["label"], r["rate"]) for r in content["rows"]][:40]),
+        "rates": bar_chart([(r["label"], r["rate"]) for r in content["rows"]]),
         "distribution": column_chart([(d["label"], d["people"]) for d in content["distribution"]]),
     }
     html = render_to_string(

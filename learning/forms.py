@@ -2,7 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from learning.models import Platform, PlatformRecord
+from credits.models import Category
+from learning.models import Course, Platform, PlatformRecord, Topic
 from portal.identity import validate_id_number
 from portal.models import User
 
@@ -53,3 +54,23 @@ class ReprocessForm(forms.Form):
             User.objects.get(id_number=cleaned["id_number"]) if cleaned.get("id_number") else None
         )
         return cleaned
+
+
+class CatalogFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("all")), *Category.choices]
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("all")
+    )
+    channel = forms.ChoiceField(
+        label=_("Platform"), required=False, choices=[("", _("all")), *Course.Channel.choices]
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = "form-select" if name in ("category", "topic", "channel") else "form-control"
+            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import views
+from learning import study_views, views
 
 app_name = "learning"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("platforms/keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
     path("platforms/imports/new/", views.import_upload, name="import_upload"),
     path("platforms/imports/<int:pk>/", views.import_detail, name="import"),
+    path("courses/", study_views.catalog, name="catalog"),
+    path("courses/<int:pk>/", study_views.course_detail, name="course"),
+    path("courses/<int:pk>/enrol/", study_views.course_enrol, name="enrol"),
+    path("courses/<int:pk>/quiz/", study_views.quiz, name="quiz"),
+    path("lessons/<int:pk>/", study_views.lesson_page, name="lesson"),
+    path("lessons/<int:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
+    path("my/courses/", study_views.my_courses, name="my_courses"),
 ]

@@ -255,6 +255,10 @@ LOGGING = {
     },
 }
 
+# Online study: how often a lesson page reports that it is being studied.
+STUDY_HEARTBEAT_SECONDS = env.int("STUDY_HEARTBEAT_SECONDS", default=30)
+STUDY_SECONDS_PER_MINUTE = 60
+
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -291,3 +291,25 @@ def test_xlsx_has_frozen_headers_and_hour_formats(
     assert sheet.freeze_panes == "A2"
     assert sheet["C2"].number_format == "0.0"
     assert sheet.column_dimensions["B"].width >= 10
+
+
+def test_pdf_keeps_the_largest_groups_and_sums_the_rest():
+    from credits.reports import PDF_ROWS, pdf_rows
+
+    rows = [
+        {
+            "label": f"单位{i}",
+            "people": i,
+            "compliant": i,
+            "short_public": 0,
+            "short_professional": 0,
+            "short_both": 0,
+            "rate": 100.0,
+        }
+        for i in range(1, 101)
+    ]
+    shown = pdf_rows(rows)
+    assert len(shown) == PDF_ROWS
+    assert shown[-1]["people"] == sum(range(1, 101 - (PDF_ROWS - 1)))
+    assert "见Excel" in shown[-1]["label"]
+    assert sum(r["people"] for r in shown) == sum(range(1, 101))

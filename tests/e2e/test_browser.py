@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from credits.models import Category, Source
 from credits.services import credit_post
@@ -86,3 +87,43 @@ def test_phone_sized_screen_has_a_menu_button(browser, live_server, alice):
         return visible_before, page.get_by_role("button", name="退出登录").is_visible()
 
     assert browser.run(steps, width=390, height=844) == (True, True)
+
+
+def test_professional_studies_a_course_and_sees_the_hours(browser, live_server, alice, settings):
+    from learning.models import Choice, Course, Lesson, Question
+
+    settings.STUDY_HEARTBEAT_SECONDS = 1
+    settings.STUDY_SECONDS_PER_MINUTE = 2  # a one-minute lesson takes two seconds here
+    year = timezone.localdate().year
+    course = Course.objects.create(
+        title="演示短课",
+        teacher_name="赵老师",
+        category="public",
+        hours=Decimal(2),
+        first_year=year,
+        last_year=year,
+        status=Course.Status.PUBLISHED,
+    )
+    Lesson.objects.create(course=course, title="第1讲", content="学习内容", minutes=1)
+    question = Question.objects.create(course=course, text="本课程属于哪类科目？")
+    Choice.objects.create(question=question, text="公需科目", correct=True)
+    Choice.objects.create(question=question, text="专业科目")
+
+    def steps(page):
+        log_in(page, live_server.url, alice.phone, PASSWORD)
+        page.goto(f"{live_server.url}/courses/{course.pk}/")
+        page.get_by_role("button", name="选课").click()
+        page.get_by_role("link", name="第1讲").click()
+        page.wait_for_function(
+            "document.getElementById('lesson-status').textContent.includes('本课时已完成')",
+            timeout=20000,
+        )
+        page.goto(f"{live_server.url}/courses/{course.pk}/quiz/")
+        page.get_by_label("公需科目").check()
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_load_state()
+        return page.get_by_test_id("year-status").inner_text(), page.content()
+
+    status, content = browser.run(steps)
+    assert "2.0 / 30.0" in status
+    assert "测验通过" in content

@@ -67,6 +67,11 @@ class Command(BaseCommand):
             credit_post_batch(self._records(person_ids, start, years, entries))
             self.stdout.write(f"{start + count} people", ending="\r")
             self.stdout.flush()
+        with connection.cursor() as cursor:  # fresh statistics for the planner
+            for table in ("portal_user", "portal_professionalprofile", "portal_unit"):
+                cursor.execute(f"ANALYZE {table}")
+            cursor.execute("ANALYZE credits_creditentry")
+            cursor.execute("ANALYZE credits_personyeartotal")
         self.stdout.write(f"\ndone in {time.perf_counter() - started:.0f} s")
 
     def _copy(self, table: str, columns: list[str], rows) -> None:

@@ -1,0 +1,156 @@
+"""Online study: enrolment, server-measured study time, the quiz, completion.
+
+Study time is what the server observes between a person's heartbeats, never what a
+client claims: a beat credits the time since the previous beat for the same lesson,
+at most two heartbeat intervals (a sleeping laptop earns nothing). One clock per
+person means only one lesson at a time earns time: a beat for another lesson moves
+the clock and credits nothing.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.services import credit_post
+from learning.models import (
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Question,
+    QuizAttempt,
+    StudyClock,
+)
+from portal.audit import audit_log
+from portal.models import User
+
+
+class StudyError(ValueError):
+    """A refusal the learner reads, in Chinese."""
+
+
+def published_courses(year: int | None = None) -> QuerySet[Course]:
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED)
+    if year:
+        courses = courses.filter(first_year__lte=year, last_year__gte=year)
+    return courses.select_related("topic", "authority")
+
+
+def enrol(*, person, course: Course) -> Enrolment:
+    if course.status != Course.Status.PUBLISHED:
+        raise StudyError(_("This course is not open for study."))
+    enrolment, _created = Enrolment.objects.get_or_create(person=person, course=course)
+    return enrolment
+
+
+def max_credit_per_beat() -> timedelta:
+    return timedelta(seconds=2 * settings.STUDY_HEARTBEAT_SECONDS)
+
+
+@transaction.atomic
+def heartbeat(*, person, lesson: Lesson) -> LessonProgress:
+    """Record that `person` is studying `lesson` now; return the lesson's progress.
+
+    Steps: refuse a lesson of a course the person is not enrolled in or that is not
+    published; lock the person's clock (concurrent beats queue here); credit the real
+    time since the previous beat if that beat was for the same lesson and recent;
+    move the clock to this lesson and now.
+    """
+    course = lesson.course
+    if course.status != Course.Status.PUBLISHED:
+        raise StudyError(_("This course is not open for study."))
+    enrolment = Enrolment.objects.filter(person=person, course=course).first()
+    if enrolment is None:
+        raise StudyError(_("Enrol in the course before studying its lessons."))
+    User.objects.select_for_update().filter(pk=person.pk).first()  # one beat at a time
+    clock, _created = StudyClock.objects.get_or_create(person=person)
+    progress, _created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+    now = timezone.now()
+    if clock.lesson_id == lesson.pk and clock.last_beat_at:
+        elapsed = now - clock.last_beat_at
+        if elapsed <= max_credit_per_beat():
+            progress.seconds = min(lesson.seconds, progress.seconds + int(elapsed.total_seconds()))
+            if progress.seconds >= lesson.seconds and progress.done_at is None:
+                progress.done_at = now
+            progress.save(update_fields=["seconds", "done_at"])
+    clock.lesson, clock.last_beat_at = lesson, now
+    clock.save(update_fields=["lesson", "last_beat_at"])
+    return progress
+
+
+def lessons_done(enrolment: Enrolment) -> bool:
+    lessons = enrolment.course.lessons.count()
+    done = enrolment.progress.filter(done_at__isnull=False).count()
+    return done >= lessons
+
+
+def quiz_submit(*, enrolment: Enrolment, answers: dict[int, set[int]]) -> QuizAttempt:
+    """Score the quiz; a pass completes the course. `answers` maps question ids to the
+    chosen choice ids."""
+    if not lessons_done(enrolment):
+        raise StudyError(_("Finish every lesson before taking the quiz."))
+    questions = list(Question.objects.filter(course=enrolment.course).prefetch_related("choices"))
+    known = {q.pk: q for q in questions}
+    if set(answers) - set(known):
+        raise StudyError(_("The answers include a question of another quiz."))
+    correct = 0
+    for question in questions:
+        valid = {c.pk for c in question.choices.all()}
+        chosen = answers.get(question.pk, set())
+        if chosen - valid:
+            raise StudyError(_("The answers include a choice of another question."))
+        if question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+            raise StudyError(_("A single-choice question takes one answer."))
+        if chosen == {c.pk for c in question.choices.all() if c.correct}:
+            correct += 1
+    score = round(correct * 100 / len(questions)) if questions else 100
+    attempt = QuizAttempt.objects.create(
+        enrolment=enrolment, score=score, passed=score >= enrolment.course.pass_mark
+    )
+    if attempt.passed:
+        course_complete(enrolment)
+    return attempt
+
+
+@transaction.atomic
+def course_complete(enrolment: Enrolment) -> Enrolment:
+    """Mark the course done and post its hours — once, whatever races."""
+    enrolment = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
+    if enrolment.completed_at:
+        return enrolment
+    course, today = enrolment.course, timezone.localdate()
+    enrolment.credit, _created = credit_post(
+        person=enrolment.person,
+        year=today.year,
+        category=course.category,
+        hours=course.hours,
+        source="course",
+        source_ref=f"enrolment:{enrolment.pk}",
+        description=course.title[:200],
+        occurred_on=today,
+    )
+    enrolment.completed_at = timezone.now()
+    enrolment.save(update_fields=["credit", "completed_at"])
+    audit_log(
+        actor=enrolment.person,
+        action="learning.course.completed",
+        enrolment=enrolment.pk,
+        course=course.pk,
+    )
+    return enrolment
+
+
+def answers_from(post) -> dict[int, set[int]]:
+    """The quiz form's answers: fields `q<question id>` holding choice ids."""
+    answers = {}
+    for key in post:
+        if key.startswith("q") and key[1:].isdigit():
+            try:
+                answers[int(key[1:])] = {int(v) for v in post.getlist(key)}
+            except ValueError:
+                raise StudyError(_("The answers are not valid.")) from None
+    return answers
