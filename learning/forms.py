@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from credits.models import Category
-from learning.models import Course, Platform, PlatformRecord, Topic
+from learning.models import Course, Lesson, Platform, PlatformRecord, Question, Topic
 from portal.identity import validate_id_number
 from portal.models import User
 
@@ -74,3 +74,68 @@ class CatalogFilterForm(forms.Form):
         for name, field in self.fields.items():
             css = "form-select" if name in ("category", "topic", "channel") else "form-control"
             field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "summary",
+            "teacher_name",
+            "topic",
+            "hours",
+            "channel",
+            "first_year",
+            "last_year",
+            "pass_mark",
+            "status",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_hours(self):
+        hours = self.cleaned_data["hours"]
+        if hours is None or hours <= 0:
+            raise ValidationError(_("Hours must be greater than zero."))
+        return hours
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_year"), cleaned.get("last_year")
+        if first and last and first > last:
+            self.add_error("last_year", _("The last year may not come before the first."))
+        return cleaned
+
+
+LessonFormSet = forms.inlineformset_factory(
+    Course,
+    Lesson,
+    fields=["title", "content", "minutes", "order"],
+    extra=1,
+    can_delete=True,
+    widgets={"content": forms.Textarea(attrs={"rows": 2})},
+)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Question"), max_length=500)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    choice_1 = forms.CharField(label=_("Answer 1"), max_length=300)
+    choice_2 = forms.CharField(label=_("Answer 2"), max_length=300)
+    choice_3 = forms.CharField(label=_("Answer 3"), max_length=300, required=False)
+    choice_4 = forms.CharField(label=_("Answer 4"), max_length=300, required=False)
+    correct = forms.MultipleChoiceField(
+        label=_("Correct answers"),
+        choices=[(str(i), str(i)) for i in range(1, 5)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        correct = cleaned.get("correct") or []
+        for number in correct:
+            if not cleaned.get(f"choice_{number}"):
+                self.add_error("correct", _("A correct answer must have a text."))
+        if cleaned.get("kind") == Question.Kind.SINGLE and len(correct) != 1:
+            self.add_error("correct", _("A single-choice question has exactly one correct answer."))
+        return cleaned

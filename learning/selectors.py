@@ -36,3 +36,22 @@ def reconciliation() -> list[dict]:
         row["platform"] = platforms[row["platform_id"]]
         row["ledger_hours"] = ledger.get((row["platform_id"], row["year"]))
     return rows
+
+
+def editable_courses(actor):
+    """Courses the actor edits: provincial HR the public subjects, a department admin
+    her authority's professional courses (the scoping layer names the authority)."""
+    from credits.models import Category
+    from learning.models import Course
+    from portal import scoping
+    from portal.models import Role
+
+    courses = Course.objects.select_related("topic", "authority")
+    match getattr(actor, "role", None):
+        case Role.PROVINCE_HR:
+            return courses.filter(category=Category.PUBLIC)
+        case Role.DEPARTMENT_ADMIN:
+            return courses.filter(
+                category=Category.PROFESSIONAL, authority__in=scoping.authorities_visible_to(actor)
+            )
+    return courses.none()

@@ -154,3 +154,30 @@ def answers_from(post) -> dict[int, set[int]]:
             except ValueError:
                 raise StudyError(_("The answers are not valid.")) from None
     return answers
+
+
+def suggest_courses(person, year: int) -> list[tuple[str, object, list[Course]]]:
+    """For each category short in `year`: (category label, gap, courses) where the
+    courses close the gap with as few as possible (the largest first is optimal for
+    "fewest courses whose hours reach the gap")."""
+    from credits.models import Category
+    from credits.selectors import year_status
+
+    status = year_status(person, year)
+    done = Enrolment.objects.filter(person=person, completed_at__isnull=False).values("course")
+    plans = []
+    for category, gap in (
+        (Category.PUBLIC, status.public_gap),
+        (Category.PROFESSIONAL, status.professional_gap),
+    ):
+        if not gap:
+            continue
+        chosen, total = [], 0
+        candidates = published_courses(year).filter(category=category).exclude(pk__in=done)
+        for course in candidates.order_by("-hours", "title")[:50]:
+            if total >= gap:
+                break
+            chosen.append(course)
+            total += course.hours
+        plans.append((str(Category(category).label), gap, chosen))
+    return plans

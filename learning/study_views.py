@@ -20,6 +20,7 @@ from learning.study import (
     lessons_done,
     published_courses,
     quiz_submit,
+    suggest_courses,
 )
 from portal.models import Role
 from portal.roles import role_required
@@ -142,6 +143,15 @@ def quiz(request, pk):
         )
         return redirect("learning:quiz", pk=pk)
     return render(request, "learning/quiz.html", {"course": course, "questions": questions})
+
+
+@role_required(Role.PROFESSIONAL)
+def suggestions(request):
+    """The gap planner, shown inside 我的学时 (which fetches this fragment)."""
+    form = CatalogFilterForm(request.GET)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or default_year()
+    plans = suggest_courses(request.user, year)
+    return render(request, "learning/_suggestions.html", {"plans": plans, "year": year})
 
 
 @role_required(Role.PROFESSIONAL)

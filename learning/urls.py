@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import study_views, views
+from learning import editing_views, study_views, views
 
 app_name = "learning"
 
@@ -22,4 +22,14 @@ urlpatterns = [
     path("lessons/<int:pk>/", study_views.lesson_page, name="lesson"),
     path("lessons/<int:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
     path("my/courses/", study_views.my_courses, name="my_courses"),
+    path("my/suggestions/", study_views.suggestions, name="suggestions"),
+    path("courses/manage/", editing_views.course_manage, name="course_manage"),
+    path("courses/manage/new/", editing_views.course_edit, name="course_new"),
+    path("courses/manage/<int:pk>/", editing_views.course_edit, name="course_edit"),
+    path("courses/manage/<int:pk>/questions/", editing_views.question_add, name="question_add"),
+    path(
+        "courses/manage/<int:pk>/questions/<int:question_pk>/delete/",
+        editing_views.question_delete,
+        name="question_delete",
+    ),
 ]

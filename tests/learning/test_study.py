@@ -278,3 +278,33 @@ class TestCatalog:
         page = client.get(reverse("learning:my_courses")).content.decode()
         assert "学习中的课" in page and "0 / 2" in page
         assert "学完的课" in page
+
+
+@pytest.mark.django_db
+class TestGapPlanner:
+    def test_suggestion_closes_the_gap_with_the_fewest_courses(self, client, alice):
+        from credits.services import credit_post
+
+        credit_post(
+            person=alice,
+            year=YEAR,
+            category="public",
+            hours=Decimal(21),
+            source="course",
+            source_ref="gap-1",
+        )
+        for title, hours in (("一学时", "1"), ("四学时", "4"), ("六学时", "6"), ("三学时", "3")):
+            make_course(title=title, hours=hours)
+        client.force_login(alice)
+        page = client.get(reverse("learning:suggestions"), {"year": YEAR})
+        plans = {label: (gap, courses) for label, gap, courses in page.context["plans"]}
+        gap, courses = plans["公需科目"]
+        assert gap == Decimal(9)
+        assert [c.title for c in courses] == ["六学时", "四学时"]
+        assert sum(c.hours for c in courses) >= gap
+        assert "六学时" in page.content.decode()
+
+    def test_my_hours_asks_for_suggestions_only_when_short(self, client, alice):
+        client.force_login(alice)
+        page = client.get(reverse("credits:my_hours"), {"year": YEAR}).content.decode()
+        assert reverse("learning:suggestions") in page
