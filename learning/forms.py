@@ -77,6 +77,13 @@ class CatalogFilterForm(forms.Form):
 
 
 class CourseForm(forms.ModelForm):
+    teacher_id_number = forms.CharField(
+        label=_("Teacher's ID card number"),
+        required=False,
+        max_length=18,
+        help_text=_("Links the teacher's account: a selected quality course credits it."),
+    )
+
     class Meta:
         model = Course
         fields = [
@@ -92,6 +99,24 @@ class CourseForm(forms.ModelForm):
             "status",
         ]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.teacher_id:
+            self.fields["teacher_id_number"].initial = self.instance.teacher.id_number
+
+    def clean_teacher_id_number(self):
+        value = self.cleaned_data["teacher_id_number"].strip()
+        if not value:
+            return None
+        teacher = User.objects.filter(id_number=validate_id_number(value)).first()
+        if teacher is None:
+            raise ValidationError(_("No account has this ID card number."))
+        return teacher
+
+    def save(self, commit=True):
+        self.instance.teacher = self.cleaned_data.get("teacher_id_number")
+        return super().save(commit)
 
     def clean_hours(self):
         hours = self.cleaned_data["hours"]

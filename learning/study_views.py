@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from credits.selectors import default_year
 from learning.forms import CatalogFilterForm
-from learning.models import Enrolment, Lesson, LessonProgress, Question
+from learning.models import Enrolment, Lesson, LessonProgress, QualityNomination, Question
+from learning.quality_views import courses_taught
 from learning.study import (
     StudyError,
     answers_from,
@@ -31,7 +32,13 @@ COURSES_PER_PAGE = 50
 def catalog(request):
     form = CatalogFilterForm(request.GET or None, initial={"year": default_year()})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    courses = published_courses(data.get("year") or default_year())
+    courses = published_courses(data.get("year") or default_year()).annotate(
+        is_quality=Exists(
+            QualityNomination.objects.filter(
+                course=OuterRef("pk"), status=QualityNomination.Status.SELECTED
+            )
+        )
+    )
     if data.get("category"):
         courses = courses.filter(category=data["category"])
     if data.get("topic"):
@@ -60,6 +67,11 @@ def course_detail(request, pk):
         progress = {p.lesson_id: p for p in enrolment.progress.all()}
     context = {
         "course": course,
+        "quality_years": list(
+            course.nominations.filter(status=QualityNomination.Status.SELECTED).values_list(
+                "year", flat=True
+            )
+        ),
         "lessons": course.lessons.all(),
         "enrolment": enrolment,
         "progress": progress,
@@ -165,4 +177,9 @@ def my_courses(request):
         )
         .order_by("completed_at", "-enrolled_at")
     )
-    return render(request, "learning/my_courses.html", {"enrolments": enrolments})
+    context = {
+        "enrolments": enrolments,
+        "taught": courses_taught(request.user),
+        "year": default_year(),
+    }
+    return render(request, "learning/my_courses.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import editing_views, study_views, views
+from learning import editing_views, quality_views, study_views, views
 
 app_name = "learning"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("lessons/<int:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
     path("my/courses/", study_views.my_courses, name="my_courses"),
     path("my/suggestions/", study_views.suggestions, name="suggestions"),
+    path("courses/<int:pk>/nominate/", quality_views.course_nominate, name="nominate"),
+    path("courses/quality/review/", quality_views.quality_review, name="quality_review"),
+    path("courses/quality/<int:year>/", quality_views.quality_list, name="quality_list"),
     path("courses/manage/", editing_views.course_manage, name="course_manage"),
     path("courses/manage/new/", editing_views.course_edit, name="course_new"),
     path("courses/manage/<int:pk>/", editing_views.course_edit, name="course_edit"),
