@@ -164,3 +164,13 @@ class QuestionForm(forms.Form):
         if cleaned.get("kind") == Question.Kind.SINGLE and len(correct) != 1:
             self.add_error("correct", _("A single-choice question has exactly one correct answer."))
         return cleaned
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    hours = forms.CharField(label=_("Hours"), max_length=10)
+    held_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import editing_views, quality_views, study_views, views
+from learning import editing_views, quality_views, session_views, study_views, views
 
 app_name = "learning"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("courses/<int:pk>/nominate/", quality_views.course_nominate, name="nominate"),
     path("courses/quality/review/", quality_views.quality_review, name="quality_review"),
     path("courses/quality/<int:year>/", quality_views.quality_list, name="quality_list"),
+    path("sessions/", session_views.session_list, name="sessions"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="session"),
+    path("sessions/<int:pk>/close/", session_views.session_close_view, name="session_close"),
     path("courses/manage/", editing_views.course_manage, name="course_manage"),
     path("courses/manage/new/", editing_views.course_edit, name="course_new"),
     path("courses/manage/<int:pk>/", editing_views.course_edit, name="course_edit"),
