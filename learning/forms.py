@@ -3,7 +3,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from credits.models import Category
-from learning.models import Course, Lesson, Platform, PlatformRecord, Question, Topic
+from learning.models import (
+    PLAN_SECTIONS,
+    Course,
+    Lesson,
+    PlanItem,
+    Platform,
+    PlatformRecord,
+    ProfessionalPlan,
+    Question,
+    Topic,
+)
 from portal.identity import validate_id_number
 from portal.models import User
 
@@ -174,3 +184,40 @@ class SessionForm(forms.Form):
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     place = forms.CharField(label=_("Place"), max_length=200)
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = ProfessionalPlan
+        fields = [
+            "year",
+            "title",
+            "guiding",
+            "audience",
+            "forms",
+            "channels",
+            "recognition",
+            "organisation",
+            "contacts",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("guiding", "audience", "forms", "channels", "recognition")
+        } | {name: forms.Textarea(attrs={"rows": 2}) for name in ("organisation", "contacts")}
+
+    def clean(self):
+        from learning.plans import sanitize
+
+        cleaned = super().clean()
+        for name, _label in PLAN_SECTIONS:
+            cleaned[name] = sanitize(cleaned.get(name, ""))
+        return cleaned
+
+
+PlanItemFormSet = forms.inlineformset_factory(
+    ProfessionalPlan,
+    PlanItem,
+    fields=["topic", "course", "hours", "mode", "order"],
+    extra=3,
+    can_delete=True,
+)

@@ -445,3 +445,94 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.session_id}: {self.person_id}"
+
+
+# -- professional-subject plans and filings (issue 6) --------------------------------
+
+PLAN_SECTIONS = [
+    ("guiding", _("Guiding principles and learning objectives")),
+    ("audience", _("Who it is for")),
+    ("forms", _("Forms of study")),
+    ("channels", _("Channels and platforms")),
+    ("recognition", _("How hours are recognised")),
+    ("organisation", _("Organisation and implementation")),
+    ("contacts", _("Contacts")),
+]
+
+
+class ProfessionalPlan(models.Model):
+    """An authority's yearly professional-subject plan (attachment 1 of the notice)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+
+    authority = models.ForeignKey(
+        "portal.Authority", on_delete=models.PROTECT, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=200)
+    guiding = models.TextField(_("Guiding principles and learning objectives"), blank=True)
+    audience = models.TextField(_("Who it is for"), blank=True)
+    forms = models.TextField(_("Forms of study"), blank=True)
+    channels = models.TextField(_("Channels and platforms"), blank=True)
+    recognition = models.TextField(_("How hours are recognised"), blank=True)
+    organisation = models.TextField(_("Organisation and implementation"), blank=True)
+    contacts = models.TextField(_("Contacts"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("professional-subject plan")
+        verbose_name_plural = _("professional-subject plans")
+        ordering = ["-year", "authority__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "year"], name="plan_once_a_year")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def total_hours(self):
+        return sum((item.hours for item in self.items.all()), start=0)
+
+
+class PlanItem(models.Model):
+    class Mode(models.TextChoices):
+        ONLINE = "online", _("online")
+        OFFLINE = "offline", _("offline")
+
+    plan = models.ForeignKey(ProfessionalPlan, on_delete=models.CASCADE, related_name="items")
+    topic = models.CharField(_("topic or course"), max_length=200)
+    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    mode = models.CharField(_("form"), max_length=10, choices=Mode.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["plan_id", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="plan_item_hours")
+        ]
+
+    def __str__(self):
+        return self.topic
+
+
+class PlanVersion(models.Model):
+    """Each publication of a plan, kept as it was published."""
+
+    plan = models.ForeignKey(ProfessionalPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField()
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["plan_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="plan_version_once")]
+
+    def __str__(self):
+        return f"{self.plan_id} v{self.number}"

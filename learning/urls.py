@@ -1,6 +1,13 @@
 from django.urls import path
 
-from learning import editing_views, quality_views, session_views, study_views, views
+from learning import (
+    editing_views,
+    plan_views,
+    quality_views,
+    session_views,
+    study_views,
+    views,
+)
 
 app_name = "learning"
 
@@ -26,6 +33,14 @@ urlpatterns = [
     path("courses/<int:pk>/nominate/", quality_views.course_nominate, name="nominate"),
     path("courses/quality/review/", quality_views.quality_review, name="quality_review"),
     path("courses/quality/<int:year>/", quality_views.quality_list, name="quality_list"),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
+    path("plans/<int:pk>/download/<str:kind>/", plan_views.plan_download, name="plan_download"),
+    path("plans/manage/", plan_views.plan_manage, name="plan_manage"),
+    path("plans/manage/new/", plan_views.plan_edit, name="plan_new"),
+    path("plans/manage/<int:pk>/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/manage/<int:pk>/publish/", plan_views.plan_publish_view, name="plan_publish"),
+    path("my/plan/", plan_views.my_plan, name="my_plan"),
     path("sessions/", session_views.session_list, name="sessions"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session"),
     path("sessions/<int:pk>/close/", session_views.session_close_view, name="session_close"),

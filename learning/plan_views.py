@@ -1,0 +1,130 @@
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credits.selectors import default_year
+from learning.forms import PlanForm, PlanItemFormSet
+from learning.models import PLAN_SECTIONS, ProfessionalPlan
+from learning.plans import (
+    PlanError,
+    editable_plans,
+    plan_docx,
+    plan_pdf,
+    plan_publish,
+    published_plans,
+)
+from learning.study import published_courses
+from portal.audit import audit_log
+from portal.models import Role
+from portal.roles import role_required
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def plan_list(request):
+    asked = request.GET.get("year", "")
+    year = int(asked) if asked.isdigit() else default_year()
+    plans = published_plans().filter(year=year)
+    return render(request, "learning/plans.html", {"plans": plans, "year": year})
+
+
+def _readable_plan(request, pk) -> ProfessionalPlan:
+    """Published plans for everybody; drafts for the authority's own admins."""
+    visible = Q(status=ProfessionalPlan.Status.PUBLISHED)
+    membership = getattr(request, "membership", None)
+    editable = editable_plans(membership).values("pk")
+    return get_object_or_404(
+        ProfessionalPlan.objects.filter(visible | Q(pk__in=editable)).select_related("authority"),
+        pk=pk,
+    )
+
+
+def plan_detail(request, pk):
+    plan = _readable_plan(request, pk)
+    sections = [(label, getattr(plan, name)) for name, label in PLAN_SECTIONS]
+    context = {"plan": plan, "sections": sections, "items": plan.items.select_related("course")}
+    return render(request, "learning/plan.html", context)
+
+
+def plan_download(request, pk, kind):
+    plan = _readable_plan(request, pk)
+    if kind == "docx":
+        response = HttpResponse(plan_docx(plan), content_type=DOCX_TYPE)
+    elif kind == "pdf":
+        response = HttpResponse(plan_pdf(plan), content_type="application/pdf")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.year}-{plan.pk}.{kind}"'
+    return response
+
+
+@role_required(Role.DEPARTMENT_ADMIN)
+def plan_manage(request):
+    plans = editable_plans(request.membership)
+    return render(request, "learning/plan_manage.html", {"plans": plans})
+
+
+@role_required(Role.DEPARTMENT_ADMIN)
+def plan_edit(request, pk=None):
+    actor = request.membership
+    plan = (
+        get_object_or_404(editable_plans(actor), pk=pk)
+        if pk
+        else ProfessionalPlan(authority=actor.authority)
+    )
+    form = PlanForm(request.POST or None, instance=plan)
+    items = PlanItemFormSet(request.POST or None, instance=plan)
+    courses = published_courses().filter(authority=actor.authority)
+    for item_form in items.forms:
+        item_form.fields["course"].queryset = courses
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        year_taken = (
+            editable_plans(actor)
+            .filter(year=form.cleaned_data["year"])
+            .exclude(pk=plan.pk)
+            .exists()
+        )
+        if year_taken:
+            form.add_error("year", _("Your authority has a plan for this year already."))
+        else:
+            with transaction.atomic():
+                plan = form.save()
+                items.instance = plan
+                items.save()
+                audit_log(actor=request.user, action="learning.plan.saved", plan=plan.pk)
+            messages.success(request, _("The plan has been saved."))
+            return redirect("learning:plan_edit", pk=plan.pk)
+    context = {"plan": plan, "form": form, "items": items}
+    return render(request, "learning/plan_edit.html", context)
+
+
+@require_POST
+@role_required(Role.DEPARTMENT_ADMIN)
+def plan_publish_view(request, pk):
+    plan = get_object_or_404(editable_plans(request.membership), pk=pk)
+    try:
+        plan_publish(plan=plan, published_by=request.user)
+    except PlanError as error:
+        messages.error(request, str(error))
+        return redirect("learning:plan_edit", pk=pk)
+    messages.success(request, _("The plan is published."))
+    return redirect("learning:plan", pk=pk)
+
+
+@role_required(Role.PROFESSIONAL)
+def my_plan(request):
+    """The plan of the professional's unit's authority for this year (a home fragment)."""
+    profile = getattr(request.user, "profile", None)
+    plan = None
+    if profile and profile.unit.authority_id:
+        plan = (
+            published_plans()
+            .filter(authority_id=profile.unit.authority_id, year=default_year())
+            .first()
+        )
+    items = plan.items.select_related("course") if plan else []
+    return render(request, "learning/_my_plan.html", {"plan": plan, "items": items})
