@@ -536,3 +536,87 @@ class PlanVersion(models.Model):
 
     def __str__(self):
         return f"{self.plan_id} v{self.number}"
+
+
+class FilingDeadline(models.Model):
+    """The filing deadline of a year (the notice: end of April), editable per year."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        verbose_name = _("filing deadline")
+        verbose_name_plural = _("filing deadlines")
+
+    def __str__(self):
+        return f"{self.year}: {self.due_on}"
+
+
+class Filing(models.Model):
+    """A plan of an authority, or a city HR bureau's yearly notice, filed with the
+    provincial HR department as Word and PDF."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("professional-subject plan")
+        NOTICE = "notice", _("municipal continuing-education notice")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    authority = models.ForeignKey(
+        "portal.Authority", on_delete=models.PROTECT, null=True, blank=True
+    )
+    city = models.ForeignKey("portal.City", on_delete=models.PROTECT, null=True, blank=True)
+    word = models.FileField(storage=private_storage)
+    pdf = models.FileField(storage=private_storage)
+    filed_at = models.DateTimeField(_("filed at"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "authority"],
+                condition=models.Q(authority__isnull=False),
+                name="filing_once_per_authority",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "city"],
+                condition=models.Q(city__isnull=False),
+                name="filing_once_per_city",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.authority or self.city}"
+
+
+class FilingReminder(models.Model):
+    """One reminder a day at most per filer (an authority or a city)."""
+
+    year = models.PositiveSmallIntegerField()
+    authority = models.ForeignKey(
+        "portal.Authority", on_delete=models.CASCADE, null=True, blank=True
+    )
+    city = models.ForeignKey("portal.City", on_delete=models.CASCADE, null=True, blank=True)
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "sent_on"],
+                condition=models.Q(authority__isnull=False),
+                name="reminder_once_a_day_authority",
+            ),
+            models.UniqueConstraint(
+                fields=["city", "sent_on"],
+                condition=models.Q(city__isnull=False),
+                name="reminder_once_a_day_city",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.authority or self.city} {self.sent_on}"

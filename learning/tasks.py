@@ -6,3 +6,10 @@ from learning.imports import import_run
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_import(job_id: int) -> None:
     import_run(job_id)
+
+
+@shared_task
+def filing_reminders() -> int:
+    from learning.filings import send_reminders
+
+    return len(send_reminders())

@@ -2,6 +2,7 @@ from django.urls import path
 
 from learning import (
     editing_views,
+    filing_views,
     plan_views,
     quality_views,
     session_views,
@@ -41,6 +42,10 @@ urlpatterns = [
     path("plans/manage/<int:pk>/", plan_views.plan_edit, name="plan_edit"),
     path("plans/manage/<int:pk>/publish/", plan_views.plan_publish_view, name="plan_publish"),
     path("my/plan/", plan_views.my_plan, name="my_plan"),
+    path("filings/", filing_views.filing_page, name="filing"),
+    path("filings/reminder/", filing_views.filing_reminder, name="filing_reminder"),
+    path("filings/board/", filing_views.filing_board, name="filing_board"),
+    path("filings/<int:pk>/<str:kind>/", filing_views.filing_file, name="filing_file"),
     path("sessions/", session_views.session_list, name="sessions"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session"),
     path("sessions/<int:pk>/close/", session_views.session_close_view, name="session_close"),

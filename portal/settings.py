@@ -139,6 +139,10 @@ CELERY_BEAT_SCHEDULE = {
             month_of_year=REPORT_SCHEDULE_MONTH,
         ),
     },
+    "filing-reminders": {  # each morning in April
+        "task": "learning.tasks.filing_reminders",
+        "schedule": crontab(minute=0, hour=8, month_of_year=4),
+    },
     "purge-expired-reports": {
         "task": "credits.tasks.purge_expired_reports",
         "schedule": crontab(minute=30, hour=3),
@@ -258,6 +262,15 @@ LOGGING = {
 # Online study: how often a lesson page reports that it is being studied.
 STUDY_HEARTBEAT_SECONDS = env.int("STUDY_HEARTBEAT_SECONDS", default=30)
 STUDY_SECONDS_PER_MINUTE = 60
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@jxjy.example.gov.cn")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if not PRODUCTION
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -1,0 +1,97 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learning.filings import (
+    STATUS_LABELS,
+    FilingError,
+    board,
+    board_xlsx_rows,
+    deadline,
+    filing_from_plan,
+    filing_submit,
+)
+from learning.models import Filing, FilingReminder
+from learning.plans import editable_plans
+from portal.models import Role
+from portal.roles import role_required
+from portal.xlsx import xlsx_response
+
+FILERS = (Role.DEPARTMENT_ADMIN, Role.CITY_HR)
+
+
+def _own_filing(actor, year):
+    scope = {"authority": actor.authority} if actor.authority_id else {"city": actor.city}
+    return Filing.objects.filter(year=year, **scope).first()
+
+
+@role_required(*FILERS)
+def filing_page(request):
+    actor, year = request.membership, timezone.localdate().year
+    if request.method == "POST":
+        try:
+            if request.POST.get("from_plan"):
+                plan = get_object_or_404(editable_plans(actor), year=year)
+                filing_from_plan(actor=actor, plan=plan)
+            else:
+                filing_submit(
+                    actor=actor,
+                    year=year,
+                    word=request.FILES.get("word"),
+                    pdf=request.FILES.get("pdf"),
+                )
+        except FilingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Filed."))
+        return redirect("learning:filing")
+    plan = editable_plans(actor).filter(year=year).first()
+    context = {
+        "year": year,
+        "due": deadline(year),
+        "filing": _own_filing(actor, year),
+        "plan": plan,
+    }
+    return render(request, "learning/filing.html", context)
+
+
+@role_required(*FILERS)
+def filing_reminder(request):
+    """The home-page banner while this year's filing is missing (after a reminder)."""
+    actor, today = request.membership, timezone.localdate()
+    scope = {"authority": actor.authority} if actor.authority_id else {"city": actor.city}
+    reminded = FilingReminder.objects.filter(sent_on=today, **scope).exists()
+    missing = _own_filing(actor, today.year) is None
+    context = {"show": reminded and missing, "due": deadline(today.year)}
+    return render(request, "learning/_filing_reminder.html", context)
+
+
+@role_required(Role.PROVINCE_HR)
+def filing_board(request):
+    asked = request.GET.get("year", "")
+    year = int(asked) if asked.isdigit() else timezone.localdate().year
+    rows = board(year)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            f"filings-{year}.xlsx",
+            [(_("Filings"), ["报送单位", "类型", "状态", "报送时间"], board_xlsx_rows(rows))],
+        )
+    context = {"rows": rows, "year": year, "due": deadline(year), "labels": STATUS_LABELS}
+    return render(request, "learning/filing_board.html", context)
+
+
+@role_required(Role.PROVINCE_HR, *FILERS)
+def filing_file(request, pk, kind):
+    filing = get_object_or_404(Filing, pk=pk)
+    actor = request.membership
+    own = (actor.authority_id and filing.authority_id == actor.authority_id) or (
+        actor.city_id and filing.city_id == actor.city_id
+    )
+    if actor.role != Role.PROVINCE_HR and not own:
+        raise Http404
+    file = {"word": filing.word, "pdf": filing.pdf}.get(kind)
+    if not file:
+        raise Http404
+    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1])

@@ -1,0 +1,168 @@
+"""Filings with the provincial HR department: files, the board, reminders."""
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+from openpyxl import load_workbook
+
+from learning.filings import board, send_reminders
+from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
+from portal.models import Authority, City
+
+YEAR = timezone.localdate().year
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    return buffer.getvalue()
+
+
+def files(word=None, pdf=None):
+    data = {}
+    if word is not False:
+        data["word"] = SimpleUploadedFile("通知.docx", word or docx_bytes())
+    if pdf is not False:
+        data["pdf"] = SimpleUploadedFile("通知.pdf", pdf or PDF)
+    return data
+
+
+@pytest.mark.django_db
+class TestSubmitting:
+    def test_city_hr_files_word_and_pdf(self, client, jinan_hr, jinan):
+        client.force_login(jinan_hr)
+        page = client.post(reverse("learning:filing"), files(), follow=True).content.decode()
+        filing = Filing.objects.get()
+        assert (filing.city, filing.kind, filing.year) == (jinan, "notice", YEAR)
+        assert "已报送" in page
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"pdf": False}, "Word和PDF文件都必须上传"),
+            ({"word": False}, "Word和PDF文件都必须上传"),
+            ({"word": PDF}, "不是Word文档"),
+            ({"pdf": b"MZ\x90\x00not a pdf"}, "不是PDF"),
+        ],
+    )
+    def test_bad_files_are_refused_and_nothing_saved(self, client, jinan_hr, kwargs, message):
+        client.force_login(jinan_hr)
+        page = client.post(reverse("learning:filing"), files(**kwargs), follow=True)
+        assert message in page.content.decode()
+        assert not Filing.objects.exists()
+
+    def test_department_admin_files_the_published_plan_in_one_click(
+        self, client, health_admin, health
+    ):
+        plan = ProfessionalPlan.objects.create(
+            authority=health, year=YEAR, title="卫生健康专业科目学习方案", status="published"
+        )
+        plan.items.create(topic="新技术", hours=60, mode="online")
+        client.force_login(health_admin)
+        client.post(reverse("learning:filing"), {"from_plan": "1"})
+        filing = Filing.objects.get()
+        assert filing.authority == health
+        document = Document(filing.word.open("rb"))
+        assert "卫生健康专业科目学习方案" in "\n".join(p.text for p in document.paragraphs)
+        assert filing.pdf.open("rb").read(5) == b"%PDF-"
+
+    def test_filing_twice_is_refused(self, client, jinan_hr):
+        client.force_login(jinan_hr)
+        client.post(reverse("learning:filing"), files())
+        page = client.post(reverse("learning:filing"), files(), follow=True)
+        assert "已报送过" in page.content.decode()
+        assert Filing.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestBoard:
+    def test_statuses_on_a_frozen_date(self, jinan_hr, qingdao, health, education):
+        FilingDeadline.objects.create(year=YEAR, due_on=datetime.date(YEAR, 4, 30))
+        due = timezone.make_aware(datetime.datetime(YEAR, 4, 20, 10))
+        late = timezone.make_aware(datetime.datetime(YEAR, 5, 3, 10))
+        jinan = City.objects.get(code="370100")
+        Filing.objects.create(
+            year=YEAR,
+            kind="notice",
+            city=jinan,
+            filed_at=due,
+            filed_by=jinan_hr,
+            word="a.docx",
+            pdf="a.pdf",
+        )
+        Filing.objects.create(
+            year=YEAR,
+            kind="notice",
+            city=qingdao,
+            filed_at=late,
+            filed_by=jinan_hr,
+            word="b.docx",
+            pdf="b.pdf",
+        )
+        ProfessionalPlan.objects.create(authority=health, year=YEAR, title="草稿")
+
+        def status(rows, name):
+            return next(r.status for r in rows if r.name == name)
+
+        before = board(YEAR, today=datetime.date(YEAR, 4, 25))
+        assert status(before, "济南市") == "on_time"
+        assert status(before, health.name) == "draft"
+        assert status(before, education.name) == "not_started"
+        after = board(YEAR, today=datetime.date(YEAR, 5, 10))
+        assert status(after, "青岛市") == "late"
+        assert status(after, health.name) == "missing"
+        assert status(after, "淄博市") == "missing"
+        assert "省直" not in [r.name for r in after]
+        assert len(after) == Authority.objects.count() + 16
+
+    def test_board_page_and_export_for_provincial_hr_only(self, client, province_hr, hr_a):
+        client.force_login(province_hr)
+        page = client.get(reverse("learning:filing_board"), {"year": YEAR})
+        assert page.status_code == 200
+        export = client.get(reverse("learning:filing_board"), {"year": YEAR, "format": "xlsx"})
+        rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+        assert rows[0] == ("报送单位", "类型", "状态", "报送时间")
+        assert len(rows) == 1 + Authority.objects.count() + 16
+        client.force_login(hr_a)
+        assert client.get(reverse("learning:filing_board")).status_code == 403
+
+
+@pytest.mark.django_db
+class TestReminders:
+    def test_reminders_list_exactly_the_missing_filers_once_a_day(
+        self, client, jinan_hr, health_admin, health
+    ):
+        jinan = City.objects.get(code="370100")
+        Filing.objects.create(
+            year=YEAR,
+            kind="notice",
+            city=jinan,
+            filed_at=timezone.now(),
+            filed_by=jinan_hr,
+            word="a.docx",
+            pdf="a.pdf",
+        )
+        health_admin.email = "admin@wsjkw.example"
+        health_admin.save()
+        day = datetime.date(YEAR, 4, 10)
+        reminded = send_reminders(today=day)
+        names = {row.name for row in reminded}
+        assert "济南市" not in names
+        assert health.name in names
+        assert names == {row.name for row in board(YEAR) if row.filing is None}
+        assert len(mail.outbox) == 1 and mail.outbox[0].to == ["admin@wsjkw.example"]
+        assert send_reminders(today=day) == []  # once a day at most
+        assert FilingReminder.objects.filter(sent_on=day).count() == len(reminded)
+
+    def test_the_home_page_banner_shows_after_a_reminder(self, client, health_admin):
+        send_reminders()
+        client.force_login(health_admin)
+        page = client.get(reverse("learning:filing_reminder")).content.decode()
+        assert "仍未报送" in page
