@@ -127,3 +127,46 @@ def test_professional_studies_a_course_and_sees_the_hours(browser, live_server, 
     status, content = browser.run(steps)
     assert "2.0 / 30.0" in status
     assert "测验通过" in content
+
+
+def test_department_admin_publishes_a_plan_her_industry_sees(
+    browser, live_server, health_admin, alice
+):
+    from credits.selectors import default_year
+
+    year = str(default_year())
+    topics = [("医院感染防控新进展", "20"), ("临床合理用药", "24"), ("医疗质量管理", "16")]
+
+    def admin_steps(page):
+        log_in(page, live_server.url, health_admin.phone, PASSWORD)
+        page.goto(f"{live_server.url}/plans/manage/new/")
+        page.fill("#id_year", year)
+        page.fill("#id_title", "卫生健康专业科目学习方案")
+        page.fill("#id_audience", "全省卫生专业技术人员")
+        for index, (topic, hours) in enumerate(topics):
+            page.fill(f"#id_items-{index}-topic", topic)
+            page.fill(f"#id_items-{index}-hours", hours)
+            page.select_option(f"#id_items-{index}-mode", "online")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_load_state()
+        page.get_by_role("button", name="发布").click()
+        page.wait_for_load_state()
+        downloads = []
+        for name in ("Word", "PDF"):
+            with page.expect_download() as info:
+                page.get_by_role("link", name=name).click()
+            downloads.append(info.value.suggested_filename)
+        return downloads
+
+    word, pdf = browser.run(admin_steps)
+    assert word.startswith(f"plan-{year}-") and word.endswith(".docx")
+    assert pdf.startswith(f"plan-{year}-") and pdf.endswith(".pdf")
+
+    def professional_steps(page):
+        log_in(page, live_server.url, alice.phone, PASSWORD)
+        page.wait_for_selector("[data-testid=my-plan]", timeout=10000)
+        return page.get_by_test_id("my-plan").inner_text()
+
+    shown = browser.run(professional_steps)
+    assert "卫生健康专业科目学习方案" in shown
+    assert "临床合理用药" in shown
