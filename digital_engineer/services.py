@@ -1,0 +1,222 @@
+"""The programme's rules: classes within approvals, trainees within capacity, the pass
+rule (both parts ≥ 60), certificates and ledger hours once, the 30-day filing."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.models import Category, Source
+from credits.services import credit_post
+from digital_engineer.models import (
+    Approval,
+    InstitutionState,
+    RosterFiling,
+    Standard,
+    Trainee,
+    TrainingCertificate,
+    TrainingClass,
+)
+from portal import scoping
+from portal.audit import audit_log
+from portal.identity import validate_id_number
+from portal.models import Role, User
+
+REMINDER_DAYS = 7
+
+
+class ProgrammeError(ValueError):
+    """A refusal the user reads, in Chinese."""
+
+
+def classes_visible_to(actor) -> QuerySet[TrainingClass]:
+    classes = TrainingClass.objects.select_related("institution", "city")
+    match getattr(actor, "role", None):
+        case Role.INSTITUTION_STAFF:
+            return classes.filter(institution__in=scoping.institutions_visible_to(actor))
+        case Role.CITY_HR:
+            return classes.filter(city__in=scoping.cities_visible_to(actor))
+        case Role.PROVINCE_HR:
+            return classes.all()
+    return classes.none()
+
+
+def _active(institution) -> None:
+    state = InstitutionState.objects.filter(institution=institution).first()
+    if state is None or state.status != InstitutionState.Status.LISTED:
+        raise ProgrammeError(
+            _("The institution is not (or no longer) in the catalogue; it cannot do this.")
+        )
+
+
+def class_open(*, institution, opened_by, **fields) -> TrainingClass:
+    _active(institution)
+    direction, level = fields["direction"], fields["level"]
+    if not Approval.objects.filter(
+        institution=institution, direction=direction, level=level
+    ).exists():
+        raise ProgrammeError(_("The institution is not approved for this direction and level."))
+    standard = Standard.objects.filter(direction=direction, level=level).first()
+    hours = fields["theory_hours"] + fields["practice_hours"]
+    if standard and hours < standard.training_hours:
+        raise ProgrammeError(
+            _("Theory and practice together must reach %(hours)s hours for this level.")
+            % {"hours": standard.training_hours}
+        )
+    if fields["kind"] != TrainingClass.Kind.OPEN and not fields.get("partner"):
+        raise ProgrammeError(_("Order-based, customised and directed classes name a partner."))
+    if fields["starts_on"] > fields["ends_on"]:
+        raise ProgrammeError(_("The class cannot end before it starts."))
+    training_class = TrainingClass.objects.create(institution=institution, **fields)
+    audit_log(actor=opened_by, action="digital_engineer.class.opened", klass=training_class.pk)
+    return training_class
+
+
+def _open_class(training_class: TrainingClass) -> None:
+    if training_class.status != TrainingClass.Status.OPEN:
+        raise ProgrammeError(_("The class is closed."))
+    _active(training_class.institution)
+
+
+@transaction.atomic
+def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: str = ""):
+    """Enrol an existing person, or a new person record (a graduate without a unit)."""
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+    _open_class(training_class)
+    try:
+        number = validate_id_number(id_number)
+    except ValidationError as error:
+        raise ProgrammeError(error.messages[0]) from None
+    if training_class.trainees.count() >= training_class.capacity:
+        raise ProgrammeError(_("The class is full."))
+    person = User.objects.filter(id_number=number).first()
+    if person is None:
+        if not real_name.strip():
+            raise ProgrammeError(_("A new trainee needs a name."))
+        person = User.objects.create_user(number, None, real_name=real_name.strip())
+    already = TrainingCertificate.objects.filter(
+        trainee__person=person,
+        trainee__training_class__direction=training_class.direction,
+        trainee__training_class__level=training_class.level,
+        revoked_at__isnull=True,
+    ).exists()
+    if already:
+        raise ProgrammeError(
+            _("%(name)s is already certified at this direction and level.")
+            % {"name": person.real_name}
+        )
+    trainee, created = Trainee.objects.get_or_create(training_class=training_class, person=person)
+    if not created:
+        raise ProgrammeError(_("%(name)s is enrolled already.") % {"name": person.real_name})
+    return trainee
+
+
+def trainee_record(
+    *, trainee: Trainee, theory_attended, practice_attended, theory_score, practice_score
+) -> Trainee:
+    _open_class(trainee.training_class)
+    for score in (theory_score, practice_score):
+        if score is not None and not 0 <= score <= 100:
+            raise ProgrammeError(_("Scores run from 0 to 100."))
+    klass = trainee.training_class
+    if not (
+        0 <= theory_attended <= klass.theory_hours
+        and 0 <= practice_attended <= klass.practice_hours
+    ):
+        raise ProgrammeError(_("Attended hours cannot exceed the class's hours."))
+    trainee.theory_attended, trainee.practice_attended = theory_attended, practice_attended
+    trainee.theory_score, trainee.practice_score = theory_score, practice_score
+    trainee.save()
+    return trainee
+
+
+@transaction.atomic
+def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
+    """Close the class: a certificate and the class's hours for each passing trainee,
+    and the roster filing due 30 days after the end. Closing twice does nothing more."""
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+    if training_class.status == TrainingClass.Status.CLOSED:
+        return training_class
+    year = training_class.ends_on.year
+    for trainee in training_class.trainees.select_related("person"):
+        if not trainee.passed:
+            continue
+        certificate, _created = TrainingCertificate.objects.get_or_create(
+            trainee=trainee, defaults={"serial": f"pending-{trainee.pk}"}
+        )
+        if certificate.serial.startswith("pending-"):
+            certificate.serial = f"SDSZ{year}{certificate.pk:06d}"
+            certificate.save(update_fields=["serial"])
+        trainee.credit, _created = credit_post(
+            person=trainee.person,
+            year=year,
+            category=Category.PROFESSIONAL,
+            hours=training_class.hours,
+            source=Source.DIGITAL_ENGINEER,
+            source_ref=f"de-trainee:{trainee.pk}",
+            description=training_class.name[:200],
+            occurred_on=training_class.ends_on,
+            recorded_by=closed_by,
+        )
+        trainee.save(update_fields=["credit"])
+    RosterFiling.objects.get_or_create(
+        training_class=training_class, defaults={"due_on": training_class.roster_due_on}
+    )
+    training_class.status, training_class.closed_at = TrainingClass.Status.CLOSED, timezone.now()
+    training_class.save(update_fields=["status", "closed_at"])
+    audit_log(actor=closed_by, action="digital_engineer.class.closed", klass=training_class.pk)
+    return training_class
+
+
+def filing_submit(*, filing: RosterFiling, summary: str, submitted_by) -> RosterFiling:
+    if not (summary or "").strip():
+        raise ProgrammeError(_("The filing needs the training summary."))
+    if filing.status not in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED):
+        raise ProgrammeError(_("The filing has been submitted already."))
+    _active(filing.training_class.institution)
+    filing.summary, filing.status = summary.strip(), RosterFiling.Status.SUBMITTED
+    filing.submitted_at = timezone.now()
+    filing.save(update_fields=["summary", "status", "submitted_at"])
+    audit_log(actor=submitted_by, action="digital_engineer.filing.submitted", filing=filing.pk)
+    return filing
+
+
+def filing_decide(*, filing: RosterFiling, acknowledge: bool, reason: str, decided_by):
+    if filing.status != RosterFiling.Status.SUBMITTED:
+        raise ProgrammeError(_("Only a submitted filing can be acknowledged or returned."))
+    if not acknowledge and not reason.strip():
+        raise ProgrammeError(_("Please give the reason for returning the filing."))
+    filing.status = (
+        RosterFiling.Status.ACKNOWLEDGED if acknowledge else RosterFiling.Status.RETURNED
+    )
+    filing.reason, filing.decided_by = reason.strip(), decided_by
+    filing.save(update_fields=["status", "reason", "decided_by"])
+    return filing
+
+
+@dataclass
+class FilingState:
+    filing: RosterFiling
+    status: str  # open / submitted / acknowledged / returned / overdue
+    days_left: int  # negative when overdue
+
+
+def filing_state(filing: RosterFiling, today: datetime.date) -> FilingState:
+    waiting = filing.status in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED)
+    days_left = (filing.due_on - today).days
+    status = "overdue" if waiting and days_left < 0 else filing.status
+    return FilingState(filing, status, days_left)
+
+
+def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
+    """Filings still to be submitted whose due date is at most seven days away (or past)."""
+    return list(
+        RosterFiling.objects.filter(
+            status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
+            due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
+        ).select_related("training_class__institution")
+    )
