@@ -19,5 +19,6 @@ urlpatterns = [
     path("hours/", include("credits.urls")),
     path("", include("certificates.urls")),
     path("", include("learning.urls")),
+    path("", include("digital_engineer.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from digital_engineer.models import TrainingClass
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ClassForm(forms.ModelForm):
+    class Meta:
+        model = TrainingClass
+        fields = [
+            "name",
+            "direction",
+            "level",
+            "kind",
+            "target_group",
+            "partner",
+            "city",
+            "starts_on",
+            "ends_on",
+            "theory_hours",
+            "practice_hours",
+            "online_percent",
+            "capacity",
+        ]
+        widgets = {"starts_on": DATE, "ends_on": DATE}
+
+
+class EnrolForm(forms.Form):
+    id_number = forms.CharField(label=_("ID card number"), max_length=18)
+    real_name = forms.CharField(
+        label=_("Name (for a trainee without an account)"), max_length=50, required=False
+    )
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(label=_("Training summary"), widget=forms.Textarea(attrs={"rows": 4}))

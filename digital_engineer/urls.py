@@ -1,0 +1,14 @@
+from django.urls import path
+
+from digital_engineer import views
+
+app_name = "digital_engineer"
+
+urlpatterns = [
+    path("digital/classes/", views.class_list, name="classes"),
+    path("digital/classes/<int:pk>/", views.class_detail, name="class"),
+    path("digital/classes/<int:pk>/<str:action>/", views.class_action, name="class_action"),
+    path("digital/filings/", views.filing_board, name="board"),
+    path("digital/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+    path("verify/training/<str:code>", views.verify, name="verify"),
+]

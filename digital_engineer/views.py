@@ -1,0 +1,181 @@
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from digital_engineer.forms import ClassForm, EnrolForm, SummaryForm
+from digital_engineer.models import RosterFiling, Trainee, TrainingCertificate
+from digital_engineer.services import (
+    ProgrammeError,
+    class_close,
+    class_open,
+    classes_visible_to,
+    filing_decide,
+    filing_state,
+    filing_submit,
+    trainee_enrol,
+    trainee_record,
+)
+from portal.identity import mask_id_number
+from portal.models import Role
+from portal.pdf import render_pdf
+from portal.roles import role_required
+
+VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
+
+
+@role_required(*VIEWERS)
+def class_list(request):
+    actor = request.membership
+    form = ClassForm(request.POST or None) if actor.role == Role.INSTITUTION_STAFF else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            klass = class_open(
+                institution=actor.institution, opened_by=request.user, **form.cleaned_data
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("digital_engineer:class", pk=klass.pk)
+    classes = classes_visible_to(actor)[:200]
+    return render(request, "digital_engineer/classes.html", {"form": form, "classes": classes})
+
+
+def _class_for(request, pk):
+    return get_object_or_404(classes_visible_to(request.membership), pk=pk)
+
+
+@role_required(*VIEWERS)
+def class_detail(request, pk):
+    klass = _class_for(request, pk)
+    staff = request.membership.role == Role.INSTITUTION_STAFF
+    context = {
+        "klass": klass,
+        "staff": staff,
+        "trainees": klass.trainees.select_related("person", "certificate"),
+        "enrol_form": EnrolForm(),
+        "summary_form": SummaryForm(),
+        "filing": getattr(klass, "filing", None),
+    }
+    return render(request, "digital_engineer/class.html", context)
+
+
+@require_POST
+@role_required(Role.INSTITUTION_STAFF)
+def class_action(request, pk, action):
+    klass = _class_for(request, pk)
+    try:
+        if action == "enrol":
+            form = EnrolForm(request.POST)
+            if not form.is_valid():
+                raise ProgrammeError(_("Enter an ID card number."))
+            trainee_enrol(training_class=klass, **form.cleaned_data)
+        elif action == "record":
+            trainee = get_object_or_404(
+                Trainee, training_class=klass, pk=request.POST.get("trainee")
+            )
+
+            def number(name):
+                value = request.POST.get(name, "").strip()
+                return int(value) if value else None
+
+            trainee_record(
+                trainee=trainee,
+                theory_attended=number("theory_attended") or 0,
+                practice_attended=number("practice_attended") or 0,
+                theory_score=number("theory_score"),
+                practice_score=number("practice_score"),
+            )
+        elif action == "close":
+            class_close(training_class=klass, closed_by=request.user)
+        elif action == "file":
+            form = SummaryForm(request.POST)
+            filing_submit(
+                filing=get_object_or_404(RosterFiling, training_class=klass),
+                summary=form.data.get("summary", ""),
+                submitted_by=request.user,
+            )
+        else:
+            raise ProgrammeError(_("Unknown action."))
+    except ValueError as error:  # ProgrammeError, or a number that is not one
+        messages.error(
+            request, str(error) if isinstance(error, ProgrammeError) else _("Enter whole numbers.")
+        )
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("digital_engineer:class", pk=pk)
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def filing_board(request):
+    today = timezone.localdate()
+    if request.method == "POST":
+        filing = get_object_or_404(
+            RosterFiling.objects.filter(training_class__in=classes_visible_to(request.membership)),
+            pk=request.POST.get("filing"),
+        )
+        try:
+            filing_decide(
+                filing=filing,
+                acknowledge=request.POST.get("decision") == "acknowledge",
+                reason=request.POST.get("reason", ""),
+                decided_by=request.user,
+            )
+        except ProgrammeError as error:
+            messages.error(request, str(error))
+        return redirect("digital_engineer:board")
+    filings = RosterFiling.objects.filter(
+        training_class__in=classes_visible_to(request.membership)
+    ).select_related("training_class__institution")
+    rows = sorted((filing_state(f, today) for f in filings), key=lambda s: s.filing.due_on)
+    return render(request, "digital_engineer/board.html", {"rows": rows})
+
+
+@role_required(Role.INSTITUTION_STAFF, Role.PROFESSIONAL, Role.PROVINCE_HR)
+def certificate_pdf(request, pk):
+    certificate = get_object_or_404(
+        TrainingCertificate.objects.select_related("trainee__person", "trainee__training_class"),
+        pk=pk,
+    )
+    actor = request.membership
+    klass = certificate.trainee.training_class
+    allowed = (
+        actor.role == Role.PROVINCE_HR
+        or (actor.role == Role.PROFESSIONAL and certificate.trainee.person_id == request.user.pk)
+        or (actor.role == Role.INSTITUTION_STAFF and klass.institution_id == actor.institution_id)
+    )
+    if not allowed:
+        raise Http404
+    url = request.build_absolute_uri(
+        reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+    )
+    html = render_to_string(
+        "digital_engineer/certificate_pdf.html",
+        {
+            "c": certificate,
+            "klass": klass,
+            "masked_id": mask_id_number(certificate.trainee.person.id_number),
+            "qr": segno.make(url, error="m").svg_inline(scale=3, border=2),
+        },
+    )
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    return response
+
+
+def verify(request, code):
+    certificate = get_object_or_404(
+        TrainingCertificate.objects.select_related("trainee__person", "trainee__training_class"),
+        verification_code=code,
+    )
+    context = {
+        "c": certificate,
+        "klass": certificate.trainee.training_class,
+        "masked_id": mask_id_number(certificate.trainee.person.id_number),
+    }
+    return render(request, "digital_engineer/verify.html", context)

@@ -1,0 +1,104 @@
+"""The programme's pages: institution staff run a class; city HR acknowledge filings."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from digital_engineer.models import Approval, InstitutionState, RosterFiling, TrainingClass
+
+CLASS = {
+    "name": "人工智能初级班",
+    "direction": "ai",
+    "level": "junior",
+    "kind": "open",
+    "target_group": "graduates",
+    "partner": "",
+    "starts_on": "2025-05-01",
+    "ends_on": "2025-06-30",
+    "theory_hours": "64",
+    "practice_hours": "64",
+    "online_percent": "50",
+    "capacity": "3",
+}
+
+
+@pytest.fixture
+def staff_client(client, institution, institution_staff):
+    InstitutionState.objects.create(institution=institution, status="listed")
+    Approval.objects.create(institution=institution, direction="ai", level="junior")
+    client.force_login(institution_staff)
+    return client
+
+
+def action(client, klass, name, **data):
+    url = reverse("digital_engineer:class_action", kwargs={"pk": klass.pk, "action": name})
+    return client.post(url, data, follow=True)
+
+
+@pytest.mark.django_db
+def test_a_class_from_opening_to_acknowledged_filing(
+    client, staff_client, jinan, alice, jinan_hr, qingdao_hr
+):
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    action(staff_client, klass, "enrol", id_number=alice.id_number)
+    trainee = klass.trainees.get()
+    action(
+        staff_client,
+        klass,
+        "record",
+        trainee=trainee.pk,
+        theory_attended=64,
+        practice_attended=64,
+        theory_score=88,
+        practice_score=75,
+    )
+    action(staff_client, klass, "close")
+    trainee.refresh_from_db()
+    certificate = trainee.certificate
+    pdf = staff_client.get(
+        reverse("digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk})
+    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert alice.real_name in text and certificate.serial in text
+    page = action(staff_client, klass, "file", summary="")
+    assert "须附培训总结" in page.content.decode()
+    action(staff_client, klass, "file", summary="本期培训情况总结")
+    filing = RosterFiling.objects.get()
+    assert filing.status == "submitted"
+    assert filing.due_on == datetime.date(2025, 7, 30)
+
+    client.force_login(qingdao_hr)
+    assert client.get(reverse("digital_engineer:class", kwargs={"pk": klass.pk})).status_code == 404
+    client.force_login(jinan_hr)
+    board = client.get(reverse("digital_engineer:board")).content.decode()
+    assert klass.name in board
+    client.post(reverse("digital_engineer:board"), {"filing": filing.pk, "decision": "acknowledge"})
+    filing.refresh_from_db()
+    assert filing.status == "acknowledged"
+    verify = client.get(
+        reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+    ).content.decode()
+    assert alice.masked_id_number in verify and alice.id_number not in verify
+
+
+@pytest.mark.django_db
+def test_another_institution_cannot_touch_the_class(staff_client, client, jinan, qingdao):
+    from portal.models import Membership, Role
+    from tests.factories import InstitutionFactory, UserFactory
+
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    other = UserFactory()
+    Membership.objects.create(
+        user=other, role=Role.INSTITUTION_STAFF, institution=InstitutionFactory(city=qingdao)
+    )
+    client.force_login(other)
+    assert client.get(reverse("digital_engineer:class", kwargs={"pk": klass.pk})).status_code == 404
+    url = reverse("digital_engineer:class_action", kwargs={"pk": klass.pk, "action": "close"})
+    assert client.post(url).status_code == 404
+    klass.refresh_from_db()
+    assert klass.status == "open"
