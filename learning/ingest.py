@@ -10,6 +10,7 @@ import datetime
 import functools
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,17 +67,35 @@ def authenticate(platform: Platform, key_id: str, timestamp: str, signature: str
     ).first()
     if not platform.active or key is None:
         raise Unauthorized("unknown or revoked key")
-    try:
-        sent_at = int(timestamp)
-    except (TypeError, ValueError):
-        raise Unauthorized("bad timestamp") from None
+    if not (timestamp or "").isdigit() or len(timestamp) > 12:
+        raise Unauthorized("bad timestamp")
+    sent_at = int(timestamp)
     if abs(timezone.now().timestamp() - sent_at) > CLOCK_SKEW_SECONDS:
         raise Unauthorized("timestamp outside the allowed window")
-    if not hmac.compare_digest(sign(key.secret, timestamp, body), signature or ""):
+    if not re.fullmatch(r"[0-9a-f]{64}", signature or ""):
+        raise Unauthorized("bad signature")
+    if not hmac.compare_digest(sign(key.secret, timestamp, body), signature):
         raise Unauthorized("bad signature")
     if not cache.add(f"platform-signature:{key.key_id}:{signature}", 1, 2 * CLOCK_SKEW_SECONDS):
         raise Unauthorized("replayed request")
     return key
+
+
+def forget_signature(key: PlatformKey, signature: str) -> None:
+    """A push that failed on our side may be retried with the same signature."""
+    cache.delete(f"platform-signature:{key.key_id}:{signature}")
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+def load_body(body: bytes):
+    """JSON without NaN/Infinity and without absurd nesting; MalformedBatch otherwise."""
+    try:
+        return json.loads(body, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as error:
+        raise MalformedBatch(f"not JSON: {error.__class__.__name__}") from None
 
 
 def parse_batch(payload) -> list[dict]:
@@ -143,8 +162,15 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
         outcome=PlatformRecord.Outcome.REJECTED,
     )
     problems = []
-    if len(str(raw.get("external_id"))) > 100:
+    if not external_id:
+        problems.append(_("the external id is missing"))
+    elif len(str(raw.get("external_id"))) > 100:
         problems.append(_("the external id is longer than 100 characters"))
+    if any("\x00" in str(value) for value in raw.values()):
+        problems.append(_("the record contains a NUL character"))
+        row.raw = {k: str(v).replace("\x00", "") for k, v in raw.items()}
+        for name in ("external_id", "id_number", "name", "course_title"):
+            setattr(row, name, getattr(row, name).replace("\x00", ""))
     try:
         hours = clean_hours(raw.get("hours"))
         row.hours = hours
@@ -164,8 +190,9 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
             problems.append(_("completed in the future"))
         elif row.year not in years:
             problems.append(_("no rule for the year %(year)s") % {"year": row.year})
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         row.completed_at = None
+        row.year = None
         problems.append(_("completed_at is not a date and time"))
     if person is None:
         person = people.get(row.id_number)
@@ -205,7 +232,9 @@ def people_by_id_number(raws: list[dict]) -> dict:
                 written[text] = validate_id_number(text)
             except ValidationError:
                 continue
-    found = User.objects.filter(id_number__in=set(written.values())).only("id_number", "real_name")
+    found = User.objects.filter(id_number__in=set(written.values()), profile__isnull=False).only(
+        "id_number", "real_name"
+    )
     users = {u.id_number: u for u in found}
     return {text: users[number] for text, number in written.items() if number in users}
 
@@ -224,15 +253,24 @@ def ingest_records(
     )
     people, years = people_by_id_number(raws), ruled_years()
     checked = [check_record(raw, platform, people, years) for raw in raws]
-    valid = [c.credit for c in checked if c.credit]
-    result = credit_post_batch(valid, with_refs=True) if valid else None
+    # A ref repeated inside the batch: the first record is the one posted, the rest
+    # are duplicates at once (else the ledger could keep a later one).
+    first, seen = [], set()
+    for item in checked:
+        if item.credit is not None:
+            ref = item.credit.source_ref
+            if ref in seen:
+                item.row.outcome = PlatformRecord.Outcome.DUPLICATE
+                item.credit = None
+            else:
+                seen.add(ref)
+                first.append(item)
+    result = credit_post_batch([c.credit for c in first], with_refs=True) if first else None
     posted = result.posted_refs if result else {}
     for item in checked:
         item.row.batch = batch
-        if item.credit is None:
-            continue
-        # The first record of a ref that this batch inserted is the credited one.
-        entry_id = posted.pop((item.credit.source, item.credit.source_ref), None)
+    for item in first:
+        entry_id = posted.get((item.credit.source, item.credit.source_ref))
         if entry_id:
             item.row.outcome = PlatformRecord.Outcome.CREDITED
             item.row.credit_id = entry_id

@@ -1,4 +1,4 @@
-import json
+import csv
 import logging
 
 from django.contrib import messages
@@ -62,17 +62,22 @@ def push_completions(request, code):
     except ingest.Unauthorized as refusal:
         logger.warning("platform push refused: %s (platform %s)", refusal, platform.code)
         return _error(str(refusal), 401)
+    signature = request.headers.get("X-Signature", "")
     try:
-        raws = ingest.parse_batch(json.loads(body))
-    except (ValueError, ingest.MalformedBatch) as error:  # JSONDecodeError is a ValueError
+        raws = ingest.parse_batch(ingest.load_body(body))
+    except ingest.MalformedBatch as error:
         return _error(f"malformed batch: {error}", 400)
-    batch, rows = ingest.ingest_records(
-        platform=platform,
-        raws=raws,
-        channel=ReceivedBatch.Channel.API,
-        key=key,
-        body_sha256=body_digest(body),
-    )
+    try:
+        batch, rows = ingest.ingest_records(
+            platform=platform,
+            raws=raws,
+            channel=ReceivedBatch.Channel.API,
+            key=key,
+            body_sha256=body_digest(body),
+        )
+    except Exception:
+        ingest.forget_signature(key, signature)  # nothing was written: let it retry
+        raise
     results = [
         {"external_id": r.external_id, "outcome": r.outcome, "reason": r.reason} for r in rows
     ]
@@ -198,7 +203,7 @@ def import_upload(request):
                 upload=form.cleaned_data["file"],
                 requested_by=request.user,
             )
-        except (BadImportFile, UnreadableWorkbook, UnicodeDecodeError) as error:
+        except (BadImportFile, UnreadableWorkbook, UnicodeDecodeError, csv.Error) as error:
             message = str(error) if isinstance(error, BadImportFile) else None
             messages.error(request, message or _("The file could not be read."))
         else:

@@ -178,3 +178,44 @@ def test_openapi_describes_the_endpoint(client):
     post = spec["paths"]["/api/platforms/{code}/completions"]["post"]
     assert {p["name"] for p in post["parameters"]} >= {"X-Key-Id", "X-Timestamp", "X-Signature"}
     assert set(post["responses"]) == {"200", "400", "401"}
+
+
+@pytest.mark.django_db
+class TestHostileInput:
+    def test_a_blank_external_id_is_rejected_not_credited(self, client, key, alice):
+        response = push(client, key, [record(alice, " "), record(alice, "  ", hours=8)])
+        assert [r["outcome"] for r in response.json()["results"]] == ["rejected", "rejected"]
+        assert not CreditEntry.objects.exists()
+
+    def test_a_repeat_in_one_batch_credits_the_first_record(self, client, key, alice, bob):
+        response = push(client, key, [record(alice, "x", hours=1), record(bob, "x", hours=2)])
+        assert outcomes(response) == [("x", "credited"), ("x", "duplicate")]
+        entry = CreditEntry.objects.get()
+        assert (entry.person, entry.hours) == (alice, Decimal(1))
+        credited = PlatformRecord.objects.get(outcome="credited")
+        assert (credited.person, credited.credit) == (alice, entry)
+
+    @pytest.mark.parametrize(
+        "body", [b'{"records": [{"hours": NaN}]}', b"[" * 100000 + b"]" * 100000]
+    )
+    def test_nan_and_deep_nesting_are_malformed(self, client, key, body):
+        assert push(client, key, body=body).status_code == 400
+
+    @pytest.mark.parametrize("headers", [{"signature": "é" * 64}, {"timestamp": "9" * 400}])
+    def test_odd_headers_are_refused_not_crashed(self, client, key, alice, headers):
+        assert push(client, key, [record(alice)], **headers).status_code == 401
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"completed_at": "9999-12-31T23:00:00-05:00"},
+            {"course_title": "黄河\x00流域"},
+        ],
+    )
+    def test_values_the_database_cannot_hold_are_rejected(self, client, key, alice, fields):
+        response = push(client, key, [record(alice, **fields)])
+        assert response.status_code == 200
+        [result] = response.json()["results"]
+        assert result["outcome"] == "rejected"
+        assert ("NUL" in result["reason"]) == ("course_title" in fields)
+        assert not CreditEntry.objects.exists()
