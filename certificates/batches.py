@@ -94,9 +94,9 @@ def batch_work(batch: IssuanceBatch) -> list[int]:
     to_issue = eligible_without_certificate(batch_people(batch), batch.year, rule).exclude(
         pk__in=failed
     )
-    to_render = Certificate.objects.filter(batch=batch, pdf_sha256="").values_list(
-        "person_id", flat=True
-    )
+    to_render = Certificate.objects.filter(
+        batch=batch, pdf_sha256="", status=Certificate.Status.VALID
+    ).values_list("person_id", flat=True)
     return sorted(set(to_issue.values_list("pk", flat=True)) | set(to_render))
 
 
@@ -132,10 +132,14 @@ def batch_issue_chunk(batch_id: int, person_ids: list[int]) -> None:
                     render=False,
                 )
         except CertificateError as error:
-            BatchFailure.objects.get_or_create(
-                batch=batch, person=person, defaults={"reason": str(error)[:300]}
-            )
-            continue
+            certificate = Certificate.objects.filter(
+                person=person, year=batch.year, status=Certificate.Status.VALID
+            ).first()
+            if certificate is None:  # a real refusal, not a parallel run that won
+                BatchFailure.objects.get_or_create(
+                    batch=batch, person=person, defaults={"reason": str(error)[:300]}
+                )
+                continue
         if certificate.batch_id == batch.pk:
             certificate_render(certificate.pk)
     batch_refresh(batch_id)
@@ -147,8 +151,10 @@ def batch_refresh(batch_id: int) -> IssuanceBatch:
     done = Certificate.objects.filter(batch=batch).exclude(pdf_sha256="").count()
     failed = BatchFailure.objects.filter(batch=batch).count()
     fields = {"done": done, "failed": failed}
-    if not batch.finished and done + failed >= batch.total and not batch_work(batch):
-        fields.update(status=JobStatus.DONE, finished_at=timezone.now())
+    # Finished when nothing is left to do, whatever `total` foresaw: certificates
+    # issued by hand or by another batch meanwhile shrink the work.
+    if not batch.finished and not batch_work(batch):
+        fields.update(status=JobStatus.DONE, finished_at=timezone.now(), total=done + failed)
     IssuanceBatch.objects.filter(pk=batch_id).update(**fields)
     batch.refresh_from_db()
     return batch

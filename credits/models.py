@@ -377,6 +377,8 @@ class ReportJob(Job):
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, null=True, blank=True)
     city = models.ForeignKey("portal.City", on_delete=models.PROTECT, null=True, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # Whether the requester may see ID numbers in full (RULES.md); else masked.
+    full_ids = models.BooleanField(default=True)
     xlsx = models.FileField(storage=private_storage, blank=True)
     pdf = models.FileField(storage=private_storage, blank=True)
     expires_at = models.DateTimeField(_("files kept until"), null=True, blank=True)

@@ -80,7 +80,13 @@ def report_new(request):
     if year not in {y for y, _label in rule_years()}:
         messages.error(request, _("Choose a year that has a rule."))
         return redirect("credits:reports")
-    job = report_request(year=year, requested_by=request.user, scope=scope, target=target)
+    job = report_request(
+        year=year,
+        requested_by=request.user,
+        scope=scope,
+        target=target,
+        full_ids=scoping.sees_full_id_numbers(request.membership),
+    )
     return redirect("credits:report", pk=job.pk)
 
 

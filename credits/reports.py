@@ -179,7 +179,7 @@ def _xlsx(job: ReportJob, content: dict, rule: YearRule) -> bytes:
                 (
                     [
                         p.real_name,
-                        p.id_number,
+                        p.id_number if job.full_ids else p.masked_id_number,
                         float(p.public_hours),
                         float(p.professional_hours),
                         float(p.public_hours + p.professional_hours),
@@ -267,12 +267,19 @@ def report_run(job_id: int) -> ReportJob:
     return ReportJob.objects.get(pk=job_id)
 
 
-def report_request(*, year: int, requested_by=None, scope: str, target=None) -> ReportJob:
+def report_request(
+    *, year: int, requested_by=None, scope: str, target=None, full_ids: bool = True
+) -> ReportJob:
     """Queue a report; the caller has checked the scope through portal.scoping."""
     fields = {scope: target} if target is not None else {}
     with transaction.atomic():
         job = ReportJob.objects.create(
-            year=year, scope=scope, requested_by=requested_by, total=STEPS, **fields
+            year=year,
+            scope=scope,
+            requested_by=requested_by,
+            total=STEPS,
+            full_ids=full_ids,
+            **fields,
         )
         from credits.tasks import run_report
 

@@ -251,3 +251,18 @@ def test_provincial_hr_batch_for_a_city(
     batch = IssuanceBatch.objects.get()
     assert batch.city == jinan
     assert list(Certificate.objects.values_list("person", flat=True)) == [in_jinan.pk]
+
+
+@pytest.mark.django_db
+def test_a_batch_finishes_when_certificates_were_issued_meanwhile(
+    hr_a, unit_a, eager_celery, django_capture_on_commit_callbacks
+):
+    from certificates.batches import batch_create, batch_issue_chunk, batch_refresh
+
+    people = [make_compliant(make_professional(unit_a)) for _ in range(3)]
+    batch = batch_create(year=YEAR, requested_by=hr_a, unit=unit_a)  # not run yet
+    certificate_issue(person=people[0], year=YEAR, issued_by=hr_a, render=False)  # by hand
+    batch_issue_chunk(batch.pk, [p.pk for p in people])
+    batch = batch_refresh(batch.pk)
+    assert (batch.status, batch.done, batch.total) == (JobStatus.DONE, 2, 2)
+    assert not batch.failures.exists()

@@ -313,3 +313,18 @@ def test_pdf_keeps_the_largest_groups_and_sums_the_rest():
     assert shown[-1]["people"] == sum(range(1, 101 - (PDF_ROWS - 1)))
     assert "见Excel" in shown[-1]["label"]
     assert sum(r["people"] for r in shown) == sum(range(1, 101))
+
+
+@pytest.mark.django_db
+def test_department_admin_gets_masked_id_numbers_in_the_person_sheet(
+    client, health_admin, province, unit_a, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(health_admin)
+    job = run(client, f"unit:{unit_a.pk}", eager_celery, django_capture_on_commit_callbacks)
+    response = client.get(reverse("credits:report_file", kwargs={"pk": job.pk, "kind": "xlsx"}))
+    people = list(
+        load_workbook(io.BytesIO(response.getvalue()))["人员"].iter_rows(
+            min_row=2, values_only=True
+        )
+    )
+    assert people and all("*" in row[1] for row in people)
