@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
-from learning.plans import plan_docx, plan_pdf
+from learning.plans import plan_docx, plan_pdf, published_view
 from portal.audit import audit_log
 from portal.models import Authority, City, Membership, Role
 
@@ -85,11 +85,12 @@ def filing_submit(*, actor, year: int, word, pdf) -> Filing:
 
 
 def filing_from_plan(*, actor, plan: ProfessionalPlan) -> Filing:
-    """One click: the published plan's own Word and PDF."""
-    if plan.status != ProfessionalPlan.Status.PUBLISHED:
+    """One click: the latest published version's own Word and PDF."""
+    view = published_view(plan)
+    if view is None:
         raise FilingError(_("Publish the plan before filing it."))
-    word = ContentFile(plan_docx(plan), name=f"plan-{plan.year}.docx")
-    pdf = ContentFile(plan_pdf(plan), name=f"plan-{plan.year}.pdf")
+    word = ContentFile(plan_docx(view), name=f"plan-{plan.year}.docx")
+    pdf = ContentFile(plan_pdf(view), name=f"plan-{plan.year}.pdf")
     return filing_submit(actor=actor, year=plan.year, word=word, pdf=pdf)
 
 

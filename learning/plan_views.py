@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,14 +7,16 @@ from django.views.decorators.http import require_POST
 
 from credits.selectors import default_year
 from learning.forms import PlanForm, PlanItemFormSet
-from learning.models import PLAN_SECTIONS, ProfessionalPlan
+from learning.models import ProfessionalPlan
 from learning.plans import (
     PlanError,
+    draft_view,
     editable_plans,
     plan_docx,
     plan_pdf,
     plan_publish,
     published_plans,
+    published_view,
 )
 from learning.study import published_courses
 from portal.audit import audit_log
@@ -32,33 +33,36 @@ def plan_list(request):
     return render(request, "learning/plans.html", {"plans": plans, "year": year})
 
 
-def _readable_plan(request, pk) -> ProfessionalPlan:
-    """Published plans for everybody; drafts for the authority's own admins."""
-    visible = Q(status=ProfessionalPlan.Status.PUBLISHED)
-    membership = getattr(request, "membership", None)
-    editable = editable_plans(membership).values("pk")
-    return get_object_or_404(
-        ProfessionalPlan.objects.filter(visible | Q(pk__in=editable)).select_related("authority"),
-        pk=pk,
-    )
+def _readable_plan(request, pk):
+    """The published version for everybody; the authority's own admins may ask for
+    the working draft (?draft=1), which is also what they see before publishing."""
+    plan = get_object_or_404(ProfessionalPlan.objects.select_related("authority"), pk=pk)
+    editor = editable_plans(getattr(request, "membership", None)).filter(pk=pk).exists()
+    published = published_view(plan)
+    if editor and (request.GET.get("draft") or published is None):
+        return draft_view(plan), editor
+    if published is None:
+        raise Http404
+    return published, editor
 
 
 def plan_detail(request, pk):
-    plan = _readable_plan(request, pk)
-    sections = [(label, getattr(plan, name)) for name, label in PLAN_SECTIONS]
-    context = {"plan": plan, "sections": sections, "items": plan.items.select_related("course")}
+    view, editor = _readable_plan(request, pk)
+    context = {"plan": view, "sections": view.sections, "items": view.items, "editor": editor}
     return render(request, "learning/plan.html", context)
 
 
 def plan_download(request, pk, kind):
-    plan = _readable_plan(request, pk)
+    plan, _editor = _readable_plan(request, pk)
     if kind == "docx":
         response = HttpResponse(plan_docx(plan), content_type=DOCX_TYPE)
     elif kind == "pdf":
         response = HttpResponse(plan_pdf(plan), content_type="application/pdf")
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="plan-{plan.year}-{plan.pk}.{kind}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="plan-{plan.year}-{plan.plan.pk}.{kind}"'
+    )
     return response
 
 
@@ -77,6 +81,8 @@ def plan_edit(request, pk=None):
         else ProfessionalPlan(authority=actor.authority)
     )
     form = PlanForm(request.POST or None, instance=plan)
+    if plan.pk and plan.versions.exists():
+        form.fields["year"].disabled = True  # a published plan stays in its year
     items = PlanItemFormSet(request.POST or None, instance=plan)
     courses = published_courses().filter(authority=actor.authority)
     for item_form in items.forms:
@@ -119,12 +125,13 @@ def plan_publish_view(request, pk):
 def my_plan(request):
     """The plan of the professional's unit's authority for this year (a home fragment)."""
     profile = getattr(request.user, "profile", None)
-    plan = None
+    view = None
     if profile and profile.unit.authority_id:
         plan = (
             published_plans()
             .filter(authority_id=profile.unit.authority_id, year=default_year())
             .first()
         )
-    items = plan.items.select_related("course") if plan else []
-    return render(request, "learning/_my_plan.html", {"plan": plan, "items": items})
+        view = published_view(plan) if plan else None
+    items = view.items if view else []
+    return render(request, "learning/_my_plan.html", {"plan": view, "items": items})

@@ -3,6 +3,8 @@ admin, kept in versions, exported as Word and PDF."""
 
 import io
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 import nh3
 from django.db import transaction
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.models import YearRule
-from learning.models import PLAN_SECTIONS, PlanVersion, ProfessionalPlan
+from learning.models import PLAN_SECTIONS, PlanItem, PlanVersion, ProfessionalPlan
 from portal import scoping
 from portal.audit import audit_log
 from portal.models import Role
@@ -44,8 +46,76 @@ def editable_plans(actor) -> QuerySet[ProfessionalPlan]:
 
 
 def published_plans() -> QuerySet[ProfessionalPlan]:
-    return ProfessionalPlan.objects.filter(status=ProfessionalPlan.Status.PUBLISHED).select_related(
-        "authority"
+    return (
+        ProfessionalPlan.objects.filter(versions__isnull=False)
+        .distinct()
+        .select_related("authority")
+    )
+
+
+@dataclass
+class ItemView:
+    topic: str
+    hours: Decimal
+    mode: str
+    course_id: int | None
+
+    @property
+    def mode_label(self) -> str:
+        return str(PlanItem.Mode(self.mode).label)
+
+
+@dataclass
+class PlanView:
+    """What a plan says: the latest published version for the public, filings and
+    exports; the working draft for its editors. Edits never go live unpublished."""
+
+    plan: ProfessionalPlan
+    title: str
+    sections: list[tuple[str, str]]
+    items: list[ItemView]
+    published_at: object
+    is_draft: bool
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum((item.hours for item in self.items), start=Decimal(0))
+
+    @property
+    def authority(self):
+        return self.plan.authority
+
+    @property
+    def year(self) -> int:
+        return self.plan.year
+
+
+def published_view(plan: ProfessionalPlan) -> PlanView | None:
+    version = plan.versions.order_by("-number").first()
+    if version is None:
+        return None
+    data = version.snapshot
+    return PlanView(
+        plan=plan,
+        title=data["title"],
+        sections=[(label, data.get(name, "")) for name, label in PLAN_SECTIONS],
+        items=[
+            ItemView(i["topic"], Decimal(i["hours"]), i["mode"], i.get("course"))
+            for i in data["items"]
+        ],
+        published_at=version.published_at,
+        is_draft=False,
+    )
+
+
+def draft_view(plan: ProfessionalPlan) -> PlanView:
+    return PlanView(
+        plan=plan,
+        title=plan.title,
+        sections=[(label, getattr(plan, name)) for name, label in PLAN_SECTIONS],
+        items=[ItemView(i.topic, i.hours, i.mode, i.course_id) for i in plan.items.all()],
+        published_at=None,
+        is_draft=True,
     )
 
 
@@ -89,7 +159,7 @@ def plan_publish(*, plan: ProfessionalPlan, published_by) -> ProfessionalPlan:
     return plan
 
 
-def plan_docx(plan: ProfessionalPlan) -> bytes:
+def plan_docx(plan: PlanView) -> bytes:
     from docx import Document
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -100,13 +170,13 @@ def plan_docx(plan: ProfessionalPlan) -> bytes:
     style.font.size = Pt(11)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), CJK_FONT)
     document.add_heading(plan.title, level=1)
-    for name, label in PLAN_SECTIONS:
-        text = plain(getattr(plan, name))
-        if name == "audience" or text:
+    for index, (label, html) in enumerate(plan.sections):
+        text = plain(html)
+        if index == 1 or text:
             document.add_heading(str(label), level=2)
             for line in filter(None, text.splitlines()):
                 document.add_paragraph(line)
-        if name == "audience":
+        if index == 1:  # after 学习对象 comes the content table, as in attachment 1
             document.add_heading(_("Content of study"), level=2)
             table = document.add_table(rows=1, cols=3)
             table.style = "Table Grid"
@@ -114,12 +184,12 @@ def plan_docx(plan: ProfessionalPlan) -> bytes:
                 table.rows[0].cells, (_("Topic or course"), _("Hours"), _("Form")), strict=True
             ):
                 cell.text = str(text)
-            for item in plan.items.all():
+            for item in plan.items:
                 row = table.add_row().cells
                 row[0].text, row[1].text, row[2].text = (
                     item.topic,
                     str(item.hours),
-                    str(item.get_mode_display()),
+                    item.mode_label,
                 )
             total = table.add_row().cells
             total[0].text, total[1].text = str(_("Total")), str(plan.total_hours)
@@ -128,9 +198,8 @@ def plan_docx(plan: ProfessionalPlan) -> bytes:
     return buffer.getvalue()
 
 
-def plan_pdf(plan: ProfessionalPlan) -> bytes:
-    sections = [(label, getattr(plan, name)) for name, label in PLAN_SECTIONS]
+def plan_pdf(plan: PlanView) -> bytes:
     html = render_to_string(
-        "learning/plan_pdf.html", {"plan": plan, "sections": sections, "items": plan.items.all()}
+        "learning/plan_pdf.html", {"plan": plan, "sections": plan.sections, "items": plan.items}
     )
     return render_pdf(html)

@@ -61,10 +61,13 @@ class TestSubmitting:
     def test_department_admin_files_the_published_plan_in_one_click(
         self, client, health_admin, health
     ):
+        from learning.plans import plan_publish
+
         plan = ProfessionalPlan.objects.create(
-            authority=health, year=YEAR, title="卫生健康专业科目学习方案", status="published"
+            authority=health, year=YEAR, title="卫生健康专业科目学习方案"
         )
         plan.items.create(topic="新技术", hours=60, mode="online")
+        plan_publish(plan=plan, published_by=health_admin)
         client.force_login(health_admin)
         client.post(reverse("learning:filing"), {"from_plan": "1"})
         filing = Filing.objects.get()

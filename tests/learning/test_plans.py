@@ -84,6 +84,24 @@ class TestPublishing:
         assert versions[0].snapshot["title"].startswith("山东省卫生健康委员会")
         assert versions[1].snapshot["title"] == "修订后的方案"
 
+    def test_edits_of_a_published_plan_stay_private_until_republished(self, admin_client):
+        from django.test import Client
+
+        plan = create(admin_client)
+        admin_client.post(reverse("learning:plan_publish", kwargs={"pk": plan.pk}))
+        edit = reverse("learning:plan_edit", kwargs={"pk": plan.pk})
+        admin_client.post(edit, plan_data([], title="未发布的修改"))
+        client = Client()  # the public
+        public = client.get(reverse("learning:plan", kwargs={"pk": plan.pk})).content.decode()
+        assert "未发布的修改" not in public
+        assert "临床合理用药" in public
+        draft = admin_client.get(reverse("learning:plan", kwargs={"pk": plan.pk}), {"draft": 1})
+        assert "未发布的修改" in draft.content.decode()
+        docx = client.get(reverse("learning:plan_download", kwargs={"pk": plan.pk, "kind": "docx"}))
+        from docx import Document
+
+        assert "未发布的修改" not in Document(io.BytesIO(docx.content)).paragraphs[0].text
+
     def test_another_authoritys_admin_gets_404(self, client, admin_client, education):
         plan = create(admin_client)
         from portal.models import Membership, Role

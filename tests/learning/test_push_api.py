@@ -144,9 +144,6 @@ class TestOutcomes:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_pushes_of_the_same_batch_credit_once():
-    from django.core.cache import cache
-
-    cache.clear()
     person = make_professional(UnitFactory())
     key = PlatformKey.new_for(Platform.objects.get(code="sdou"))
     records = [record(person, f"r-{i}", hours=1) for i in range(50)]
