@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from certificates.services import CertificateError, certificate_issue, certifica
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
 from portal import scoping
+from portal.http import client_address
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.roles import role_required
@@ -114,7 +116,10 @@ def issue_one(request, person_pk):
             _("Certificate %(serial)s issued to %(name)s.")
             % {"serial": certificate.serial, "name": person.real_name},
         )
-    return redirect(request.POST.get("next") or f"{reverse('certificates:unit')}?year={year}")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = f"{reverse('certificates:unit')}?year={year}"
+    return redirect(target)
 
 
 @require_POST
@@ -234,7 +239,7 @@ def verify(request, code):
 
 
 def _client_key(request) -> str:
-    return f"verify-attempts:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    return f"verify-attempts:{client_address(request)}"
 
 
 def verify_form(request):

@@ -71,7 +71,7 @@ def filing_reminder(request):
 @role_required(Role.PROVINCE_HR)
 def filing_board(request):
     asked = request.GET.get("year", "")
-    year = int(asked) if asked.isdigit() else timezone.localdate().year
+    year = int(asked) if asked.isdigit() and len(asked) == 4 else timezone.localdate().year
     rows = board(year)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(

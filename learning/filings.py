@@ -3,6 +3,7 @@ authority's professional-subject plan and each city HR bureau's yearly notice, a
 and PDF, by the year's deadline (default 30 April); the board; daily reminders."""
 
 import datetime
+import logging
 import zipfile
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from portal.audit import audit_log
 from portal.models import Authority, City, Membership, Role
 
 MAX_BYTES = 20 * 1024 * 1024
+logger = logging.getLogger(__name__)
 
 
 class FilingError(ValueError):
@@ -178,16 +180,19 @@ def send_reminders(today: datetime.date | None = None) -> list[BoardRow]:
             .values_list("user__email", flat=True)
         )
         if emails:
-            send_mail(
-                _("Continuing-education filing due %(date)s") % {"date": deadline(year)},
-                _(
-                    "%(name)s has not yet filed its %(year)s filing with the provincial HR "
-                    "department. The deadline is %(date)s."
+            try:
+                send_mail(
+                    _("Continuing-education filing due %(date)s") % {"date": deadline(year)},
+                    _(
+                        "%(name)s has not yet filed its %(year)s filing with the provincial HR "
+                        "department. The deadline is %(date)s."
+                    )
+                    % {"name": row.name, "year": year, "date": deadline(year)},
+                    settings.DEFAULT_FROM_EMAIL,
+                    emails,
                 )
-                % {"name": row.name, "year": year, "date": deadline(year)},
-                settings.DEFAULT_FROM_EMAIL,
-                emails,
-            )
+            except OSError:  # the home-page reminder stands; one bad mailbox stops nobody
+                logger.exception("filing reminder e-mail to %s failed", row.name)
         reminded.append(row)
     return reminded
 

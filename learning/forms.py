@@ -132,6 +132,8 @@ class CourseForm(forms.ModelForm):
         hours = self.cleaned_data["hours"]
         if hours is None or hours <= 0:
             raise ValidationError(_("Hours must be greater than zero."))
+        if hours > 200:
+            raise ValidationError(_("A course may have at most 200 hours."))
         return hours
 
     def clean(self):

@@ -3,6 +3,7 @@ then processed on a worker in chunks through the push path (`ingest_records`).""
 
 import csv
 import io
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
@@ -20,6 +21,7 @@ from portal.audit import audit_log
 from portal.models import JobStatus
 from portal.xlsx import UnreadableWorkbook
 
+logger = logging.getLogger(__name__)
 CHUNK = 1000
 MAX_ROWS = 500_000
 
@@ -127,7 +129,21 @@ def import_confirm(*, job: ImportJob, confirmed_by) -> ImportJob:
 
 
 def import_run(job_id: int) -> ImportJob:
-    """Process the file; rows already done (job.done) are skipped when resumed."""
+    """Process the file; rows already done are skipped when resumed. A failure marks
+    the job failed with a message (the chunks done stay done)."""
+    try:
+        return _import_run(job_id)
+    except Exception as error:
+        logger.exception("platform import %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED,
+            error=_("The import stopped: %(error)s") % {"error": error.__class__.__name__},
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _import_run(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("platform").get(pk=job_id)
     if job.finished or not job.confirmed:
         return job
@@ -137,8 +153,13 @@ def import_run(job_id: int) -> ImportJob:
         for _skipped in islice(records, job.done):
             pass
         for chunk in chunks(records):
-            # The chunk and the progress that says it is done commit together.
+            # The chunk and the progress that says it is done commit together; the
+            # row lock keeps a second delivery of the task from doing it again.
             with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job_id)
+                if locked.done > job.done:
+                    job = locked
+                    continue
                 _batch, rows = ingest_records(
                     platform=job.platform, raws=chunk, channel=ReceivedBatch.Channel.FILE
                 )

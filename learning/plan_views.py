@@ -28,7 +28,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 def plan_list(request):
     asked = request.GET.get("year", "")
-    year = int(asked) if asked.isdigit() else default_year()
+    year = int(asked) if asked.isdigit() and len(asked) == 4 else default_year()
     plans = published_plans().filter(year=year)
     return render(request, "learning/plans.html", {"plans": plans, "year": year})
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.models import Category, Source
-from credits.services import credit_post
+from credits.services import LedgerError, credit_post
 from learning.models import Course, QualityNomination
 from portal.audit import audit_log
 
@@ -46,16 +46,19 @@ def decide(*, nomination: QualityNomination, select: bool, reason: str, decided_
         raise SelectionError(_("Please give the reason for declining."))
     course = nomination.course
     if select:
-        nomination.credit, _created = credit_post(
-            person=course.teacher,
-            year=nomination.year,
-            category=Category.PUBLIC,
-            hours=course.hours * 2,
-            source=Source.QUALITY_COURSE,
-            source_ref=f"quality:{nomination.pk}",
-            description=course.title[:200],
-            recorded_by=decided_by,
-        )
+        try:
+            nomination.credit, _created = credit_post(
+                person=course.teacher,
+                year=nomination.year,
+                category=Category.PUBLIC,
+                hours=course.hours * 2,
+                source=Source.QUALITY_COURSE,
+                source_ref=f"quality:{nomination.pk}",
+                description=course.title[:200],
+                recorded_by=decided_by,
+            )
+        except LedgerError as error:
+            raise SelectionError(str(error)) from None
     nomination.status = (
         QualityNomination.Status.SELECTED if select else QualityNomination.Status.DECLINED
     )

@@ -28,7 +28,8 @@ def course_nominate(request, pk):
 @role_required(Role.PROVINCE_HR)
 def quality_review(request):
     if request.method == "POST":
-        nomination = get_object_or_404(QualityNomination, pk=request.POST.get("nomination"))
+        asked = request.POST.get("nomination", "")
+        nomination = get_object_or_404(QualityNomination, pk=asked if asked.isdigit() else 0)
         try:
             decide(
                 nomination=nomination,

@@ -63,7 +63,8 @@ def session_detail(request, pk):
                 else:
                     context["problems"] = [e for errors in form.errors.values() for e in errors]
             else:
-                chosen = people.filter(pk__in=request.POST.getlist("person"))
+                ids = [p for p in request.POST.getlist("person") if p.isdigit()]
+                chosen = people.filter(pk__in=ids)
                 attendance_add(session=session, people=chosen)
         except (SessionError, UnreadableWorkbook) as error:
             message = str(error) if isinstance(error, SessionError) else None

@@ -61,8 +61,10 @@ def _open(session: OfflineSession) -> None:
         raise SessionError(_("The session is closed; its attendance cannot change."))
 
 
+@transaction.atomic
 def attendance_add(*, session: OfflineSession, people) -> int:
-    _open(session)
+    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
+    _open(session)  # checked under the lock that closing takes too
     rows = [Attendance(session=session, person=p) for p in people]
     created = Attendance.objects.bulk_create(rows, ignore_conflicts=True)
     return len(created)

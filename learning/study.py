@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.services import credit_post
+from credits.services import LedgerError, credit_post
 from learning.models import (
     Course,
     Enrolment,
@@ -88,9 +88,10 @@ def lessons_done(enrolment: Enrolment) -> bool:
     return done >= lessons
 
 
+@transaction.atomic
 def quiz_submit(*, enrolment: Enrolment, answers: dict[int, set[int]]) -> QuizAttempt:
     """Score the quiz; a pass completes the course. `answers` maps question ids to the
-    chosen choice ids."""
+    chosen choice ids. All or nothing: a pass that cannot be credited records nothing."""
     if not lessons_done(enrolment):
         raise StudyError(_("Finish every lesson before taking the quiz."))
     questions = list(Question.objects.filter(course=enrolment.course).prefetch_related("choices"))
@@ -112,7 +113,10 @@ def quiz_submit(*, enrolment: Enrolment, answers: dict[int, set[int]]) -> QuizAt
         enrolment=enrolment, score=score, passed=score >= enrolment.course.pass_mark
     )
     if attempt.passed:
-        course_complete(enrolment)
+        try:
+            course_complete(enrolment)
+        except LedgerError as error:
+            raise StudyError(str(error)) from None
     return attempt
 
 

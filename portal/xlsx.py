@@ -36,8 +36,14 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
     return buffer.getvalue()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(sheet, value):
-    """Hours (floats) show one decimal place; everything else as it is."""
+    """Hours (floats) show one decimal place; text that a spreadsheet would run as a
+    formula (platform-supplied names, say) is kept as text; the rest as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, float):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "0.0"

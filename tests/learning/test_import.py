@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from credits.models import CreditEntry, Source
 from learning.ingest import FIELDS
@@ -188,3 +188,20 @@ def test_hr_fixes_a_rejected_record_from_its_page(hr, key, alice):
     assert "已处理：已计入" in response.content.decode()
     hr.post(url, {"id_number": alice.id_number})
     assert CreditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_exports_keep_formula_like_text_as_text(hr, key, alice):
+    push(hr, key, [record(alice, "f", name='=HYPERLINK("http://evil","x")')])
+    export = hr.get(reverse("learning:records_export"))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet["D2"].value == '\'=HYPERLINK("http://evil","x")'
+    assert sheet["D2"].data_type == "s"
+
+
+@pytest.mark.django_db
+def test_odd_query_values_do_not_break_pages(hr, province_hr):
+    assert hr.get(reverse("learning:filing_board"), {"year": "0"}).status_code == 200
+    assert hr.get(reverse("learning:plans"), {"year": "9" * 5000}).status_code == 200
+    response = hr.post(reverse("learning:quality_review"), {"nomination": "abc"})
+    assert response.status_code == 404

@@ -308,3 +308,18 @@ class TestGapPlanner:
         client.force_login(alice)
         page = client.get(reverse("credits:my_hours"), {"year": YEAR}).content.decode()
         assert reverse("learning:suggestions") in page
+
+
+@pytest.mark.django_db
+def test_a_pass_in_a_year_without_rule_is_refused_cleanly(alice):
+    from credits.models import YearRule
+
+    course = make_course()
+    enrolment = enrol(person=alice, course=course)
+    finish_lessons(enrolment)
+    YearRule.objects.filter(year=YEAR).delete()
+    with pytest.raises(StudyError, match=str(YEAR)):
+        quiz_submit(enrolment=enrolment, answers=right_answers(course))
+    assert not QuizAttempt.objects.exists()
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is None
