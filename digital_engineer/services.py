@@ -220,3 +220,101 @@ def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
             due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
         ).select_related("training_class__institution")
     )
+
+
+def institution_overview(actor) -> list[dict]:
+    """Supervision: per institution in scope — classes, trainees, pass rate, filings
+    on time — in a few aggregate queries."""
+    from django.db.models import Count, F, Q
+
+    institutions = scoping.institutions_visible_to(actor).select_related("state")
+    classes = TrainingClass.objects.filter(institution__in=institutions)
+    stats = {
+        row["institution"]: row
+        for row in classes.values("institution").annotate(
+            class_count=Count("id", distinct=True),
+            trainee_count=Count("trainees", distinct=True),
+            passed_count=Count(
+                "trainees",
+                filter=Q(trainees__theory_score__gte=60, trainees__practice_score__gte=60),
+                distinct=True,
+            ),
+            on_time_count=Count(
+                "filing",
+                filter=Q(filing__submitted_at__date__lte=F("filing__due_on")),
+                distinct=True,
+            ),
+            filing_count=Count("filing", distinct=True),
+        )
+    }
+    rows = []
+    for institution in institutions:
+        row = stats.get(institution.pk, {})
+        trainees = row.get("trainee_count", 0)
+        state = getattr(institution, "state", None)
+        rows.append(
+            {
+                "institution": institution,
+                "status": state.status if state else InstitutionState.Status.APPLIED,
+                "status_label": InstitutionState.Status(
+                    state.status if state else InstitutionState.Status.APPLIED
+                ).label,
+                "classes": row.get("class_count", 0),
+                "trainees": trainees,
+                "pass_rate": (
+                    round(row.get("passed_count", 0) * 100 / trainees, 1) if trainees else None
+                ),
+                "filings": row.get("filing_count", 0),
+                "filed_on_time": row.get("on_time_count", 0),
+            }
+        )
+    return rows
+
+
+def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionState:
+    """City HR for institutions of its city, provincial HR for any (404 otherwise)."""
+    from django.shortcuts import get_object_or_404
+
+    institution = get_object_or_404(scoping.institutions_visible_to(actor), pk=institution.pk)
+    state, _created = InstitutionState.objects.get_or_create(institution=institution)
+    if state.status == InstitutionState.Status.APPLIED and not suspend:
+        raise ProgrammeError(_("Only provincial HR lists an institution in the catalogue."))
+    state.status = InstitutionState.Status.SUSPENDED if suspend else InstitutionState.Status.LISTED
+    state.save(update_fields=["status"])
+    audit_log(
+        actor=actor.user,
+        action=f"digital_engineer.institution.{'suspended' if suspend else 'reinstated'}",
+        institution=institution.pk,
+    )
+    return state
+
+
+def roster_reminders(today: datetime.date | None = None) -> int:
+    """E-mail the staff of institutions whose filing is due within seven days."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from portal.models import Membership
+
+    today = today or timezone.localdate()
+    sent = 0
+    for filing in filings_to_remind(today):
+        emails = list(
+            Membership.objects.filter(institution=filing.training_class.institution)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        if not emails:
+            continue
+        try:
+            send_mail(
+                _("Roster filing due %(date)s") % {"date": filing.due_on},
+                _("The roster filing of %(name)s is due on %(date)s.")
+                % {"name": filing.training_class.name, "date": filing.due_on},
+                settings.DEFAULT_FROM_EMAIL,
+                emails,
+            )
+            sent += 1
+        except OSError:
+            continue
+    return sent

@@ -9,6 +9,8 @@ urlpatterns = [
     path("digital/classes/<int:pk>/", views.class_detail, name="class"),
     path("digital/classes/<int:pk>/<str:action>/", views.class_action, name="class_action"),
     path("digital/filings/", views.filing_board, name="board"),
+    path("digital/filings/due-soon/", views.due_soon, name="due_soon"),
+    path("digital/institutions/", views.supervision, name="supervision"),
     path("digital/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("verify/training/<str:code>", views.verify, name="verify"),
 ]

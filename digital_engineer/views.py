@@ -18,9 +18,13 @@ from digital_engineer.services import (
     filing_decide,
     filing_state,
     filing_submit,
+    filings_to_remind,
+    institution_overview,
+    institution_set_status,
     trainee_enrol,
     trainee_record,
 )
+from portal import scoping
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pdf import render_pdf
@@ -179,3 +183,35 @@ def verify(request, code):
         "masked_id": mask_id_number(certificate.trainee.person.id_number),
     }
     return render(request, "digital_engineer/verify.html", context)
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def supervision(request):
+    if request.method == "POST":
+        asked = request.POST.get("institution", "")
+        institution = get_object_or_404(
+            scoping.institutions_visible_to(request.membership), pk=asked if asked.isdigit() else 0
+        )
+        try:
+            institution_set_status(
+                actor=request.membership,
+                institution=institution,
+                suspend=request.POST.get("action") == "suspend",
+            )
+        except ProgrammeError as error:
+            messages.error(request, str(error))
+        return redirect("digital_engineer:supervision")
+    rows = institution_overview(request.membership)
+    return render(request, "digital_engineer/supervision.html", {"rows": rows})
+
+
+@role_required(Role.INSTITUTION_STAFF)
+def due_soon(request):
+    """Home fragment: this institution's filings due within seven days (or overdue)."""
+    today = timezone.localdate()
+    filings = [
+        filing_state(f, today)
+        for f in filings_to_remind(today)
+        if f.training_class.institution_id == request.membership.institution_id
+    ]
+    return render(request, "digital_engineer/_due_soon.html", {"rows": filings})

@@ -143,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.tasks.filing_reminders",
         "schedule": crontab(minute=0, hour=8, month_of_year=4),
     },
+    "roster-filing-reminders": {
+        "task": "digital_engineer.tasks.remind_roster_filings",
+        "schedule": crontab(minute=15, hour=8),
+    },
     "purge-expired-reports": {
         "task": "credits.tasks.purge_expired_reports",
         "schedule": crontab(minute=30, hour=3),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from digital_engineer.models import Approval, InstitutionState, RosterFiling, TrainingClass
+from tests.factories import id_number_for
 
 CLASS = {
     "name": "人工智能初级班",
@@ -102,3 +103,56 @@ def test_another_institution_cannot_touch_the_class(staff_client, client, jinan,
     assert client.post(url).status_code == 404
     klass.refresh_from_db()
     assert klass.status == "open"
+
+
+@pytest.mark.django_db
+def test_city_hr_supervises_and_suspends_only_its_city(
+    client, staff_client, institution, institution_staff, jinan, alice, jinan_hr, qingdao_hr
+):
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    action(staff_client, klass, "enrol", id_number=alice.id_number)
+    trainee = klass.trainees.get()
+    action(
+        staff_client,
+        klass,
+        "record",
+        trainee=trainee.pk,
+        theory_attended=64,
+        practice_attended=64,
+        theory_score=59,
+        practice_score=90,
+    )
+
+    client.force_login(qingdao_hr)
+    url = reverse("digital_engineer:supervision")
+    assert client.post(url, {"institution": institution.pk, "action": "suspend"}).status_code == 404
+    client.force_login(jinan_hr)
+    [row] = client.get(url).context["rows"]
+    assert (row["classes"], row["trainees"], row["pass_rate"]) == (1, 1, 0.0)
+    client.post(url, {"institution": institution.pk, "action": "suspend"})
+    assert InstitutionState.objects.get(institution=institution).status == "suspended"
+    client.force_login(institution_staff)  # the same test client, back as the institution
+    page = action(staff_client, klass, "enrol", id_number=id_number_for(321), real_name="新人")
+    assert "不在（或已移出）培训机构目录" in page.content.decode()
+    assert klass.trainees.count() == 1
+
+
+@pytest.mark.django_db
+def test_reminders_mail_the_institution_inside_seven_days(
+    staff_client, institution, institution_staff, jinan, alice
+):
+    from django.core import mail
+
+    from digital_engineer.services import roster_reminders
+
+    institution_staff.email = "jigou@example.cn"
+    institution_staff.save()
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    action(staff_client, klass, "enrol", id_number=alice.id_number)
+    action(staff_client, klass, "close")
+    due = RosterFiling.objects.get().due_on
+    assert roster_reminders(due - datetime.timedelta(days=8)) == 0
+    assert roster_reminders(due - datetime.timedelta(days=7)) == 1
+    assert mail.outbox[0].to == ["jigou@example.cn"]

@@ -110,8 +110,9 @@ class TestOutcomes:
 
     def test_the_same_batch_twice_credits_once(self, client, key, alice, bob):
         records = [record(alice, "a"), record(bob, "b")]
-        push(client, key, records)
-        response = push(client, key, records, timestamp=int(time.time()) - 1)  # a retry
+        now = int(time.time())
+        push(client, key, records, timestamp=now)
+        response = push(client, key, records, timestamp=now - 5)  # a retry, newly signed
         assert outcomes(response) == [("a", "duplicate"), ("b", "duplicate")]
         assert CreditEntry.objects.count() == 2
         assert PlatformRecord.objects.count() == 4  # every record kept
@@ -148,11 +149,12 @@ def test_concurrent_pushes_of_the_same_batch_credit_once():
     key = PlatformKey.new_for(Platform.objects.get(code="sdou"))
     records = [record(person, f"r-{i}", hours=1) for i in range(50)]
     barrier, statuses = threading.Barrier(3), []
+    base = int(time.time())
 
     def run(retry):
         try:
             barrier.wait(timeout=10)
-            stamp = int(time.time()) - retry  # retries: same records, own signatures
+            stamp = base - retry  # retries: same records, each signed anew
             statuses.append(push(Client(), key, records, timestamp=stamp).status_code)
         finally:
             connections.close_all()
