@@ -200,6 +200,8 @@ class TrainingCertificate(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
     pdf = models.FileField(storage=private_storage, blank=True)
+    # The holder asked city HR for title evaluation or recognition service.
+    service_requested_at = models.DateTimeField(_("service requested at"), null=True, blank=True)
 
     def __str__(self):
         return self.serial

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,6 +26,7 @@ from portal import scoping
 from portal.audit import audit_log
 from portal.identity import validate_id_number
 from portal.models import Role, User
+from portal.xlsx import workbook_bytes
 
 REMINDER_DAYS = 7
 
@@ -180,9 +182,63 @@ def filing_submit(*, filing: RosterFiling, summary: str, submitted_by) -> Roster
     _active(filing.training_class.institution)
     filing.summary, filing.status = summary.strip(), RosterFiling.Status.SUBMITTED
     filing.submitted_at = timezone.now()
-    filing.save(update_fields=["summary", "status", "submitted_at"])
+    klass = filing.training_class
+    filing.roster.save(
+        f"rosters/{klass.ends_on.year}/class-{klass.pk}.xlsx",
+        ContentFile(roster_xlsx(klass)),
+        save=False,
+    )
+    filing.save(update_fields=["summary", "status", "submitted_at", "roster"])
     audit_log(actor=submitted_by, action="digital_engineer.filing.submitted", filing=filing.pk)
     return filing
+
+
+def roster_xlsx(klass: TrainingClass) -> bytes:
+    """The trainee list filed with HR: who, hours attended, scores, certificate."""
+    rows = (
+        [
+            t.person.real_name,
+            t.person.id_number,
+            t.theory_attended,
+            t.practice_attended,
+            t.theory_score,
+            t.practice_score,
+            "合格" if t.passed else "不合格",
+            getattr(getattr(t, "certificate", None), "serial", ""),
+        ]
+        for t in klass.trainees.select_related("person", "certificate").order_by("id")
+    )
+    headers = [
+        "姓名",
+        "身份证号",
+        "理论学时",
+        "实操学时",
+        "理论成绩",
+        "实操成绩",
+        "考核结果",
+        "证书编号",
+    ]
+    return workbook_bytes([(klass.name[:31], headers, rows)])
+
+
+def certificate_revoke(*, certificate: TrainingCertificate, reason: str, revoked_by):
+    if not (reason or "").strip():
+        raise ProgrammeError(_("A reason is required to revoke a certificate."))
+    if certificate.revoked_at:
+        raise ProgrammeError(_("This certificate has already been revoked."))
+    certificate.revoked_at, certificate.revoked_reason = timezone.now(), reason.strip()
+    certificate.save(update_fields=["revoked_at", "revoked_reason"])
+    audit_log(
+        actor=revoked_by, action="digital_engineer.certificate.revoked", certificate=certificate.pk
+    )
+    return certificate
+
+
+def holders_visible_to(actor) -> QuerySet[TrainingCertificate]:
+    """Certificate holders of the classes in the actor's scope (city HR: its city)."""
+    return TrainingCertificate.objects.filter(
+        trainee__training_class__in=classes_visible_to(actor)
+    ).select_related("trainee__person", "trainee__training_class__institution")
 
 
 def filing_decide(*, filing: RosterFiling, acknowledge: bool, reason: str, decided_by):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("digital/filings/", views.filing_board, name="board"),
     path("digital/filings/due-soon/", views.due_soon, name="due_soon"),
     path("digital/institutions/", views.supervision, name="supervision"),
+    path("digital/holders/", views.holders, name="holders"),
     path("digital/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("verify/training/<str:code>", views.verify, name="verify"),
 ]

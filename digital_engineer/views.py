@@ -1,5 +1,6 @@
 import segno
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,6 +13,7 @@ from digital_engineer.forms import ClassForm, EnrolForm, SummaryForm
 from digital_engineer.models import RosterFiling, Trainee, TrainingCertificate
 from digital_engineer.services import (
     ProgrammeError,
+    certificate_revoke,
     class_close,
     class_open,
     classes_visible_to,
@@ -19,6 +21,7 @@ from digital_engineer.services import (
     filing_state,
     filing_submit,
     filings_to_remind,
+    holders_visible_to,
     institution_overview,
     institution_set_status,
     trainee_enrol,
@@ -29,6 +32,7 @@ from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required
+from portal.xlsx import xlsx_response
 
 VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
 
@@ -215,3 +219,55 @@ def due_soon(request):
         if f.training_class.institution_id == request.membership.institution_id
     ]
     return render(request, "digital_engineer/_due_soon.html", {"rows": filings})
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def holders(request):
+    certificates = holders_visible_to(request.membership).order_by("-issued_at")
+    if request.method == "POST":
+        asked = request.POST.get("certificate", "")
+        certificate = get_object_or_404(certificates, pk=asked if asked.isdigit() else 0)
+        try:
+            if request.POST.get("action") == "revoke":
+                if request.membership.role != Role.PROVINCE_HR:
+                    raise ProgrammeError(_("Only provincial HR revokes certificates."))
+                certificate_revoke(
+                    certificate=certificate,
+                    reason=request.POST.get("reason", ""),
+                    revoked_by=request.user,
+                )
+            else:  # the holder asked for title evaluation or recognition service
+                certificate.service_requested_at = (
+                    None if certificate.service_requested_at else timezone.now()
+                )
+                certificate.save(update_fields=["service_requested_at"])
+        except ProgrammeError as error:
+            messages.error(request, str(error))
+        return redirect("digital_engineer:holders")
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                c.serial,
+                c.trainee.person.real_name,
+                c.trainee.person.id_number,
+                c.trainee.training_class.get_direction_display(),
+                c.trainee.training_class.get_level_display(),
+                c.trainee.training_class.institution.name,
+                "已撤销" if c.revoked_at else "有效",
+                "是" if c.service_requested_at else "",
+            ]
+            for c in certificates
+        )
+        headers = [
+            "证书编号",
+            "姓名",
+            "身份证号",
+            "方向",
+            "等级",
+            "培训机构",
+            "状态",
+            "申请职称服务",
+        ]
+        return xlsx_response("digital-engineer-holders.xlsx", [(_("Holders"), headers, rows)])
+    page = Paginator(certificates, 50).get_page(request.GET.get("page"))
+    return render(request, "digital_engineer/holders.html", {"page": page})

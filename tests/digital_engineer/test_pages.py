@@ -156,3 +156,54 @@ def test_reminders_mail_the_institution_inside_seven_days(
     assert roster_reminders(due - datetime.timedelta(days=8)) == 0
     assert roster_reminders(due - datetime.timedelta(days=7)) == 1
     assert mail.outbox[0].to == ["jigou@example.cn"]
+
+
+@pytest.mark.django_db
+def test_holders_roster_and_revocation(
+    client, staff_client, institution_staff, jinan, alice, jinan_hr, province_hr
+):
+    from openpyxl import load_workbook
+
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    action(staff_client, klass, "enrol", id_number=alice.id_number)
+    trainee = klass.trainees.get()
+    action(
+        staff_client,
+        klass,
+        "record",
+        trainee=trainee.pk,
+        theory_attended=60,
+        practice_attended=64,
+        theory_score=70,
+        practice_score=70,
+    )
+    action(staff_client, klass, "close")
+    action(staff_client, klass, "file", summary="总结")
+    roster = load_workbook(RosterFiling.objects.get().roster.open("rb")).active
+    rows = list(roster.iter_rows(values_only=True))
+    assert rows[1][:3] == (alice.real_name, alice.id_number, 60)
+    assert rows[1][6] == "合格"
+
+    client.force_login(jinan_hr)
+    url = reverse("digital_engineer:holders")
+    certificate = trainee.certificate
+    client.post(url, {"certificate": certificate.pk, "action": "service"})
+    page = client.post(
+        url, {"certificate": certificate.pk, "action": "revoke", "reason": "x"}, follow=True
+    )
+    assert "只有省人社厅可以撤销证书" in page.content.decode()
+    export = client.get(url, {"format": "xlsx"})
+    [_header, row] = list(
+        load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
+    assert (row[0], row[6], row[7]) == (certificate.serial, "有效", "是")
+
+    client.force_login(province_hr)
+    client.post(url, {"certificate": certificate.pk, "action": "revoke", "reason": "考核材料不实"})
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == "考核材料不实"
+    verify = client.get(
+        reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+    )
+    assert "考核材料不实" in verify.content.decode()
