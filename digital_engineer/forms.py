@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from digital_engineer.models import TrainingClass
+from digital_engineer.models import CityPlan, CityPlanTarget, TrainingClass
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,3 +36,16 @@ class EnrolForm(forms.Form):
 
 class SummaryForm(forms.Form):
     summary = forms.CharField(label=_("Training summary"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CityPlanForm(forms.ModelForm):
+    class Meta:
+        model = CityPlan
+        fields = ["year", "groups"]
+        widgets = {"groups": forms.Textarea(attrs={"rows": 2})}
+
+
+def target_formset():
+    return forms.inlineformset_factory(
+        CityPlan, CityPlanTarget, fields=["direction", "level", "target"], extra=3, can_delete=True
+    )

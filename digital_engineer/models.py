@@ -233,3 +233,36 @@ class RosterFiling(models.Model):
 
     def __str__(self):
         return f"{self.training_class} {self.status}"
+
+
+class CityPlan(models.Model):
+    """A city HR bureau's yearly training plan for the programme."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="de_plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    groups = models.TextField(_("enterprises and groups aimed at"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "year"], name="city_plan_once_a_year")
+        ]
+
+    def __str__(self):
+        return f"{self.city} {self.year}"
+
+
+class CityPlanTarget(models.Model):
+    plan = models.ForeignKey(CityPlan, on_delete=models.CASCADE, related_name="targets")
+    direction = models.CharField(_("direction"), max_length=30, choices=Direction.choices)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    target = models.PositiveIntegerField(_("target trainees"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "direction", "level"], name="city_plan_target_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.direction} {self.level}: {self.target}"

@@ -374,3 +374,31 @@ def roster_reminders(today: datetime.date | None = None) -> int:
         except OSError:
             continue
     return sent
+
+
+def plan_progress(plan) -> list[dict]:
+    """Target against enrolled and certified, per direction and level, in one query."""
+    from django.db.models import Count, Q
+
+    counts = {
+        (row["training_class__direction"], row["training_class__level"]): row
+        for row in Trainee.objects.filter(
+            training_class__city=plan.city, training_class__starts_on__year=plan.year
+        )
+        .values("training_class__direction", "training_class__level")
+        .annotate(
+            enrolled=Count("id"),
+            certified=Count("certificate", filter=Q(certificate__revoked_at__isnull=True)),
+        )
+    }
+    rows = []
+    for target in plan.targets.all():
+        found = counts.get((target.direction, target.level), {})
+        rows.append(
+            {
+                "target": target,
+                "enrolled": found.get("enrolled", 0),
+                "certified": found.get("certified", 0),
+            }
+        )
+    return rows

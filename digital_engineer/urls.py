@@ -12,6 +12,10 @@ urlpatterns = [
     path("digital/filings/due-soon/", views.due_soon, name="due_soon"),
     path("digital/institutions/", views.supervision, name="supervision"),
     path("digital/holders/", views.holders, name="holders"),
+    path("digital/plans/", views.city_plans, name="city_plans"),
+    path("digital/plans/new/", views.city_plan_edit, name="city_plan_new"),
+    path("digital/plans/<int:pk>/", views.city_plan, name="city_plan"),
+    path("digital/plans/<int:pk>/edit/", views.city_plan_edit, name="city_plan_edit"),
     path("digital/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("verify/training/<str:code>", views.verify, name="verify"),
 ]

@@ -9,8 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from digital_engineer.forms import ClassForm, EnrolForm, SummaryForm
-from digital_engineer.models import RosterFiling, Trainee, TrainingCertificate
+from digital_engineer.forms import (
+    CityPlanForm,
+    ClassForm,
+    EnrolForm,
+    SummaryForm,
+    target_formset,
+)
+from digital_engineer.models import CityPlan, RosterFiling, Trainee, TrainingCertificate
 from digital_engineer.services import (
     ProgrammeError,
     certificate_revoke,
@@ -24,6 +30,7 @@ from digital_engineer.services import (
     holders_visible_to,
     institution_overview,
     institution_set_status,
+    plan_progress,
     trainee_enrol,
     trainee_record,
 )
@@ -271,3 +278,39 @@ def holders(request):
         return xlsx_response("digital-engineer-holders.xlsx", [(_("Holders"), headers, rows)])
     page = Paginator(certificates, 50).get_page(request.GET.get("page"))
     return render(request, "digital_engineer/holders.html", {"page": page})
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def city_plans(request):
+    plans = CityPlan.objects.filter(city__in=scoping.cities_visible_to(request.membership))
+    plans = plans.select_related("city").order_by("-year", "city__code")
+    return render(request, "digital_engineer/city_plans.html", {"plans": plans})
+
+
+@role_required(Role.CITY_HR)
+def city_plan_edit(request, pk=None):
+    city = request.membership.city
+    plan = get_object_or_404(CityPlan, pk=pk, city=city) if pk else CityPlan(city=city)
+    form = CityPlanForm(request.POST or None, instance=plan)
+    targets = target_formset()(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid() and targets.is_valid():
+        if CityPlan.objects.filter(city=city, year=form.cleaned_data["year"]).exclude(pk=plan.pk):
+            form.add_error("year", _("Your city has a plan for this year already."))
+        else:
+            plan = form.save()
+            targets.instance = plan
+            targets.save()
+            messages.success(request, _("Saved."))
+            return redirect("digital_engineer:city_plan", pk=plan.pk)
+    context = {"plan": plan, "form": form, "targets": targets}
+    return render(request, "digital_engineer/city_plan_edit.html", context)
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def city_plan(request, pk):
+    plan = get_object_or_404(
+        CityPlan.objects.filter(city__in=scoping.cities_visible_to(request.membership)), pk=pk
+    )
+    return render(
+        request, "digital_engineer/city_plan.html", {"plan": plan, "rows": plan_progress(plan)}
+    )

@@ -207,3 +207,50 @@ def test_holders_roster_and_revocation(
         reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
     )
     assert "考核材料不实" in verify.content.decode()
+
+
+@pytest.mark.django_db
+def test_city_plan_shows_target_enrolled_and_certified(
+    client, staff_client, institution_staff, jinan, alice, bob, jinan_hr, qingdao_hr
+):
+    from digital_engineer.models import CityPlan
+
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    for person, score in ((alice, 80), (bob, 50)):
+        action(staff_client, klass, "enrol", id_number=person.id_number)
+        trainee = klass.trainees.get(person=person)
+        action(
+            staff_client,
+            klass,
+            "record",
+            trainee=trainee.pk,
+            theory_attended=64,
+            practice_attended=64,
+            theory_score=score,
+            practice_score=80,
+        )
+    action(staff_client, klass, "close")
+
+    client.force_login(jinan_hr)
+    data = {
+        "year": "2025",
+        "groups": "先进制造业企业",
+        "targets-TOTAL_FORMS": "1",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "1000",
+        "targets-0-direction": "ai",
+        "targets-0-level": "junior",
+        "targets-0-target": "50",
+    }
+    client.post(reverse("digital_engineer:city_plan_new"), data)
+    plan = CityPlan.objects.get()
+    [row] = client.get(reverse("digital_engineer:city_plan", kwargs={"pk": plan.pk})).context[
+        "rows"
+    ]
+    assert (row["target"].target, row["enrolled"], row["certified"]) == (50, 2, 1)
+    client.force_login(qingdao_hr)
+    assert (
+        client.get(reverse("digital_engineer:city_plan", kwargs={"pk": plan.pk})).status_code == 404
+    )
