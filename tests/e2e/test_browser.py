@@ -170,3 +170,72 @@ def test_department_admin_publishes_a_plan_her_industry_sees(
     shown = browser.run(professional_steps)
     assert "卫生健康专业科目学习方案" in shown
     assert "临床合理用药" in shown
+
+
+def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
+    browser, live_server, institution, institution_staff, jinan_hr, unit_a
+):
+    from digital_engineer.models import Approval, InstitutionState, RosterFiling
+    from tests.factories import make_professional
+
+    InstitutionState.objects.create(institution=institution, status="listed")
+    Approval.objects.create(institution=institution, direction="ai", level="junior")
+    people = [make_professional(unit_a) for _ in range(3)]
+
+    def staff_steps(page):
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server.url, institution_staff.phone, PASSWORD)
+        page.goto(f"{live_server.url}/digital/classes/")
+        page.fill("#id_name", "人工智能初级一期")
+        page.select_option("#id_direction", "ai")
+        page.select_option("#id_level", "junior")
+        page.select_option("#id_kind", "open")
+        page.select_option("#id_target_group", "graduates")
+        page.select_option("#id_city", label="济南市")
+        page.fill("#id_starts_on", "2025-05-01")
+        page.fill("#id_ends_on", "2025-06-30")
+        page.fill("#id_theory_hours", "64")
+        page.fill("#id_practice_hours", "64")
+        page.fill("#id_capacity", "3")
+        page.get_by_role("button", name="开设").click()
+        page.wait_for_load_state()
+        for person in people:
+            page.fill("#id_id_number", person.id_number)
+            page.get_by_role("button", name="选课").click()
+            page.wait_for_load_state()
+        for index, person in enumerate(people):
+            row = page.locator("tr", has_text=person.real_name)
+            inputs = row.locator("input.form-control")
+            for field, value in enumerate(("64", "64", str(55 + 10 * index), "80")):
+                inputs.nth(field).fill(value)
+            row.get_by_role("button", name="保存").click()
+            page.wait_for_load_state()
+        page.get_by_role("button", name="结业").click()
+        page.wait_for_load_state()
+        with page.expect_download() as download:
+            page.locator("a[href*='/digital/certificates/']").first.click()
+        name = download.value.suggested_filename
+        page.fill("#id_summary", "本期培训共3人，2人考核合格。")
+        page.get_by_role("button", name="报送备案").click()
+        page.wait_for_load_state()
+        return name
+
+    certificate_file = browser.run(staff_steps)
+    assert certificate_file.startswith("SDSZ2025") and certificate_file.endswith(".pdf")
+
+    def hr_steps(page):
+        log_in(page, live_server.url, jinan_hr.phone, PASSWORD)
+        page.goto(f"{live_server.url}/digital/filings/")
+        row = page.locator("tr", has_text="人工智能初级一期")
+        status = row.inner_text()
+        row.get_by_role("button", name="确认").click()
+        page.wait_for_load_state()
+        return status
+
+    assert "已报送" in browser.run(hr_steps)
+    assert RosterFiling.objects.get().status == "acknowledged"
+    from credits.models import CreditEntry
+    from digital_engineer.models import TrainingCertificate
+
+    assert TrainingCertificate.objects.count() == 2  # the trainee with 55 failed
+    assert CreditEntry.objects.filter(source="digital_engineer").count() == 2
