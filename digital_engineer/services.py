@@ -402,3 +402,56 @@ def plan_progress(plan) -> list[dict]:
             }
         )
     return rows
+
+
+RECORD_COLUMNS = ["身份证号", "理论学时", "实操学时", "理论成绩", "实操成绩"]
+RECORD_ROWS_MAX = 1000
+
+
+def records_from_file(*, training_class: TrainingClass, upload) -> list[str]:
+    """Attendance and scores of the class's trainees from a workbook, each row checked
+    as `trainee_record` checks a single entry. Any bad row is listed back and nothing
+    is written."""
+    from portal.xlsx import read_rows
+
+    _open_class(training_class)
+    header, data, too_many = read_rows(upload, RECORD_ROWS_MAX, len(RECORD_COLUMNS))
+    if header != RECORD_COLUMNS:
+        return [
+            _("The columns must be, in this order: %(columns)s.")
+            % {"columns": "、".join(RECORD_COLUMNS)}
+        ]
+    if too_many:
+        return [_("The file has more than %(limit)s rows.") % {"limit": RECORD_ROWS_MAX}]
+    trainees = {t.person.id_number: t for t in training_class.trainees.select_related("person")}
+    problems = []
+    with transaction.atomic():
+        for line, row in enumerate(data, start=2):
+            number = str(row[0] or "").strip().upper()
+            trainee = trainees.get(number)
+            if trainee is None:
+                problems.append(
+                    _("Row %(row)s: %(number)s is not a trainee of this class.")
+                    % {"row": line, "number": number}
+                )
+                continue
+            try:
+                theory, practice, theory_score, practice_score = (
+                    None if v in (None, "") else int(v) for v in row[1:5]
+                )
+                trainee_record(
+                    trainee=trainee,
+                    theory_attended=theory or 0,
+                    practice_attended=practice or 0,
+                    theory_score=theory_score,
+                    practice_score=practice_score,
+                )
+            except ProgrammeError as error:
+                problems.append(_("Row %(row)s: %(message)s") % {"row": line, "message": error})
+            except (TypeError, ValueError):
+                problems.append(
+                    _("Row %(row)s: hours and scores must be whole numbers.") % {"row": line}
+                )
+        if problems:
+            transaction.set_rollback(True)
+    return problems

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from credits.forms import XlsxUploadForm
 from digital_engineer.forms import (
     CityPlanForm,
     ClassForm,
@@ -31,6 +32,7 @@ from digital_engineer.services import (
     institution_overview,
     institution_set_status,
     plan_progress,
+    records_from_file,
     trainee_enrol,
     trainee_record,
 )
@@ -39,7 +41,7 @@ from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required
-from portal.xlsx import xlsx_response
+from portal.xlsx import UnreadableWorkbook, xlsx_response
 
 VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
 
@@ -106,6 +108,16 @@ def class_action(request, pk, action):
                 theory_score=number("theory_score"),
                 practice_score=number("practice_score"),
             )
+        elif action == "upload":
+            form = XlsxUploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ProgrammeError(" ".join(e for errors in form.errors.values() for e in errors))
+            try:
+                problems = records_from_file(training_class=klass, upload=form.cleaned_data["file"])
+            except UnreadableWorkbook:
+                raise ProgrammeError(_("The file could not be read.")) from None
+            if problems:
+                raise ProgrammeError("；".join(str(p) for p in problems[:20]))
         elif action == "close":
             class_close(training_class=klass, closed_by=request.user)
         elif action == "file":

@@ -4,10 +4,19 @@ import datetime
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 from pypdf import PdfReader
 
-from digital_engineer.models import Approval, InstitutionState, RosterFiling, TrainingClass
+from digital_engineer.models import (
+    Approval,
+    CityPlan,
+    InstitutionState,
+    RosterFiling,
+    TrainingClass,
+)
+from digital_engineer.services import RECORD_COLUMNS
 from tests.factories import id_number_for
 
 CLASS = {
@@ -213,7 +222,6 @@ def test_holders_roster_and_revocation(
 def test_city_plan_shows_target_enrolled_and_certified(
     client, staff_client, institution_staff, jinan, alice, bob, jinan_hr, qingdao_hr
 ):
-    from digital_engineer.models import CityPlan
 
     staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
     klass = TrainingClass.objects.get()
@@ -254,3 +262,60 @@ def test_city_plan_shows_target_enrolled_and_certified(
     assert (
         client.get(reverse("digital_engineer:city_plan", kwargs={"pk": plan.pk})).status_code == 404
     )
+
+
+def records_workbook(rows, header=RECORD_COLUMNS):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("成绩.xlsx", buffer.getvalue())
+
+
+@pytest.mark.django_db
+def test_hours_and_scores_upload_all_or_nothing(staff_client, jinan, alice, bob):
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    for person in (alice, bob):
+        action(staff_client, klass, "enrol", id_number=person.id_number)
+
+    stranger = id_number_for(99)
+    page = action(
+        staff_client,
+        klass,
+        "upload",
+        file=records_workbook(
+            [
+                (alice.id_number, 64, 64, 90, 80),
+                (bob.id_number, 70, 10, 50, 50),
+                (stranger, 1, 1, 1, 1),
+            ]
+        ),
+    ).content.decode()
+    assert "第3行" in page and "第4行" in page
+    assert not klass.trainees.filter(theory_score__isnull=False).exists()
+
+    page = action(
+        staff_client,
+        klass,
+        "upload",
+        file=records_workbook([(alice.id_number, 64, 64)], header=("姓名",)),
+    ).content.decode()
+    assert "身份证号、理论学时" in page
+
+    action(
+        staff_client,
+        klass,
+        "upload",
+        file=records_workbook(
+            [(alice.id_number, 64, 64, 90, 80), (bob.id_number.lower(), 60, 30, 40, None)]
+        ),
+    )
+    scores = {t.person_id: (t.theory_attended, t.practice_score) for t in klass.trainees.all()}
+    assert scores == {alice.pk: (64, 80), bob.pk: (60, None)}
+    action(staff_client, klass, "close")
+    assert klass.trainees.get(person=alice).certificate
+    assert not hasattr(klass.trainees.get(person=bob), "certificate")
