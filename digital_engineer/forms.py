@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from digital_engineer.models import CityPlan, CityPlanTarget, TrainingClass
+from digital_engineer.models import CityPlan, CityPlanTarget, Standard, TrainingClass
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -49,3 +49,23 @@ def target_formset():
     return forms.inlineformset_factory(
         CityPlan, CityPlanTarget, fields=["direction", "level", "target"], extra=3, can_delete=True
     )
+
+
+class StandardForm(forms.ModelForm):
+    training_hours = forms.IntegerField(label=_("training hours"), min_value=1, max_value=2000)
+    subsidy = forms.DecimalField(
+        label=_("subsidy per trainee"), min_value=0, max_digits=8, decimal_places=2
+    )
+
+    class Meta:
+        model = Standard
+        fields = ["training_hours", "subsidy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+def standard_formset():
+    return forms.modelformset_factory(Standard, form=StandardForm, extra=0)

@@ -15,7 +15,9 @@ from credits.models import Category, Source
 from credits.services import credit_post
 from digital_engineer.models import (
     Approval,
+    Direction,
     InstitutionState,
+    Level,
     RosterFiling,
     Standard,
     Trainee,
@@ -333,7 +335,11 @@ def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionS
 
     institution = get_object_or_404(scoping.institutions_visible_to(actor), pk=institution.pk)
     state, _created = InstitutionState.objects.get_or_create(institution=institution)
-    if state.status == InstitutionState.Status.APPLIED and not suspend:
+    if (
+        state.status == InstitutionState.Status.APPLIED
+        and not suspend
+        and actor.role != Role.PROVINCE_HR
+    ):
         raise ProgrammeError(_("Only provincial HR lists an institution in the catalogue."))
     state.status = InstitutionState.Status.SUSPENDED if suspend else InstitutionState.Status.LISTED
     state.save(update_fields=["status"])
@@ -343,6 +349,26 @@ def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionS
         institution=institution.pk,
     )
     return state
+
+
+def approval_set(*, actor, institution, direction: str, level: str, approved: bool) -> None:
+    """Provincial HR grants or withdraws a direction and level; classes already opened
+    keep running."""
+    if actor.role != Role.PROVINCE_HR:
+        raise ProgrammeError(_("Only provincial HR keeps the institution catalogue."))
+    if direction not in Direction.values or level not in Level.values:
+        raise ProgrammeError(_("Choose a direction and a level."))
+    if approved:
+        Approval.objects.get_or_create(institution=institution, direction=direction, level=level)
+    else:
+        Approval.objects.filter(institution=institution, direction=direction, level=level).delete()
+    audit_log(
+        actor=actor.user,
+        action=f"digital_engineer.approval.{'granted' if approved else 'withdrawn'}",
+        institution=institution.pk,
+        direction=direction,
+        level=level,
+    )
 
 
 def roster_reminders(today: datetime.date | None = None) -> int:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("digital/filings/", views.filing_board, name="board"),
     path("digital/filings/due-soon/", views.due_soon, name="due_soon"),
     path("digital/institutions/", views.supervision, name="supervision"),
+    path("digital/catalogue/", views.catalogue, name="catalogue"),
     path("digital/holders/", views.holders, name="holders"),
     path("digital/plans/", views.city_plans, name="city_plans"),
     path("digital/plans/new/", views.city_plan_edit, name="city_plan_new"),

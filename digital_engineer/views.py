@@ -15,11 +15,21 @@ from digital_engineer.forms import (
     ClassForm,
     EnrolForm,
     SummaryForm,
+    standard_formset,
     target_formset,
 )
-from digital_engineer.models import CityPlan, RosterFiling, Trainee, TrainingCertificate
+from digital_engineer.models import (
+    CityPlan,
+    Direction,
+    Level,
+    RosterFiling,
+    Standard,
+    Trainee,
+    TrainingCertificate,
+)
 from digital_engineer.services import (
     ProgrammeError,
+    approval_set,
     certificate_revoke,
     class_close,
     class_open,
@@ -37,6 +47,7 @@ from digital_engineer.services import (
     trainee_record,
 )
 from portal import scoping
+from portal.audit import audit_log
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pdf import render_pdf
@@ -226,6 +237,65 @@ def supervision(request):
         return redirect("digital_engineer:supervision")
     rows = institution_overview(request.membership)
     return render(request, "digital_engineer/supervision.html", {"rows": rows})
+
+
+@role_required(Role.PROVINCE_HR)
+def catalogue(request):
+    """The two catalogues, kept by provincial HR: institutions with their approved
+    directions and levels, and the subsidy standards."""
+    standards = standard_formset()(
+        request.POST if request.POST.get("action") == "standards" else None,
+        queryset=Standard.objects.order_by("direction", "level"),
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "standards":
+            if standards.is_valid():
+                standards.save()
+                audit_log(actor=request.user, action="digital_engineer.standards.changed")
+                messages.success(request, _("Saved."))
+                return redirect("digital_engineer:catalogue")
+            messages.error(request, _("Please correct the errors below."))
+        else:
+            asked = request.POST.get("institution", "")
+            institution = get_object_or_404(
+                scoping.institutions_visible_to(request.membership),
+                pk=asked if asked.isdigit() else 0,
+            )
+            try:
+                if action == "list":
+                    institution_set_status(
+                        actor=request.membership, institution=institution, suspend=False
+                    )
+                elif action in ("approve", "withdraw"):
+                    approval_set(
+                        actor=request.membership,
+                        institution=institution,
+                        direction=request.POST.get("direction", ""),
+                        level=request.POST.get("level", ""),
+                        approved=action == "approve",
+                    )
+                else:
+                    raise ProgrammeError(_("Unknown action."))
+            except ProgrammeError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Saved."))
+            return redirect("digital_engineer:catalogue")
+    institutions = (
+        scoping.institutions_visible_to(request.membership)
+        .select_related("state", "city")
+        .prefetch_related("approvals")
+        .order_by("name")
+    )
+    page = Paginator(institutions, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "standards": standards,
+        "directions": Direction.choices,
+        "levels": Level.choices,
+    }
+    return render(request, "digital_engineer/catalogue.html", context)
 
 
 @role_required(Role.INSTITUTION_STAFF)

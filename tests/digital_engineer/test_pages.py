@@ -14,6 +14,7 @@ from digital_engineer.models import (
     CityPlan,
     InstitutionState,
     RosterFiling,
+    Standard,
     TrainingClass,
 )
 from digital_engineer.services import RECORD_COLUMNS
@@ -319,3 +320,46 @@ def test_hours_and_scores_upload_all_or_nothing(staff_client, jinan, alice, bob)
     action(staff_client, klass, "close")
     assert klass.trainees.get(person=alice).certificate
     assert not hasattr(klass.trainees.get(person=bob), "certificate")
+
+
+@pytest.mark.django_db
+def test_provincial_hr_keeps_the_catalogue(client, institution, province_hr, jinan_hr):
+    url = reverse("digital_engineer:catalogue")
+    client.force_login(jinan_hr)
+    assert client.get(url).status_code == 403
+
+    client.force_login(province_hr)
+    assert institution.name in client.get(url).content.decode()
+    client.post(url, {"institution": institution.pk, "action": "list"})
+    assert InstitutionState.objects.get(institution=institution).status == "listed"
+    client.post(
+        url,
+        {"institution": institution.pk, "action": "approve", "direction": "ai", "level": "senior"},
+    )
+    client.post(
+        url,
+        {"institution": institution.pk, "action": "approve", "direction": "ai", "level": "mars"},
+    )
+    assert list(institution.approvals.values_list("level", flat=True)) == ["senior"]
+    client.post(
+        url,
+        {"institution": institution.pk, "action": "withdraw", "direction": "ai", "level": "senior"},
+    )
+    assert not institution.approvals.exists()
+
+    standard = Standard.objects.order_by("pk").first()
+    before = (standard.training_hours, standard.subsidy)
+    form = {"action": "standards", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1"}
+    page = client.post(
+        url,
+        {**form, "form-0-id": standard.pk, "form-0-training_hours": "0", "form-0-subsidy": "-5"},
+    ).content.decode()
+    standard.refresh_from_db()
+    assert (standard.training_hours, standard.subsidy) == before
+    assert "text-danger" in page
+    client.post(
+        url,
+        {**form, "form-0-id": standard.pk, "form-0-training_hours": "90", "form-0-subsidy": "1500"},
+    )
+    standard.refresh_from_db()
+    assert (standard.training_hours, standard.subsidy) == (90, 1500)
