@@ -152,6 +152,23 @@ class TrainingClass(models.Model):
         return self.ends_on + timedelta(days=ROSTER_DAYS)
 
 
+class ClassComment(models.Model):
+    """A remark by city or provincial HR on a class, shown to the institution."""
+
+    training_class = models.ForeignKey(
+        TrainingClass, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    text = models.CharField(_("comment"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
 class Trainee(models.Model):
     training_class = models.ForeignKey(
         TrainingClass, on_delete=models.PROTECT, related_name="trainees"

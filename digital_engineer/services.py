@@ -15,6 +15,7 @@ from credits.models import Category, Source
 from credits.services import credit_post
 from digital_engineer.models import (
     Approval,
+    ClassComment,
     Direction,
     InstitutionState,
     Level,
@@ -136,6 +137,18 @@ def trainee_record(
     trainee.theory_score, trainee.practice_score = theory_score, practice_score
     trainee.save()
     return trainee
+
+
+def class_comment(*, actor, training_class: TrainingClass, text: str) -> ClassComment:
+    """City HR of the class's city, or provincial HR, remark on a class."""
+    if actor.role not in (Role.CITY_HR, Role.PROVINCE_HR):
+        raise ProgrammeError(_("Only HR departments comment on classes."))
+    text = text.strip()
+    if not text:
+        raise ProgrammeError(_("Write a comment."))
+    if len(text) > 500:
+        raise ProgrammeError(_("A comment has at most 500 characters."))
+    return ClassComment.objects.create(training_class=training_class, author=actor.user, text=text)
 
 
 @transaction.atomic

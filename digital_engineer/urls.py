@@ -7,6 +7,7 @@ app_name = "digital_engineer"
 urlpatterns = [
     path("digital/classes/", views.class_list, name="classes"),
     path("digital/classes/<int:pk>/", views.class_detail, name="class"),
+    path("digital/classes/<int:pk>/comment/", views.class_comment_view, name="class_comment"),
     path("digital/classes/<int:pk>/<str:action>/", views.class_action, name="class_action"),
     path("digital/filings/", views.filing_board, name="board"),
     path("digital/filings/due-soon/", views.due_soon, name="due_soon"),

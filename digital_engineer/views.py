@@ -32,6 +32,7 @@ from digital_engineer.services import (
     approval_set,
     certificate_revoke,
     class_close,
+    class_comment,
     class_open,
     classes_visible_to,
     filing_decide,
@@ -89,8 +90,24 @@ def class_detail(request, pk):
         "enrol_form": EnrolForm(),
         "summary_form": SummaryForm(),
         "filing": getattr(klass, "filing", None),
+        "comments": klass.comments.select_related("author"),
     }
     return render(request, "digital_engineer/class.html", context)
+
+
+@require_POST
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def class_comment_view(request, pk):
+    klass = _class_for(request, pk)
+    try:
+        class_comment(
+            actor=request.membership, training_class=klass, text=request.POST.get("text", "")
+        )
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("digital_engineer:class", pk=pk)
 
 
 @require_POST

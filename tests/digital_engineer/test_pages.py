@@ -363,3 +363,25 @@ def test_provincial_hr_keeps_the_catalogue(client, institution, province_hr, jin
     )
     standard.refresh_from_db()
     assert (standard.training_hours, standard.subsidy) == (90, 1500)
+
+
+@pytest.mark.django_db
+def test_city_hr_comments_on_a_class_of_its_city(
+    client, staff_client, institution_staff, jinan, jinan_hr, qingdao_hr
+):
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    klass = TrainingClass.objects.get()
+    url = reverse("digital_engineer:class_comment", kwargs={"pk": klass.pk})
+    assert staff_client.post(url, {"text": "自评"}).status_code == 403
+
+    client.force_login(qingdao_hr)
+    assert client.post(url, {"text": "越权意见"}).status_code == 404
+    client.force_login(jinan_hr)
+    page = client.post(url, {"text": "   "}, follow=True).content.decode()
+    assert "请填写意见" in page
+    client.post(url, {"text": "实操课时安排偏少，请补充。"})
+    assert list(klass.comments.values_list("text", flat=True)) == ["实操课时安排偏少，请补充。"]
+
+    client.force_login(institution_staff)
+    page = client.get(reverse("digital_engineer:class", kwargs={"pk": klass.pk})).content.decode()
+    assert "实操课时安排偏少，请补充。" in page and jinan_hr.real_name in page
