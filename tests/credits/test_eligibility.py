@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from credits.eligibility import default_period, eligibility_check
@@ -25,6 +25,7 @@ from credits.models import Category, ReviewPeriodRule, Source, YearRule
 from credits.services import credit_post
 from portal.models import TitleLevel
 from portal.xlsx import XLSX_TYPE
+from tests import factories
 from tests.factories import make_professional
 
 PERIOD = (2022, 2025)
@@ -78,14 +79,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def xlsx_upload(header, rows, name="核验名单.xlsx") -> SimpleUploadedFile:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type=XLSX_TYPE)
+    return factories.xlsx_upload(header, rows, name)
 
 
 def read_back(content: bytes) -> list[list]:

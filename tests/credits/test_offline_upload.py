@@ -19,21 +19,13 @@ from credits.models import Category, CreditEntry, OfflineUpload, PersonYearTotal
 from credits.offline_upload import COLUMNS, TEMPLATE_EXAMPLE
 from credits.selectors import year_status
 from portal.xlsx import XLSX_TYPE
-from tests.factories import id_number_for, make_professional
+from tests.factories import id_number_for, make_professional, xlsx_bytes
 
 UPLOAD_URL = reverse("credits:offline_upload")
 
 
 def workbook_bytes(rows, header=COLUMNS) -> bytes:
-    """An .xlsx as a user would fill it in: a header row, then one row per training."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows)
 
 
 def as_file(content: bytes, name="线下学时2025.xlsx") -> SimpleUploadedFile:

@@ -4,9 +4,7 @@ import datetime
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
 from pypdf import PdfReader
 
 from digital_engineer.models import (
@@ -18,7 +16,7 @@ from digital_engineer.models import (
     TrainingClass,
 )
 from digital_engineer.services import RECORD_COLUMNS
-from tests.factories import id_number_for
+from tests.factories import id_number_for, xlsx_upload
 
 CLASS = {
     "name": "人工智能初级班",
@@ -266,14 +264,7 @@ def test_city_plan_shows_target_enrolled_and_certified(
 
 
 def records_workbook(rows, header=RECORD_COLUMNS):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile("成绩.xlsx", buffer.getvalue())
+    return xlsx_upload(header, rows, "成绩.xlsx")
 
 
 @pytest.mark.django_db
