@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -37,3 +38,35 @@ class LoginForm(AuthenticationForm):
 
 class SwitchRoleForm(forms.Form):
     membership = forms.IntegerField()
+
+
+class ResetRequestForm(forms.Form):
+    id_number = forms.CharField(label=_("ID card number"), max_length=20)
+    contact = forms.CharField(label=_("Registered mobile phone or e-mail"), max_length=254)
+
+    def clean_id_number(self):
+        return validate_id_number(normalize_id_number(self.cleaned_data["id_number"]))
+
+
+class ResetConfirmForm(ResetRequestForm):
+    contact = None
+    code = forms.CharField(label=_("Code"), max_length=6, min_length=6)
+    new_password1 = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second:
+            if first != second:
+                self.add_error("new_password2", _("The two passwords differ."))
+            else:
+                try:
+                    password_validation.validate_password(first)
+                except forms.ValidationError as error:
+                    self.add_error("new_password1", error)
+        return cleaned

@@ -277,6 +277,7 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
 
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

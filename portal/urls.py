@@ -11,6 +11,12 @@ portal_patterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path(
+        "password/reset/confirm/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("healthz", views.healthz, name="healthz"),
 ]
 

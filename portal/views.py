@@ -12,9 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal import selectors
-from portal.forms import LoginForm, SwitchRoleForm
+from portal.forms import LoginForm, ResetConfirmForm, ResetRequestForm, SwitchRoleForm
 from portal.health import redis_status
 from portal.models import Role
+from portal.password_reset import reset_confirm, reset_request
 from portal.roles import switch_role
 
 
@@ -31,6 +32,40 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
+
+
+def password_reset(request):
+    """Step one: ask for a code. The answer is the same whether or not the number is
+    registered."""
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reset_request(**form.cleaned_data)
+        messages.info(
+            request,
+            _(
+                "If the ID card number and the phone or e-mail belong to an account, "
+                "a code has been sent. It is valid for 10 minutes."
+            ),
+        )
+        return redirect("portal:password_reset_confirm")
+    return render(request, "registration/password_reset.html", {"form": form})
+
+
+def password_reset_confirm(request):
+    form = ResetConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = reset_confirm(
+            id_number=form.cleaned_data["id_number"],
+            code=form.cleaned_data["code"],
+            password=form.cleaned_data["new_password1"],
+        )
+        if done:
+            messages.success(request, _("Your password has been reset. Please log in."))
+            return redirect("portal:login")
+        form.add_error(
+            "code", _("The code is wrong or has expired. Ask for a new code after 5 tries.")
+        )
+    return render(request, "registration/password_reset_confirm.html", {"form": form})
 
 
 @login_required
