@@ -17,6 +17,7 @@ portal_patterns = [
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),
+    path("accounts/<int:pk>/", views.account_action, name="account_action"),
     path("healthz", views.healthz, name="healthz"),
 ]
 
