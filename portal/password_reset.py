@@ -21,6 +21,7 @@ from portal.sms import send_sms
 
 CODE_VALID_FOR = datetime.timedelta(minutes=10)
 MAX_TRIES = 5
+RESEND_AFTER = datetime.timedelta(minutes=1)
 
 
 def reset_request(*, id_number: str, contact: str) -> None:
@@ -33,6 +34,8 @@ def reset_request(*, id_number: str, contact: str) -> None:
     )
     if user is None or not contact:
         return
+    if user.reset_codes.filter(created_at__gt=timezone.now() - RESEND_AFTER).exists():
+        return  # at most one message a minute, so the form cannot flood a phone
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         PasswordResetCode.objects.filter(user=user, used_at__isnull=True).update(

@@ -117,3 +117,23 @@ def test_by_phone_the_code_goes_out_as_a_text_message(client, alice, capsys):
     alice.refresh_from_db()
     assert alice.check_password(NEW)
     assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_at_most_one_code_a_minute_and_a_new_code_voids_the_old(client, alice):
+    alice.email = "alice@example.cn"
+    alice.save()
+    ask(client, alice.id_number, "alice@example.cn")
+    ask(client, alice.id_number, "alice@example.cn")
+    assert len(mail.outbox) == 1
+    first = mailed_code()
+    PasswordResetCode.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=2))
+    ask(client, alice.id_number, "alice@example.cn")
+    assert len(mail.outbox) == 2
+    if first != mailed_code():
+        confirm(client, alice.id_number, first)
+        alice.refresh_from_db()
+        assert not alice.check_password(NEW)
+    confirm(client, alice.id_number, mailed_code())
+    alice.refresh_from_db()
+    assert alice.check_password(NEW)
