@@ -29,7 +29,7 @@ from portal import scoping
 from portal.audit import audit_log
 from portal.identity import validate_id_number
 from portal.models import Role, User
-from portal.xlsx import workbook_bytes
+from portal.xlsx import read_rows, workbook_bytes
 
 REMINDER_DAYS = 7
 
@@ -451,8 +451,6 @@ def records_from_file(*, training_class: TrainingClass, upload) -> list[str]:
     """Attendance and scores of the class's trainees from a workbook, each row checked
     as `trainee_record` checks a single entry. Any bad row is listed back and nothing
     is written."""
-    from portal.xlsx import read_rows
-
     _open_class(training_class)
     header, data, too_many = read_rows(upload, RECORD_ROWS_MAX, len(RECORD_COLUMNS))
     if header != RECORD_COLUMNS:

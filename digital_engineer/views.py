@@ -236,13 +236,17 @@ def verify(request, code):
     return render(request, "digital_engineer/verify.html", context)
 
 
+def _posted_institution(request):
+    asked = request.POST.get("institution", "")
+    return get_object_or_404(
+        scoping.institutions_visible_to(request.membership), pk=asked if asked.isdigit() else 0
+    )
+
+
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def supervision(request):
     if request.method == "POST":
-        asked = request.POST.get("institution", "")
-        institution = get_object_or_404(
-            scoping.institutions_visible_to(request.membership), pk=asked if asked.isdigit() else 0
-        )
+        institution = _posted_institution(request)
         try:
             institution_set_status(
                 actor=request.membership,
@@ -274,11 +278,7 @@ def catalogue(request):
                 return redirect("digital_engineer:catalogue")
             messages.error(request, _("Please correct the errors below."))
         else:
-            asked = request.POST.get("institution", "")
-            institution = get_object_or_404(
-                scoping.institutions_visible_to(request.membership),
-                pk=asked if asked.isdigit() else 0,
-            )
+            institution = _posted_institution(request)
             try:
                 if action == "list":
                     institution_set_status(

@@ -47,24 +47,34 @@ def action(client, klass, name, **data):
     return client.post(url, data, follow=True)
 
 
-@pytest.mark.django_db
-def test_a_class_from_opening_to_acknowledged_filing(
-    client, staff_client, jinan, alice, jinan_hr, qingdao_hr
-):
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
-    action(staff_client, klass, "enrol", id_number=alice.id_number)
-    trainee = klass.trainees.get()
+def open_class(staff_client, city) -> TrainingClass:
+    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": city.pk})
+    return TrainingClass.objects.get()
+
+
+def enrol_with_results(staff_client, klass, person, hours=(64, 64), scores=(88, 75)):
+    """Enrol `person` through the page and record attended hours and exam scores."""
+    action(staff_client, klass, "enrol", id_number=person.id_number)
+    trainee = klass.trainees.get(person=person)
     action(
         staff_client,
         klass,
         "record",
         trainee=trainee.pk,
-        theory_attended=64,
-        practice_attended=64,
-        theory_score=88,
-        practice_score=75,
+        theory_attended=hours[0],
+        practice_attended=hours[1],
+        theory_score=scores[0],
+        practice_score=scores[1],
     )
+    return trainee
+
+
+@pytest.mark.django_db
+def test_a_class_from_opening_to_acknowledged_filing(
+    client, staff_client, jinan, alice, jinan_hr, qingdao_hr
+):
+    klass = open_class(staff_client, jinan)
+    trainee = enrol_with_results(staff_client, klass, alice)
     action(staff_client, klass, "close")
     trainee.refresh_from_db()
     certificate = trainee.certificate
@@ -99,8 +109,7 @@ def test_another_institution_cannot_touch_the_class(staff_client, client, jinan,
     from portal.models import Membership, Role
     from tests.factories import InstitutionFactory, UserFactory
 
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
+    klass = open_class(staff_client, jinan)
     other = UserFactory()
     Membership.objects.create(
         user=other, role=Role.INSTITUTION_STAFF, institution=InstitutionFactory(city=qingdao)
@@ -117,20 +126,8 @@ def test_another_institution_cannot_touch_the_class(staff_client, client, jinan,
 def test_city_hr_supervises_and_suspends_only_its_city(
     client, staff_client, institution, institution_staff, jinan, alice, jinan_hr, qingdao_hr
 ):
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
-    action(staff_client, klass, "enrol", id_number=alice.id_number)
-    trainee = klass.trainees.get()
-    action(
-        staff_client,
-        klass,
-        "record",
-        trainee=trainee.pk,
-        theory_attended=64,
-        practice_attended=64,
-        theory_score=59,
-        practice_score=90,
-    )
+    klass = open_class(staff_client, jinan)
+    enrol_with_results(staff_client, klass, alice, scores=(59, 90))
 
     client.force_login(qingdao_hr)
     url = reverse("digital_engineer:supervision")
@@ -156,8 +153,7 @@ def test_reminders_mail_the_institution_inside_seven_days(
 
     institution_staff.email = "jigou@example.cn"
     institution_staff.save()
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
+    klass = open_class(staff_client, jinan)
     action(staff_client, klass, "enrol", id_number=alice.id_number)
     action(staff_client, klass, "close")
     due = RosterFiling.objects.get().due_on
@@ -172,20 +168,8 @@ def test_holders_roster_and_revocation(
 ):
     from openpyxl import load_workbook
 
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
-    action(staff_client, klass, "enrol", id_number=alice.id_number)
-    trainee = klass.trainees.get()
-    action(
-        staff_client,
-        klass,
-        "record",
-        trainee=trainee.pk,
-        theory_attended=60,
-        practice_attended=64,
-        theory_score=70,
-        practice_score=70,
-    )
+    klass = open_class(staff_client, jinan)
+    trainee = enrol_with_results(staff_client, klass, alice, hours=(60, 64), scores=(70, 70))
     action(staff_client, klass, "close")
     action(staff_client, klass, "file", summary="总结")
     roster = load_workbook(RosterFiling.objects.get().roster.open("rb")).active
@@ -222,21 +206,9 @@ def test_city_plan_shows_target_enrolled_and_certified(
     client, staff_client, institution_staff, jinan, alice, bob, jinan_hr, qingdao_hr
 ):
 
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
+    klass = open_class(staff_client, jinan)
     for person, score in ((alice, 80), (bob, 50)):
-        action(staff_client, klass, "enrol", id_number=person.id_number)
-        trainee = klass.trainees.get(person=person)
-        action(
-            staff_client,
-            klass,
-            "record",
-            trainee=trainee.pk,
-            theory_attended=64,
-            practice_attended=64,
-            theory_score=score,
-            practice_score=80,
-        )
+        enrol_with_results(staff_client, klass, person, scores=(score, 80))
     action(staff_client, klass, "close")
 
     client.force_login(jinan_hr)
@@ -269,8 +241,7 @@ def records_workbook(rows, header=RECORD_COLUMNS):
 
 @pytest.mark.django_db
 def test_hours_and_scores_upload_all_or_nothing(staff_client, jinan, alice, bob):
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
+    klass = open_class(staff_client, jinan)
     for person in (alice, bob):
         action(staff_client, klass, "enrol", id_number=person.id_number)
 
@@ -360,8 +331,7 @@ def test_provincial_hr_keeps_the_catalogue(client, institution, province_hr, jin
 def test_city_hr_comments_on_a_class_of_its_city(
     client, staff_client, institution_staff, jinan, jinan_hr, qingdao_hr
 ):
-    staff_client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
-    klass = TrainingClass.objects.get()
+    klass = open_class(staff_client, jinan)
     url = reverse("digital_engineer:class_comment", kwargs={"pk": klass.pk})
     assert staff_client.post(url, {"text": "自评"}).status_code == 403
 

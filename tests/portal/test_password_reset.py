@@ -71,7 +71,11 @@ def test_the_mailed_code_sets_the_new_password_once(client, alice):
     alice.save()
     ask(client, alice.id_number, "ALICE@example.cn")
     code = mailed_code()
-    assert "验证码" in confirm(client, alice.id_number, code, password="123").content.decode()
+    weak = confirm(client, alice.id_number, code, password="123")
+    assert not weak.redirect_chain
+    assert "密码太短，至少需要8个字符。" in weak.content.decode()
+    alice.refresh_from_db()
+    assert not alice.check_password("123")
     page = confirm(client, alice.id_number, code)
     assert page.redirect_chain[-1][0] == reverse("portal:login")
     alice.refresh_from_db()
