@@ -10,7 +10,7 @@ from credits.eligibility import EARLIEST_YEAR, check_period
 from credits.models import ActivityKind, YearRule
 from credits.selectors import StaffStatus
 from portal.models import TitleLevel, TitleSeries
-from portal.uploads import check_evidence_file, check_xlsx_file
+from portal.uploads import check_evidence_file
 
 MAX_EVIDENCE_FILES = 5
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -152,15 +152,6 @@ class StaffFilterForm(YearForm):
         for name, field in self.fields.items():
             css = "form-control" if name == "q" else "form-select"
             field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
-
-
-class XlsxUploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        check_xlsx_file(upload)
-        return upload
 
 
 class PeriodForm(forms.Form):

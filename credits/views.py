@@ -21,7 +21,6 @@ from credits.forms import (
     ReversalForm,
     ReviewForm,
     StaffFilterForm,
-    XlsxUploadForm,
     YearForm,
 )
 from credits.models import ActivityKind, OfflineUpload, YearRule
@@ -34,6 +33,7 @@ from credits.offline_upload import (
 )
 from credits.services import LedgerError, credit_reverse
 from portal import scoping
+from portal.forms import XlsxUploadForm
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from credits.forms import XlsxUploadForm
 from digital_engineer.forms import (
     CityPlanForm,
     ClassForm,
@@ -49,6 +48,7 @@ from digital_engineer.services import (
 )
 from portal import scoping
 from portal.audit import audit_log
+from portal.forms import XlsxUploadForm
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pdf import render_pdf

@@ -3,7 +3,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from credits.forms import XlsxUploadForm
 from learning.forms import SessionForm
 from learning.sessions import (
     ORGANISERS,
@@ -15,6 +14,7 @@ from learning.sessions import (
     sessions_visible_to,
 )
 from portal import scoping
+from portal.forms import XlsxUploadForm
 from portal.models import Role
 from portal.roles import role_required
 from portal.xlsx import UnreadableWorkbook

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from portal.identity import normalize_id_number, validate_id_number
+from portal.uploads import check_xlsx_file
 
 
 class LoginForm(AuthenticationForm):
@@ -70,3 +71,12 @@ class ResetConfirmForm(ResetRequestForm):
                 except forms.ValidationError as error:
                     self.add_error("new_password1", error)
         return cleaned
+
+
+class XlsxUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_xlsx_file(upload)
+        return upload
