@@ -29,7 +29,7 @@ CHUNK = 25
 
 
 def people_of(*, unit=None, city=None) -> QuerySet[User]:
-    people = User.objects.filter(profile__isnull=False)
+    people = User.objects.professionals()
     if unit is not None:
         return people.filter(profile__unit=unit)
     if city is not None:

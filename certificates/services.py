@@ -21,7 +21,7 @@ from certificates.models import Certificate, SerialCounter
 from credits.selectors import year_status
 from portal.audit import audit_log
 from portal.identity import mask_id_number
-from portal.models import User
+from portal.models import ReviewStatus, User
 from portal.pdf import render_pdf
 
 PROVINCIAL_ISSUER = "山东省人力资源和社会保障厅"
@@ -71,7 +71,7 @@ def certificate_issue(*, person, year: int, issued_by, batch=None, render: bool 
                 % {"name": person.real_name, "year": year}
             )
         profile = getattr(person, "profile", None)
-        if profile is None:
+        if profile is None or profile.status != ReviewStatus.APPROVED:
             raise CertificateError(
                 _("%(name)s is not a professional.") % {"name": person.real_name}
             )

@@ -63,7 +63,7 @@ def _records_for(person, years) -> list[CreditRecord]:
 def seed() -> None:
     this_year = timezone.localdate().year
     years = [y for y in YearRule.objects.values_list("year", flat=True) if y <= this_year]
-    people = User.objects.filter(profile__isnull=False).select_related("profile__unit")
+    people = User.objects.professionals().select_related("profile__unit")
     records = [record for person in people for record in _records_for(person, years)]
     credit_post_batch(records)
 

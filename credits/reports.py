@@ -160,7 +160,7 @@ def _xlsx(job: ReportJob, content: dict, rule: YearRule) -> bytes:
     ]
     if job.scope == ReportJob.Scope.UNIT:
         people = staff_compliance(
-            User.objects.filter(profile__unit=job.unit).select_related("profile"),
+            User.objects.professionals().filter(profile__unit=job.unit).select_related("profile"),
             job.year,
             rule,
         ).order_by("real_name", "id")

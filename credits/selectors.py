@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from credits.models import CreditEntry, Declaration, PersonYearTotal, YearRule
+from credits.models import Category, CreditEntry, Declaration, PersonYearTotal, YearRule
 from portal import scoping
 from portal.models import Role
 
@@ -259,7 +259,25 @@ def evidence_declarations_visible_to(actor) -> QuerySet[Declaration]:
 
 
 def entries_visible_to(actor) -> QuerySet[CreditEntry]:
-    return CreditEntry.objects.filter(person__in=scoping.people_visible_to(actor))
+    """Entries of the people in scope, and for unit HR also those of its former
+    staff for the years they worked there."""
+    condition = Q(person__in=scoping.people_visible_to(actor))
+    past = scoping.past_staff_condition(actor)
+    return CreditEntry.objects.filter(condition if past is None else past | condition)
+
+
+def past_staff_years(actor, person) -> list[dict]:
+    """Per-year totals of a former staff member's entries the unit may still read."""
+    return list(
+        entries_visible_to(actor)
+        .filter(person=person)
+        .values("year")
+        .annotate(
+            public=Sum("hours", filter=Q(category=Category.PUBLIC), default=0),
+            professional=Sum("hours", filter=Q(category=Category.PROFESSIONAL), default=0),
+        )
+        .order_by("-year")
+    )
 
 
 def reversible_entries(actor) -> QuerySet[CreditEntry]:

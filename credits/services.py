@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
+from portal.models import User
 
 MAX_HOURS_PER_ENTRY = Decimal(1000)
 TEXT_LIMIT = 200  # source_ref and description columns
@@ -152,7 +153,20 @@ def credit_post(
         ),
         ruled_years(),
     )
+    _check_approved({record.person_id})
     return _insert_one(record, recorded_by, recorded_unit)
+
+
+def _check_approved(person_ids: set[int]) -> None:
+    """Hours land only for people whose registration their unit has approved."""
+    approved = set(
+        User.objects.professionals().filter(pk__in=person_ids).values_list("pk", flat=True)
+    )
+    if missing := person_ids - approved:
+        raise LedgerError(
+            _("Person %(id)s has no approved registration; hours cannot be recorded.")
+            % {"id": min(missing)}
+        )
 
 
 def _insert_one(record: CreditRecord, recorded_by, recorded_unit) -> tuple[CreditEntry, bool]:
@@ -243,6 +257,7 @@ def credit_post_batch(
             raise LedgerError(
                 _("Record %(number)s: %(error)s") % {"number": number, "error": error}
             ) from None
+    _check_approved({record.person_id for record in checked})
     result = BatchResult()
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/export.xlsx", views.staff_export, name="staff_export"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("former/<int:pk>/", views.past_staff_detail, name="past_staff_detail"),
     path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("offline/", views.offline_upload, name="offline_upload"),
     path("offline/template.xlsx", views.offline_template, name="offline_template"),

@@ -262,6 +262,29 @@ def person_detail(request, pk):
     return render(request, "credits/person_detail.html", context)
 
 
+@role_required(Role.UNIT_HR)
+def past_staff_detail(request, pk):
+    """What a unit still reads of someone who transferred out: the years she worked
+    there, up to the moment she left."""
+    person = scoping.get_past_staff_for(request.membership, pk)
+    years = selectors.past_staff_years(request.membership, person)
+    year = _selected_year(request)
+    if years and year not in {y["year"] for y in years}:
+        year = years[0]["year"]
+    entries = selectors.entries_visible_to(request.membership).filter(person=person, year=year)
+    context = {
+        "person": person,
+        "years": years,
+        "year": year,
+        "page": Paginator(entries.order_by("-recorded_at", "-id"), ENTRIES_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
+        "query": f"year={year}",
+        "full_id": scoping.sees_full_id_numbers(request.membership),
+    }
+    return render(request, "credits/past_staff_detail.html", context)
+
+
 @role_required(Role.UNIT_HR, Role.PROVINCE_HR)
 def entry_reverse(request, pk):
     entry = get_object_or_404(

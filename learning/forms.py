@@ -54,7 +54,7 @@ class ReprocessForm(forms.Form):
         if not value:
             return ""
         number = validate_id_number(value)
-        if not User.objects.filter(id_number=number, profile__isnull=False).exists():
+        if not User.objects.professionals().filter(id_number=number).exists():
             raise ValidationError(_("No professional has this ID card number."))
         return number
 

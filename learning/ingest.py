@@ -232,8 +232,10 @@ def people_by_id_number(raws: list[dict]) -> dict:
                 written[text] = validate_id_number(text)
             except ValidationError:
                 continue
-    found = User.objects.filter(id_number__in=set(written.values()), profile__isnull=False).only(
-        "id_number", "real_name"
+    found = (
+        User.objects.professionals()
+        .filter(id_number__in=set(written.values()))
+        .only("id_number", "real_name")
     )
     users = {u.id_number: u for u in found}
     return {text: users[number] for text, number in written.items() if number in users}

@@ -1,9 +1,21 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.identity import normalize_id_number, validate_id_number
+from portal.identity import normalize_id_number, validate_credit_code, validate_id_number
+from portal.models import (
+    Authority,
+    City,
+    ReviewStatus,
+    TitleLevel,
+    TitleSeries,
+    Unit,
+    User,
+    phone_validator,
+)
+from portal.registration import id_number_taken_message
 from portal.uploads import check_xlsx_file
 
 
@@ -80,3 +92,210 @@ class XlsxUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         check_xlsx_file(upload)
         return upload
+
+
+def _check_new_password(form, user=None):
+    """Both password fields agree and pass Django's validators."""
+    first, second = form.cleaned_data.get("password1"), form.cleaned_data.get("password2")
+    if first and second:
+        if first != second:
+            form.add_error("password2", _("The two passwords differ."))
+        else:
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as error:
+                form.add_error("password1", error)
+
+
+class UnitPickerMixin(forms.Form):
+    """A unit chosen by city, then by name: the unit list follows the city (and the
+    search words) through htmx; without a city no unit can be chosen."""
+
+    city = forms.ModelChoiceField(
+        label=_("City of the unit"), queryset=City.objects.all(), empty_label=_("— choose —")
+    )
+    unit_search = forms.CharField(label=_("Search the unit by name"), required=False, max_length=50)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), empty_label=_("— choose —")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        options_url = reverse_lazy("portal:unit_options")
+        htmx = {
+            "hx-get": options_url,
+            "hx-target": "#id_unit",
+            "hx-include": "[name=city],[name=unit_search]",
+        }
+        self.fields["city"].widget.attrs.update(htmx, **{"hx-trigger": "change"})
+        self.fields["unit_search"].widget.attrs.update(
+            htmx, **{"hx-trigger": "keyup changed delay:300ms", "autocomplete": "off"}
+        )
+        city = self.data.get("city") if self.is_bound else self.initial.get("city")
+        if city and str(city).isdigit():
+            self.fields["unit"].queryset = approved_units(city=city)
+
+
+def approved_units(*, city, search: str = ""):
+    units = Unit.objects.filter(status=ReviewStatus.APPROVED, city_id=city)
+    return units.filter(name__contains=search.strip()) if search.strip() else units
+
+
+class PersonDetailsForm(UnitPickerMixin):
+    """What a professional says about herself on registering (and on resubmitting)."""
+
+    real_name = forms.CharField(label=_("Real name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[phone_validator])
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    title_series = forms.ChoiceField(
+        label=_("Title series"),
+        choices=[("", _("— none yet —")), *TitleSeries.choices],
+        required=False,
+    )
+    title_level = forms.ChoiceField(
+        label=_("Title level"),
+        choices=[("", _("— none yet —")), *TitleLevel.choices],
+        required=False,
+    )
+    title_obtained_on = forms.DateField(
+        label=_("Current title obtained on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["real_name", "phone", "email", "city", "unit_search", "unit"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_real_name(self):
+        return self.cleaned_data["real_name"].strip()
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        others = User.objects.filter(phone=phone)
+        if self.user is not None:
+            others = others.exclude(pk=self.user.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("This mobile phone number belongs to another account."), code="phone_taken"
+            )
+        return phone
+
+    def person_data(self) -> dict:
+        data = {k: self.cleaned_data[k] for k in ("real_name", "phone", "email", "unit")}
+        data.update({k: self.cleaned_data[k] or "" for k in ("title_series", "title_level")})
+        data["title_obtained_on"] = self.cleaned_data["title_obtained_on"]
+        return data
+
+
+class NewAccountMixin(forms.Form):
+    id_number = forms.CharField(
+        label=_("ID card number"), max_length=20, help_text=_("It is your login; it never changes.")
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def clean_id_number(self):
+        number = validate_id_number(self.cleaned_data["id_number"])
+        if User.objects.filter(id_number=number).exists():
+            raise forms.ValidationError(id_number_taken_message(), code="id_taken")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_new_password(self)
+        return cleaned
+
+    def account_data(self) -> dict:
+        return {
+            "id_number": self.cleaned_data["id_number"],
+            "password": self.cleaned_data["password1"],
+        }
+
+
+class RegistrationForm(NewAccountMixin, PersonDetailsForm):
+    field_order = ["id_number", "real_name", "phone", "email", "password1", "password2"]
+
+
+class UnitRegistrationForm(NewAccountMixin, forms.Form):
+    """A unit and its first HR administrator."""
+
+    unit_name = forms.CharField(label=_("Unit name"), max_length=100)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=20)
+    unit_city = forms.ModelChoiceField(
+        label=_("City"), queryset=City.objects.all(), empty_label=_("— choose —")
+    )
+    is_province_direct = forms.BooleanField(
+        label=_("Province-direct unit (approved by provincial HR)"), required=False
+    )
+    authority = forms.ModelChoiceField(
+        label=_("Industry authority (optional)"), queryset=Authority.objects.all(), required=False
+    )
+    real_name = forms.CharField(label=_("Real name of the HR administrator"), max_length=50)
+    phone = forms.CharField(
+        label=_("Mobile phone of the HR administrator"), max_length=11, validators=[phone_validator]
+    )
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    field_order = [
+        "unit_name",
+        "credit_code",
+        "unit_city",
+        "is_province_direct",
+        "authority",
+        "id_number",
+        "real_name",
+        "phone",
+        "email",
+        "password1",
+        "password2",
+    ]
+
+    def clean_credit_code(self):
+        code = validate_credit_code(self.cleaned_data["credit_code"])
+        if Unit.objects.filter(credit_code=code).exists():
+            raise forms.ValidationError(
+                _("A unit with this unified social credit code is registered."),
+                code="credit_code_taken",
+            )
+        return code
+
+    clean_phone = PersonDetailsForm.clean_phone
+    user = None
+
+    def unit_data(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "name": c["unit_name"].strip(),
+            "credit_code": c["credit_code"],
+            "city": c["unit_city"],
+            "is_province_direct": c["is_province_direct"],
+            "authority": c["authority"],
+        }
+
+    def hr_data(self) -> dict:
+        c = self.cleaned_data
+        return {
+            **self.account_data(),
+            "real_name": c["real_name"].strip(),
+            "phone": c["phone"],
+            "email": c["email"],
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class RenameForm(ReasonForm):
+    real_name = forms.CharField(label=_("Correct name"), max_length=50)
+    field_order = ["real_name", "reason"]
+
+
+class TransferForm(UnitPickerMixin):
+    pass

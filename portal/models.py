@@ -22,7 +22,22 @@ phone_validator = RegexValidator(
 )
 
 
-class UserManager(BaseUserManager):
+class ReviewStatus(models.TextChoices):
+    """Where a self-registration (of a person or of a unit) stands."""
+
+    PENDING = "pending", _("awaiting approval")
+    REJECTED = "rejected", _("rejected")
+    APPROVED = "approved", _("approved")
+
+
+class UserQuerySet(models.QuerySet):
+    def professionals(self):
+        """People whose registration their unit approved: the only ones who study,
+        earn hours and hold certificates."""
+        return self.filter(profile__status=ReviewStatus.APPROVED)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, id_number, password, **extra_fields):
@@ -162,6 +177,24 @@ class Unit(models.Model):
         default=False,
         help_text=_("Evaluates and appoints professional titles itself (职称自主评聘单位)."),
     )
+    status = models.CharField(
+        _("registration status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.APPROVED,
+        db_default=ReviewStatus.APPROVED,  # bulk loaders (seed_scale's COPY) omit it
+    )
+    rejection_reason = models.CharField(
+        _("reason for rejection"), max_length=200, blank=True, db_default=""
+    )
+    registered_by = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -227,6 +260,22 @@ class ProfessionalProfile(models.Model):
         _("title level"), max_length=20, choices=TitleLevel.choices, blank=True
     )
     title_obtained_on = models.DateField(_("current title obtained on"), null=True, blank=True)
+    status = models.CharField(
+        _("registration status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.APPROVED,
+        db_default=ReviewStatus.APPROVED,  # bulk loaders (seed_scale's COPY) omit it
+    )
+    rejection_reason = models.CharField(
+        _("reason for rejection"), max_length=200, blank=True, db_default=""
+    )
+    unit_since = models.DateField(
+        _("in this unit since"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for people whose records predate the portal's unit history."),
+    )
 
     class Meta:
         verbose_name = _("professional profile")
@@ -425,3 +474,79 @@ class PasswordResetCode(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PastEmployment(models.Model):
+    """A unit a person has left by a transfer. The unit keeps read access to her
+    records of the years she worked there, up to the moment she left."""
+
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="past_employments", verbose_name=_("person")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="former_staff", verbose_name=_("unit")
+    )
+    started_on = models.DateField(_("from"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("left at"))
+
+    class Meta:
+        verbose_name = _("past employment")
+        verbose_name_plural = _("past employments")
+        ordering = ["-ended_at"]
+
+    def __str__(self):
+        return f"{self.person_id} @ {self.unit_id} → {self.ended_at:%Y-%m-%d}"
+
+
+class Transfer(models.Model):
+    """A move to another unit: the new unit accepts, the old one may object within
+    TRANSFER_OBJECTION_DAYS, after which the move completes."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("awaiting the new unit")
+        ACCEPTED = "accepted", _("accepted, objection period running")
+        REJECTED = "rejected", _("rejected by the new unit")
+        OBJECTED = "objected", _("objected to by the former unit")
+        CANCELLED = "cancelled", _("withdrawn")
+        COMPLETED = "completed", _("completed")
+
+    OPEN = (Status.REQUESTED, Status.ACCEPTED)
+
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("person")
+    )
+    from_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from unit")
+    )
+    to_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to unit")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    objection_deadline = models.DateTimeField(_("objections until"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["requested", "accepted"]),
+                name="transfer_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_unit=models.F("to_unit")), name="transfer_to_another_unit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.from_unit_id} → {self.to_unit_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

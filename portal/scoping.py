@@ -7,14 +7,26 @@ None (no role at all) sees nothing. Lookups of a single object go through
 actor's scope, so that nobody learns what exists elsewhere.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from portal.models import Authority, City, Membership, Role, TrainingInstitution, Unit, User
+from portal.models import (
+    Authority,
+    City,
+    Membership,
+    PastEmployment,
+    ReviewStatus,
+    Role,
+    TrainingInstitution,
+    Transfer,
+    Unit,
+    User,
+)
 
 
 def units_visible_to(actor: Membership | None) -> QuerySet[Unit]:
-    units = Unit.objects.select_related("city", "authority")
+    """Approved units in the actor's scope (registrations are in unit_registrations_…)."""
+    units = Unit.objects.filter(status=ReviewStatus.APPROVED).select_related("city", "authority")
     if actor is None:
         return units.none()
     match actor.role:
@@ -32,8 +44,9 @@ def units_visible_to(actor: Membership | None) -> QuerySet[Unit]:
 
 
 def people_visible_to(actor: Membership | None) -> QuerySet[User]:
-    """Professionals (users with a profile) whose records the actor may see."""
-    people = User.objects.filter(profile__isnull=False).select_related(
+    """Approved professionals whose records the actor may see. A unit sees only its
+    current staff here; its former staff are in past_staff_condition."""
+    people = User.objects.professionals().select_related(
         "profile__unit__city", "profile__unit__authority"
     )
     if actor is None:
@@ -84,12 +97,91 @@ def institutions_visible_to(actor: Membership | None) -> QuerySet[TrainingInstit
     return institutions.none()
 
 
+def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:
+    """Self-registrations waiting for (or refused by) the unit HR who decides them."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return User.objects.none()
+    return User.objects.filter(
+        profile__unit_id=actor.unit_id,
+        profile__status__in=[ReviewStatus.PENDING, ReviewStatus.REJECTED],
+    ).select_related("profile__unit")
+
+
+def unit_registrations_visible_to(actor: Membership | None) -> QuerySet[Unit]:
+    """Units not yet approved: city HR decides its city's, provincial HR the
+    province-direct ones."""
+    units = Unit.objects.exclude(status=ReviewStatus.APPROVED).select_related(
+        "city", "authority", "registered_by"
+    )
+    match getattr(actor, "role", None):
+        case Role.CITY_HR:
+            return units.filter(city_id=actor.city_id, is_province_direct=False)
+        case Role.PROVINCE_HR:
+            return units.filter(is_province_direct=True)
+    return units.none()
+
+
+def transfers_visible_to(actor: Membership | None) -> QuerySet[Transfer]:
+    transfers = Transfer.objects.select_related("person", "from_unit", "to_unit")
+    match getattr(actor, "role", None):
+        case Role.PROFESSIONAL:
+            return transfers.filter(person_id=actor.user_id)
+        case Role.UNIT_HR:
+            return transfers.filter(Q(from_unit_id=actor.unit_id) | Q(to_unit_id=actor.unit_id))
+        case Role.CITY_HR:
+            return transfers.filter(
+                Q(from_unit__city_id=actor.city_id) | Q(to_unit__city_id=actor.city_id)
+            )
+        case Role.PROVINCE_HR:
+            return transfers.all()
+    return transfers.none()
+
+
+def past_staff_condition(
+    actor: Membership | None, *, person="person", year="year", at="recorded_at"
+):
+    """The condition on a person's yearly records that a unit she has left may still
+    read: the years she worked there, and nothing recorded after she left within the
+    last of them. None for actors that are not unit HR."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return None
+    stints = PastEmployment.objects.filter(
+        person_id=OuterRef(person), unit_id=actor.unit_id, ended_at__year__gte=OuterRef(year)
+    ).filter(
+        Q(started_on__isnull=True) | Q(started_on__year__lte=OuterRef(year)),
+        Q(ended_at__year__gt=OuterRef(year)) | Q(ended_at__gte=OuterRef(at)),
+    )
+    return Exists(stints)
+
+
+def past_staff_visible_to(actor: Membership | None) -> QuerySet[User]:
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return User.objects.none()
+    return User.objects.filter(past_employments__unit_id=actor.unit_id).distinct()
+
+
 def get_unit_for(actor: Membership | None, pk) -> Unit:
     return get_object_or_404(units_visible_to(actor), pk=pk)
 
 
 def get_person_for(actor: Membership | None, pk) -> User:
     return get_object_or_404(people_visible_to(actor), pk=pk)
+
+
+def get_registration_for(actor: Membership | None, pk) -> User:
+    return get_object_or_404(registrations_visible_to(actor), pk=pk)
+
+
+def get_unit_registration_for(actor: Membership | None, pk) -> Unit:
+    return get_object_or_404(unit_registrations_visible_to(actor), pk=pk)
+
+
+def get_transfer_for(actor: Membership | None, pk) -> Transfer:
+    return get_object_or_404(transfers_visible_to(actor), pk=pk)
+
+
+def get_past_staff_for(actor: Membership | None, pk) -> User:
+    return get_object_or_404(past_staff_visible_to(actor), pk=pk)
 
 
 FULL_ID_ROLES = (Role.PROFESSIONAL, Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR)

@@ -147,6 +147,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "digital_engineer.tasks.remind_roster_filings",
         "schedule": crontab(minute=15, hour=8),
     },
+    "complete-due-transfers": {
+        "task": "portal.tasks.complete_due_transfers",
+        "schedule": crontab(minute=5),
+    },
     "purge-expired-reports": {
         "task": "credits.tasks.purge_expired_reports",
         "schedule": crontab(minute=30, hour=3),
@@ -278,6 +282,9 @@ EMAIL_BACKEND = env.str(
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
+
+# Days the former unit has to object to an accepted transfer before it completes.
+TRANSFER_OBJECTION_DAYS = env.int("TRANSFER_OBJECTION_DAYS", default=7)
 
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import account_views, views
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -17,7 +17,22 @@ portal_patterns = [
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),
-    path("accounts/<int:pk>/", views.account_action, name="account_action"),
+    path("register/", account_views.register, name="register"),
+    path("register/unit/", account_views.register_unit, name="register_unit"),
+    path("register/units/", account_views.unit_options, name="unit_options"),
+    path("registration/", account_views.my_registration, name="my_registration"),
+    path("accounts/", account_views.unit_people, name="unit_people"),
+    path(
+        "accounts/registrations/<int:pk>/",
+        account_views.registration_review,
+        name="registration_review",
+    ),
+    path("accounts/transfers/<int:pk>/", account_views.transfer_review, name="transfer_review"),
+    path("accounts/<int:pk>/", account_views.account_action, name="account_action"),
+    path("accounts/<int:pk>/name/", account_views.person_rename_view, name="person_rename"),
+    path("units/registrations/", account_views.unit_registrations, name="unit_registrations"),
+    path("units/registrations/<int:pk>/", account_views.unit_review, name="unit_review"),
+    path("transfer/", account_views.my_transfer, name="my_transfer"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

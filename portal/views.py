@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal import scoping, selectors
-from portal.accounts import AccountError, account_set_active, unit_hr_add
+from portal import selectors
 from portal.forms import LoginForm, ResetConfirmForm, ResetRequestForm, SwitchRoleForm
 from portal.health import redis_status
-from portal.models import Role
+from portal.models import ReviewStatus, Role
 from portal.password_reset import reset_confirm, reset_request
-from portal.roles import role_required, switch_role
+from portal.roles import switch_role
 
 
 class LoginView(auth_views.LoginView):
@@ -69,29 +68,13 @@ def password_reset_confirm(request):
     return render(request, "registration/password_reset_confirm.html", {"form": form})
 
 
-@require_POST
-@role_required(Role.UNIT_HR)
-def account_action(request, pk):
-    person = scoping.get_person_for(request.membership, pk)
-    action = request.POST.get("action")
-    try:
-        if action in ("disable", "enable"):
-            account_set_active(actor=request.membership, person=person, active=action == "enable")
-        elif action == "make_hr":
-            unit_hr_add(actor=request.membership, person=person)
-        else:
-            raise AccountError(_("Unknown action."))
-    except AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("credits:person_detail", pk=person.pk)
-
-
 @login_required
 def home(request):
     """Send the user to the home page of the role she acts in now."""
     if request.membership is None:
+        record = getattr(request.user, "profile", None)
+        if record is not None and record.status != ReviewStatus.APPROVED:
+            return redirect("portal:my_registration")
         return render(request, "portal/no_role.html", status=403)
     return redirect("portal:role_home", role=request.membership.role)
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
                 import_module(f"{config.name}.demo").seed()
         self.stdout.write(
             f"Demo data: {Unit.objects.count()} units, "
-            f"{User.objects.filter(profile__isnull=False).count()} professionals."
+            f"{User.objects.professionals().count()} professionals."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:

@@ -1,0 +1,314 @@
+"""Registration, approval, transfers and the unit's account management."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import scoping, selectors
+from portal.accounts import AccountError, account_set_active, unit_hr_add
+from portal.forms import (
+    PersonDetailsForm,
+    ReasonForm,
+    RegistrationForm,
+    RenameForm,
+    TransferForm,
+    UnitRegistrationForm,
+    approved_units,
+)
+from portal.models import ReviewStatus, Role, Transfer
+from portal.registration import (
+    RegistrationError,
+    approver_of,
+    person_register,
+    person_rename,
+    registration_decide,
+    registration_resubmit,
+    unit_decide,
+    unit_register,
+)
+from portal.roles import role_required
+from portal.transfers import (
+    TransferError,
+    transfer_cancel,
+    transfer_decide,
+    transfer_object,
+    transfer_request,
+)
+
+PEOPLE_PER_PAGE = 50
+LOGIN_BACKEND = "portal.backends.IdNumberOrPhoneBackend"
+
+
+def _log_in(request, user):
+    login(request, user, backend=LOGIN_BACKEND)
+
+
+# -- professionals and units register --------------------------------------------------
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = person_register(**form.account_data(), **form.person_data())
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            _log_in(request, user)
+            messages.success(request, _("Your registration has been submitted."))
+            return redirect("portal:my_registration")
+    return render(request, "registration/register.html", {"form": form})
+
+
+def register_unit(request):
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = UnitRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = unit_register(unit=form.unit_data(), hr=form.hr_data())
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            _log_in(request, unit.registered_by)
+            messages.success(request, _("The unit's registration has been submitted."))
+            return redirect("portal:my_registration")
+    return render(request, "registration/register_unit.html", {"form": form})
+
+
+def unit_options(request):
+    """The <option>s of the unit picker for a city and search words (htmx)."""
+    city = request.GET.get("city", "")
+    units = (
+        approved_units(city=city, search=request.GET.get("unit_search", ""))[:100]
+        if city.isdigit()
+        else []
+    )
+    return render(request, "portal/_unit_options.html", {"units": units})
+
+
+@login_required
+def my_registration(request):
+    """Where a registration stands; after a rejection, the form to correct it."""
+    record = getattr(request.user, "profile", None)
+    if record is None or record.status == ReviewStatus.APPROVED:
+        return redirect("portal:home")
+    form = None
+    # Whoever registered a unit waits for the unit's approval, not her own.
+    own_unit = record.unit.registered_by_id == request.user.pk
+    decided = record.unit if own_unit else record
+    if decided.status == ReviewStatus.REJECTED and not own_unit:
+        form = _resubmit_form(request, record)
+        if form is None:
+            return redirect("portal:my_registration")
+    context = {
+        "record": record,
+        "status": decided.status,
+        "reason": decided.rejection_reason,
+        "approver": approver_of(request.user),
+        "own_unit": own_unit,
+        "form": form,
+    }
+    return render(request, "portal/my_registration.html", context)
+
+
+def _resubmit_form(request, record):
+    user = request.user
+    initial = {
+        "real_name": user.real_name,
+        "phone": user.phone,
+        "email": user.email,
+        "city": record.unit.city_id,
+        "unit": record.unit_id,
+        "title_series": record.title_series,
+        "title_level": record.title_level,
+        "title_obtained_on": record.title_obtained_on,
+    }
+    form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration_resubmit(user=user, **form.person_data())
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your registration has been submitted again."))
+            return None
+    return form
+
+
+# -- unit HR: registrations, people, transfers ------------------------------------------
+
+
+@role_required(Role.UNIT_HR)
+def unit_people(request):
+    actor = request.membership
+    status = request.GET.get("status", "")
+    search = request.GET.get("q", "").strip()
+    people = selectors.unit_people(actor, status=status, search=search)
+    context = {
+        "registrations": scoping.registrations_visible_to(actor).filter(
+            profile__status=ReviewStatus.PENDING
+        ),
+        "incoming": scoping.transfers_visible_to(actor).filter(
+            to_unit_id=actor.unit_id, status=Transfer.Status.REQUESTED
+        ),
+        "outgoing": scoping.transfers_visible_to(actor).filter(
+            from_unit_id=actor.unit_id, status__in=Transfer.OPEN
+        ),
+        "page": Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page")),
+        "statuses": selectors.PERSON_STATUSES,
+        "status": status,
+        "q": search,
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "portal/unit_people.html", context)
+
+
+def _decision(request, decide, success):
+    """Run an approve / reject (with reason) decision posted from a queue."""
+    approve = request.POST.get("decision") == "approve"
+    form = ReasonForm(request.POST)
+    reason = "" if approve else (form.data.get("reason") or "")
+    if not approve and not form.is_valid():
+        messages.error(request, _("Give the reason for the rejection (at most 200 characters)."))
+        return
+    try:
+        decide(approve, reason)
+    except (RegistrationError, TransferError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+
+
+@require_POST
+@role_required(Role.UNIT_HR)
+def registration_review(request, pk):
+    _decision(
+        request,
+        lambda approve, reason: registration_decide(
+            actor=request.membership, pk=pk, approve=approve, reason=reason
+        ),
+        _("The registration has been decided."),
+    )
+    return redirect("portal:unit_people")
+
+
+@require_POST
+@role_required(Role.UNIT_HR)
+def transfer_review(request, pk):
+    actor = request.membership
+    if request.POST.get("decision") == "object":
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reason for the objection."))
+        else:
+            try:
+                transfer_object(actor=actor, pk=pk, reason=form.cleaned_data["reason"])
+            except TransferError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Your objection has been recorded."))
+    else:
+        _decision(
+            request,
+            lambda approve, reason: transfer_decide(
+                actor=actor, pk=pk, accept=approve, reason=reason
+            ),
+            _("The transfer has been decided."),
+        )
+    return redirect("portal:unit_people")
+
+
+@require_POST
+@role_required(Role.UNIT_HR)
+def account_action(request, pk):
+    person = scoping.get_person_for(request.membership, pk)
+    action = request.POST.get("action")
+    try:
+        if action in ("disable", "enable"):
+            account_set_active(actor=request.membership, person=person, active=action == "enable")
+        elif action == "make_hr":
+            unit_hr_add(actor=request.membership, person=person)
+        else:
+            raise AccountError(_("Unknown action."))
+    except AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("credits:person_detail", pk=person.pk)
+
+
+@require_POST
+@role_required(Role.UNIT_HR)
+def person_rename_view(request, pk):
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        person_rename(actor=request.membership, pk=pk, **form.cleaned_data)
+        messages.success(request, _("The name has been corrected."))
+    else:
+        messages.error(request, _("Give the correct name and the reason for the correction."))
+    return redirect("credits:person_detail", pk=pk)
+
+
+# -- city and provincial HR: unit registrations ----------------------------------------
+
+
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def unit_registrations(request):
+    units = scoping.unit_registrations_visible_to(request.membership)
+    context = {
+        "pending": units.filter(status=ReviewStatus.PENDING),
+        "rejected": units.filter(status=ReviewStatus.REJECTED)[:20],
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "portal/unit_registrations.html", context)
+
+
+@require_POST
+@role_required(Role.CITY_HR, Role.PROVINCE_HR)
+def unit_review(request, pk):
+    _decision(
+        request,
+        lambda approve, reason: unit_decide(
+            actor=request.membership, pk=pk, approve=approve, reason=reason
+        ),
+        _("The unit's registration has been decided."),
+    )
+    return redirect("portal:unit_registrations")
+
+
+# -- professionals: transfers -----------------------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def my_transfer(request):
+    actor = request.membership
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("cancel"):
+        try:
+            transfer_cancel(actor=actor, pk=request.POST["cancel"])
+        except TransferError as error:
+            messages.error(request, str(error))
+        return redirect("portal:my_transfer")
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer_request(person=request.user, to_unit=form.cleaned_data["unit"])
+        except TransferError as error:
+            form.add_error("unit", str(error))
+        else:
+            messages.success(request, _("Your request has been sent to the new unit."))
+            return redirect("portal:my_transfer")
+    transfers = scoping.transfers_visible_to(actor)
+    context = {
+        "form": form,
+        "unit": request.user.profile.unit,
+        "open": transfers.filter(status__in=Transfer.OPEN).first(),
+        "transfers": transfers[:20],
+    }
+    return render(request, "portal/my_transfer.html", context)

@@ -1,0 +1,155 @@
+"""Moving to another unit. The person asks, the new unit's HR accepts, the former
+unit's HR is told and may object for TRANSFER_OBJECTION_DAYS; then the move
+completes. Hours and certificates belong to the person and do not move; the former
+unit keeps read access to the years she worked there (scoping.past_staff_condition)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import scoping
+from portal.audit import audit_log
+from portal.models import Membership, PastEmployment, ReviewStatus, Role, Transfer, Unit, User
+
+
+class TransferError(ValueError):
+    pass
+
+
+def transfer_request(*, person: User, to_unit: Unit) -> Transfer:
+    current = person.profile.unit
+    if to_unit.pk == current.pk:
+        raise TransferError(_("You already belong to this unit."))
+    if to_unit.status != ReviewStatus.APPROVED:
+        raise TransferError(_("That unit has not been approved yet; choose another one."))
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(person=person, from_unit=current, to_unit=to_unit)
+    except IntegrityError:
+        raise TransferError(
+            _("You have a transfer in progress; withdraw it before asking for another.")
+        ) from None
+    audit_log(actor=person, action="portal.transfer.requested", transfer=transfer.pk)
+    return transfer
+
+
+def _locked(actor: Membership, pk, *, status, side: str) -> Transfer:
+    """The transfer, locked, if it is in `status` and the actor's unit is its `side`."""
+    transfer = scoping.get_transfer_for(actor, pk)
+    transfer = Transfer.objects.select_for_update().select_related("person").get(pk=transfer.pk)
+    if transfer.status != status or getattr(transfer, f"{side}_id") != actor.unit_id:
+        raise TransferError(_("This transfer cannot be changed in its present state."))
+    return transfer
+
+
+def _close(transfer: Transfer, status, actor: User, reason: str = "") -> Transfer:
+    transfer.status, transfer.reason, transfer.closed_at = status, reason, timezone.now()
+    transfer.save(update_fields=["status", "reason", "closed_at"])
+    audit_log(actor=actor, action=f"portal.transfer.{status}", transfer=transfer.pk, reason=reason)
+    return transfer
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise TransferError(_("Give the reason."))
+    return reason.strip()
+
+
+@transaction.atomic
+def transfer_cancel(*, actor: Membership, pk) -> Transfer:
+    transfer = scoping.get_transfer_for(actor, pk)
+    if actor.role != Role.PROFESSIONAL or not transfer.is_open:
+        raise TransferError(_("This transfer cannot be changed in its present state."))
+    return _close(transfer, Transfer.Status.CANCELLED, actor.user)
+
+
+@transaction.atomic
+def transfer_decide(*, actor: Membership, pk, accept: bool, reason: str = "") -> Transfer:
+    """The new unit's HR accepts (the objection period starts) or rejects."""
+    transfer = _locked(actor, pk, status=Transfer.Status.REQUESTED, side="to_unit")
+    if not accept:
+        return _close(transfer, Transfer.Status.REJECTED, actor.user, _reason(reason))
+    transfer.status = Transfer.Status.ACCEPTED
+    transfer.objection_deadline = timezone.now() + datetime.timedelta(
+        days=settings.TRANSFER_OBJECTION_DAYS
+    )
+    transfer.save(update_fields=["status", "objection_deadline"])
+    audit_log(actor=actor.user, action="portal.transfer.accepted", transfer=transfer.pk)
+    transaction.on_commit(lambda: _tell_former_unit(transfer))
+    return transfer
+
+
+def _tell_former_unit(transfer: Transfer) -> None:
+    emails = list(
+        User.objects.filter(
+            memberships__role=Role.UNIT_HR, memberships__unit=transfer.from_unit, is_active=True
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not emails:
+        return
+    deadline = timezone.localtime(transfer.objection_deadline)
+    send_mail(
+        _("Transfer of %(name)s to %(unit)s")
+        % {"name": transfer.person.real_name, "unit": transfer.to_unit.name},
+        _(
+            "%(unit)s has accepted %(name)s. If your unit objects, say so on the portal "
+            "before %(deadline)s; after that the transfer completes."
+        )
+        % {
+            "unit": transfer.to_unit.name,
+            "name": transfer.person.real_name,
+            "deadline": f"{deadline:%Y-%m-%d %H:%M}",
+        },
+        None,
+        emails,
+    )
+
+
+@transaction.atomic
+def transfer_object(*, actor: Membership, pk, reason: str) -> Transfer:
+    """The former unit's HR objects before the period ends; the move does not happen."""
+    transfer = _locked(actor, pk, status=Transfer.Status.ACCEPTED, side="from_unit")
+    if timezone.now() >= transfer.objection_deadline:
+        raise TransferError(_("The objection period has ended."))
+    return _close(transfer, Transfer.Status.OBJECTED, actor.user, _reason(reason))
+
+
+def transfers_complete_due(now: datetime.datetime | None = None) -> int:
+    """Complete every accepted transfer whose objection period has ended."""
+    now = now or timezone.now()
+    due = Transfer.objects.filter(status=Transfer.Status.ACCEPTED, objection_deadline__lte=now)
+    completed = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            transfer = (
+                Transfer.objects.select_for_update()
+                .select_related("person__profile")
+                .filter(pk=pk, status=Transfer.Status.ACCEPTED)
+                .first()
+            )
+            if transfer is not None:
+                _complete(transfer, now)
+                completed += 1
+    return completed
+
+
+def _complete(transfer: Transfer, now: datetime.datetime) -> None:
+    record = transfer.person.profile
+    PastEmployment.objects.create(
+        person=transfer.person, unit=transfer.from_unit, started_on=record.unit_since, ended_at=now
+    )
+    record.unit, record.unit_since = transfer.to_unit, timezone.localdate(now)
+    record.save(update_fields=["unit", "unit_since"])
+    # An HR administrator who leaves the unit no longer administers it.
+    Membership.objects.filter(
+        user=transfer.person, role=Role.UNIT_HR, unit=transfer.from_unit
+    ).delete()
+    transfer.status, transfer.closed_at = Transfer.Status.COMPLETED, now
+    transfer.save(update_fields=["status", "closed_at"])
+    audit_log(actor=None, action="portal.transfer.completed", transfer=transfer.pk)

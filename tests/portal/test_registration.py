@@ -1,0 +1,298 @@
+"""Professionals register themselves and their unit's HR approves them; units
+register and the right HR bureau approves them."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from certificates.services import CertificateError, certificate_issue
+from credits.models import Category, Source
+from credits.services import LedgerError, credit_post
+from portal.models import AuditLog, Membership, ReviewStatus, Role, Unit, User
+from portal.registration import person_register
+from tests.factories import UnitFactory, UserFactory, credit_code_for, id_number_for
+
+PASSWORD = "Qilu-Study-2026"
+NEW_ID = id_number_for(901, birth=datetime.date(1990, 3, 8))
+
+
+def registration(employer, **changes):
+    data = {
+        "id_number": NEW_ID,
+        "real_name": "孔新",
+        "phone": "13900009001",
+        "email": "",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "city": employer.city_id,
+        "unit": employer.pk,
+        "title_series": "health",
+        "title_level": "intermediate",
+        "title_obtained_on": "2021-09-01",
+    }
+    data.update(changes)
+    return data
+
+
+def register(client, employer, **changes):
+    return client.post(reverse("portal:register"), registration(employer, **changes))
+
+
+def pending_person(unit):
+    return person_register(
+        unit=unit,
+        id_number=NEW_ID,
+        password=PASSWORD,
+        real_name="孔新",
+        phone="13900009001",
+        email="",
+        title_series="health",
+        title_level="intermediate",
+        title_obtained_on=None,
+    )
+
+
+def decide(client, person, decision, reason=""):
+    return client.post(
+        reverse("portal:registration_review", kwargs={"pk": person.pk}),
+        {"decision": decision, "reason": reason},
+    )
+
+
+@pytest.mark.django_db
+def test_a_new_registration_is_pending_and_sees_only_who_must_approve_it(client, unit_a):
+    response = register(client, unit_a)
+    assert response.status_code == 302
+    person = User.objects.get(id_number=NEW_ID)
+    assert person.profile.status == ReviewStatus.PENDING
+    assert not person.memberships.exists()
+
+    page = client.get(reverse("portal:home"), follow=True).content.decode()
+    assert "等待审核" in page
+    assert unit_a.name in page  # who must approve it
+    for name in ("credits:my_hours", "learning:my_courses", "certificates:mine"):
+        assert client.get(reverse(name)).status_code == 403, name
+    assert AuditLog.objects.filter(action="portal.registration.submitted").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pending_state_blocks_hours_and_certificates_until_approval(client, unit_a, hr_a):
+    person = pending_person(unit_a)
+    with pytest.raises(LedgerError):
+        credit_post(
+            person=person,
+            year=2025,
+            category=Category.PUBLIC,
+            hours="3",
+            source=Source.COURSE,
+            source_ref="c-pending",
+        )
+    with pytest.raises(CertificateError):
+        certificate_issue(person=person, year=2025, issued_by=hr_a, render=False)
+    client.force_login(hr_a)
+    staff = client.get(reverse("credits:staff_list")).content.decode()
+    assert person.real_name not in staff
+    assert client.get(reverse("credits:person_detail", kwargs={"pk": person.pk})).status_code == 404
+
+    decide(client, person, "approve")
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.APPROVED
+    assert Membership.objects.filter(user=person, role=Role.PROFESSIONAL).exists()
+    entry, created = credit_post(
+        person=person,
+        year=2025,
+        category=Category.PUBLIC,
+        hours="3",
+        source=Source.COURSE,
+        source_ref="c-approved",
+    )
+    assert created
+    client.force_login(person)
+    assert client.get(reverse("credits:my_hours")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_one_account_per_id_number_points_to_password_reset(client, unit_a, alice):
+    response = register(client, unit_a, id_number=alice.id_number.lower(), phone="13900009002")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "忘记密码" in page
+    assert User.objects.filter(id_number=alice.id_number).count() == 1
+    assert not User.objects.filter(phone="13900009002").exists()
+
+
+@pytest.mark.django_db
+def test_bad_registrations_are_refused_and_save_nothing(client, unit_a):
+    bad_check = NEW_ID[:-1] + ("0" if NEW_ID[-1] != "0" else "1")
+    pending_unit = UnitFactory(city=unit_a.city, status=ReviewStatus.PENDING)
+    cases = [
+        ({"id_number": bad_check}, "校验位"),
+        ({"unit": pending_unit.pk}, "选择一个有效的选项"),
+        ({"password2": "something-else-9"}, "两次输入的密码不一致"),
+        ({"phone": "2390000"}, "11位"),
+    ]
+    for changes, message in cases:
+        page = register(client, unit_a, **changes).content.decode()
+        assert message in page, changes
+    assert not User.objects.filter(real_name="孔新").exists()
+
+
+@pytest.mark.django_db
+def test_hr_of_another_unit_can_neither_see_nor_decide(client, unit_a, hr_b):
+    person = pending_person(unit_a)
+    client.force_login(hr_b)
+    assert person.real_name not in client.get(reverse("portal:unit_people")).content.decode()
+    assert decide(client, person, "approve").status_code == 404
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_rejection_needs_a_reason_and_the_person_may_correct_and_resubmit(client, unit_a, hr_a):
+    person = pending_person(unit_a)
+    client.force_login(hr_a)
+    assert person.real_name in client.get(reverse("portal:unit_people")).content.decode()
+    decide(client, person, "reject")
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.PENDING  # no reason: nothing decided
+    decide(client, person, "reject", "姓名与身份证不符")
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.REJECTED
+
+    client.force_login(person)
+    page = client.get(reverse("portal:my_registration")).content.decode()
+    assert "姓名与身份证不符" in page
+    fix = registration(unit_a, real_name="孔欣")
+    client.post(reverse("portal:my_registration"), fix)
+    person.refresh_from_db()
+    assert (person.real_name, person.profile.status) == ("孔欣", ReviewStatus.PENDING)
+
+    client.force_login(hr_a)
+    decide(client, person, "approve")
+    # After approval the person cannot change her name herself any more.
+    client.force_login(person)
+    client.post(reverse("portal:my_registration"), registration(unit_a, real_name="改名"))
+    person.refresh_from_db()
+    assert person.real_name == "孔欣"
+    assert list(
+        AuditLog.objects.filter(action__startswith="portal.registration").values_list(
+            "action", flat=True
+        )
+    ) == [
+        "portal.registration.approved",
+        "portal.registration.resubmitted",
+        "portal.registration.rejected",
+        "portal.registration.submitted",
+    ]
+
+
+@pytest.mark.django_db
+def test_hr_corrects_a_name_and_the_correction_is_logged(client, hr_a, hr_b, alice):
+    url = reverse("portal:person_rename", kwargs={"pk": alice.pk})
+    client.force_login(hr_b)
+    assert client.post(url, {"real_name": "别人", "reason": "x"}).status_code == 404
+    client.force_login(hr_a)
+    client.post(url, {"real_name": "艾莉丝", "reason": "户籍更正"})
+    alice.refresh_from_db()
+    assert alice.real_name == "艾莉丝"
+    log = AuditLog.objects.get(action="portal.person.renamed")
+    assert (log.actor, log.payload["old"], log.payload["new"]) == (hr_a, "艾丽丝", "艾莉丝")
+
+
+@pytest.mark.django_db
+def test_unit_options_follow_city_and_search_and_offer_only_approved_units(client, unit_a, unit_b):
+    UnitFactory(name="济南待审单位", city=unit_a.city, status=ReviewStatus.PENDING)
+    url = reverse("portal:unit_options")
+    page = client.get(url, {"city": unit_a.city_id}).content.decode()
+    assert unit_a.name in page and unit_b.name not in page and "待审" not in page
+    page = client.get(url, {"city": unit_a.city_id, "unit_search": "不存在"}).content.decode()
+    assert unit_a.name not in page
+
+
+# -- unit registration -------------------------------------------------------------------
+
+
+def unit_registration(city, **changes):
+    data = {
+        "unit_name": "济南新设医院",
+        "credit_code": credit_code_for(7001),
+        "unit_city": city.pk,
+        "authority": "",
+        "id_number": NEW_ID,
+        "real_name": "单新",
+        "phone": "13900009003",
+        "email": "hr@example.cn",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    data.update(changes)
+    return data
+
+
+def decide_unit(client, unit, decision, reason=""):
+    return client.post(
+        reverse("portal:unit_review", kwargs={"pk": unit.pk}),
+        {"decision": decision, "reason": reason},
+    )
+
+
+@pytest.mark.django_db
+def test_a_unit_is_approved_by_the_hr_bureau_of_its_city(
+    client, jinan, jinan_hr, qingdao_hr, province_hr
+):
+    client.post(reverse("portal:register_unit"), unit_registration(jinan))
+    unit = Unit.objects.get(name="济南新设医院")
+    registrant = User.objects.get(id_number=NEW_ID)
+    assert (unit.status, unit.registered_by) == (ReviewStatus.PENDING, registrant)
+    page = client.get(reverse("portal:my_registration")).content.decode()
+    assert "济南" in page and "人力资源" in page
+
+    for other in (qingdao_hr, province_hr):
+        client.force_login(other)
+        assert unit.name not in client.get(reverse("portal:unit_registrations")).content.decode()
+        assert decide_unit(client, unit, "approve").status_code == 404
+    unit.refresh_from_db()
+    assert unit.status == ReviewStatus.PENDING
+
+    client.force_login(jinan_hr)
+    assert unit.name in client.get(reverse("portal:unit_registrations")).content.decode()
+    decide_unit(client, unit, "approve")
+    unit.refresh_from_db()
+    assert unit.status == ReviewStatus.APPROVED
+    roles = set(registrant.memberships.values_list("role", "unit"))
+    assert roles == {(Role.PROFESSIONAL, None), (Role.UNIT_HR, unit.pk)}
+    assert AuditLog.objects.filter(action="portal.unit.approved", actor=jinan_hr).exists()
+
+
+@pytest.mark.django_db
+def test_province_direct_units_are_approved_by_provincial_hr(client, jinan, jinan_hr, province_hr):
+    data = unit_registration(jinan, is_province_direct="on")
+    client.post(reverse("portal:register_unit"), data)
+    unit = Unit.objects.get(name="济南新设医院")
+    client.force_login(jinan_hr)
+    assert decide_unit(client, unit, "approve").status_code == 404
+    client.force_login(province_hr)
+    decide_unit(client, unit, "reject", "信用代码与名称不符")
+    unit.refresh_from_db()
+    assert (unit.status, unit.rejection_reason) == (ReviewStatus.REJECTED, "信用代码与名称不符")
+    client.force_login(unit.registered_by)
+    assert "信用代码与名称不符" in client.get(reverse("portal:my_registration")).content.decode()
+
+
+@pytest.mark.django_db
+def test_bad_unit_registrations_are_refused_and_save_nothing(client, jinan, unit_a):
+    code = credit_code_for(7002)
+    bad_code = code[:-1] + ("0" if code[-1] != "0" else "1")
+    cases = [
+        ({"credit_code": unit_a.credit_code}, "已注册"),
+        ({"credit_code": bad_code}, "校验"),
+        ({"id_number": UserFactory().id_number}, "忘记密码"),
+    ]
+    units, users = Unit.objects.count(), User.objects.count()
+    for changes, message in cases:
+        page = client.post(
+            reverse("portal:register_unit"), unit_registration(jinan, **changes)
+        ).content.decode()
+        assert message in page, changes
+    assert (Unit.objects.count(), User.objects.count()) == (units, users)
