@@ -300,7 +300,7 @@ def my_transfer(request):
         try:
             transfer_request(person=request.user, to_unit=form.cleaned_data["unit"])
         except TransferError as error:
-            form.add_error("unit", str(error))
+            messages.error(request, str(error))
         else:
             messages.success(request, _("Your request has been sent to the new unit."))
             return redirect("portal:my_transfer")

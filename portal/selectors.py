@@ -1,5 +1,6 @@
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal import scoping
 from portal.models import Membership, PastEmployment, ReviewStatus, User
@@ -7,7 +8,7 @@ from portal.models import Membership, PastEmployment, ReviewStatus, User
 PERSON_STATUSES = [
     ("pending", _("awaiting approval")),
     ("rejected", _("rejected")),
-    ("active", _("active")),
+    ("active", pgettext_lazy("account status", "active")),
     ("disabled", _("disabled")),
     ("transferred_out", _("transferred out")),
 ]

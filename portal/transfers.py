@@ -128,7 +128,7 @@ def transfers_complete_due(now: datetime.datetime | None = None) -> int:
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             transfer = (
-                Transfer.objects.select_for_update()
+                Transfer.objects.select_for_update(of=("self",))
                 .select_related("person__profile")
                 .filter(pk=pk, status=Transfer.Status.ACCEPTED)
                 .first()

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from credits.services import credit_post
 from portal.models import Membership, Role
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import id_number_for
 
 # live_server needs committed data; serialized_rollback restores the data
 # migrations' rows (cities, year rules, the conversion table) after each test.
@@ -239,3 +241,49 @@ def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
 
     assert TrainingCertificate.objects.count() == 2  # the trainee with 55 failed
     assert CreditEntry.objects.filter(source="digital_engineer").count() == 2
+
+
+def test_a_new_professional_registers_waits_for_her_unit_and_gets_in(
+    browser, live_server, unit_a, hr_a
+):
+    number = id_number_for(777, birth=datetime.date(1992, 4, 18))
+
+    def register(page):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_role("link", name="注册", exact=True).click()
+        page.fill("#id_id_number", number)
+        page.fill("#id_real_name", "孟新")
+        page.fill("#id_phone", "13900007777")
+        page.fill("#id_password1", PASSWORD)
+        page.fill("#id_password2", PASSWORD)
+        page.select_option("#id_city", label=unit_a.city.name)
+        # The unit list follows the city (htmx), then the search words.
+        page.fill("#id_unit_search", unit_a.name[:3])
+        page.wait_for_selector(f"#id_unit option:has-text('{unit_a.name}')", state="attached")
+        page.select_option("#id_unit", label=unit_a.name)
+        page.select_option("#id_title_series", "health")
+        page.get_by_role("button", name="注册").click()
+        page.wait_for_load_state()
+        waiting = page.get_by_test_id("registration-status").inner_text()
+        page.goto(f"{live_server.url}/hours/my/")
+        return waiting, page.locator("main").inner_text()
+
+    waiting, refused = browser.run(register)
+    assert "等待审核" in waiting and unit_a.name in waiting
+    assert "403" in refused or "权限" in refused
+
+    def approve(page):
+        log_in(page, live_server.url, hr_a.phone, PASSWORD)
+        page.get_by_role("link", name="账号管理").click()
+        row = page.get_by_test_id("registrations").locator("tr", has_text="孟新")
+        row.get_by_role("button", name="通过", exact=True).click()
+        page.wait_for_selector(".alert-success")
+        return page.get_by_test_id("registrations").inner_text()
+
+    assert "孟新" not in browser.run(approve)
+
+    def home(page):
+        log_in(page, live_server.url, number, PASSWORD)
+        return page.get_by_test_id("active-role").inner_text()
+
+    assert browser.run(home) == "专业技术人员"

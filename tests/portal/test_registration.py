@@ -99,7 +99,7 @@ def test_the_pending_state_blocks_hours_and_certificates_until_approval(client, 
     person.refresh_from_db()
     assert person.profile.status == ReviewStatus.APPROVED
     assert Membership.objects.filter(user=person, role=Role.PROFESSIONAL).exists()
-    entry, created = credit_post(
+    _entry, created = credit_post(
         person=person,
         year=2025,
         category=Category.PUBLIC,

@@ -1,0 +1,247 @@
+"""A professional moves to another unit: the new unit accepts, the former one may
+object for a set number of days, then the move completes. The former unit keeps
+read access to the years she worked there, and nothing after."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from credits.models import Category, Source
+from credits.selectors import entries_visible_to, year_status
+from credits.services import credit_post
+from portal.models import (
+    AuditLog,
+    Membership,
+    PastEmployment,
+    ReviewStatus,
+    Role,
+    Transfer,
+)
+from portal.tasks import complete_due_transfers
+from portal.transfers import transfers_complete_due
+from tests.factories import UnitFactory, make_member
+
+
+def ask(client, person, unit):
+    client.force_login(person)
+    return client.post(reverse("portal:my_transfer"), {"city": unit.city_id, "unit": unit.pk})
+
+
+def review(client, hr, transfer, decision, reason=""):
+    client.force_login(hr)
+    return client.post(
+        reverse("portal:transfer_review", kwargs={"pk": transfer.pk}),
+        {"decision": decision, "reason": reason},
+    )
+
+
+def hours(person, year, ref):
+    entry, _created = credit_post(
+        person=person,
+        year=year,
+        category=Category.PROFESSIONAL,
+        hours="10",
+        source=Source.COURSE,
+        source_ref=ref,
+    )
+    return entry
+
+
+@pytest.fixture
+def hr_a_with_mail(hr_a):
+    hr_a.email = "hr-a@example.cn"
+    hr_a.save()
+    return hr_a
+
+
+@pytest.mark.django_db
+def test_a_transfer_completes_after_the_objection_period(
+    client,
+    settings,
+    django_capture_on_commit_callbacks,
+    alice,
+    unit_a,
+    unit_b,
+    hr_a_with_mail,
+    hr_b,
+):
+    settings.TRANSFER_OBJECTION_DAYS = 3
+    year_before = year_status(alice, 2025)
+    hours(alice, 2025, "c-2025")
+    ask(client, alice, unit_b)
+    transfer = Transfer.objects.get(person=alice)
+    assert transfer.status == Transfer.Status.REQUESTED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review(client, hr_b, transfer, "approve")
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED
+    deadline = transfer.objection_deadline
+    assert abs((deadline - timezone.now()) - datetime.timedelta(days=3)) < datetime.timedelta(
+        minutes=1
+    )
+    # The former unit is told, by e-mail and on its accounts page.
+    assert mail.outbox and mail.outbox[0].to == ["hr-a@example.cn"]
+    assert alice.real_name in mail.outbox[0].subject
+    client.force_login(hr_a_with_mail)
+    page = client.get(reverse("portal:unit_people")).content.decode()
+    assert "提出异议" in page
+
+    assert transfers_complete_due(deadline - datetime.timedelta(seconds=1)) == 0
+    assert transfers_complete_due(deadline) == 1
+    alice.refresh_from_db()
+    assert alice.profile.unit == unit_b
+    assert alice.profile.unit_since == timezone.localdate(deadline)
+    assert PastEmployment.objects.get(person=alice).unit == unit_a
+    # Hours stay with the person.
+    assert year_status(alice, 2025).professional == year_before.professional + 10
+    # The new unit now keeps her records; the former one can no longer act on them.
+    client.force_login(hr_b)
+    detail = reverse("credits:person_detail", kwargs={"pk": alice.pk})
+    assert client.get(detail).status_code == 200
+    client.force_login(hr_a_with_mail)
+    assert client.get(detail).status_code == 404
+    page = client.get(reverse("portal:unit_people"), {"status": "transferred_out"})
+    assert alice.real_name in page.content.decode()
+    assert "已调出" in page.content.decode()
+    actions = set(AuditLog.objects.values_list("action", flat=True))
+    assert {
+        "portal.transfer.requested",
+        "portal.transfer.accepted",
+        "portal.transfer.completed",
+    } <= actions
+
+
+@pytest.mark.django_db
+def test_the_former_unit_reads_only_the_years_she_worked_there(client, alice, unit_a, hr_a):
+    alice.profile.unit_since = datetime.date(2024, 3, 1)
+    alice.profile.save()
+    before_joining = hours(alice, 2023, "c-2023")
+    worked = [
+        hours(alice, 2024, "c-2024"),
+        hours(alice, 2025, "c-2025"),
+        hours(alice, 2026, "c-2026-before"),
+    ]
+    unit_b = UnitFactory()
+    hr_new = make_member(Role.UNIT_HR, unit=unit_b)
+    moved = timezone.now()
+    Transfer.objects.create(
+        person=alice,
+        from_unit=unit_a,
+        to_unit=unit_b,
+        status=Transfer.Status.ACCEPTED,
+        objection_deadline=moved,
+    )
+    transfers_complete_due(moved)
+    after_move = hours(alice, 2026, "c-2026-after")  # recorded after the move
+
+    old = Membership.objects.get(user=hr_a)
+    new = Membership.objects.get(user=hr_new)
+    assert set(entries_visible_to(old).filter(person=alice)) == set(worked)
+    assert set(entries_visible_to(new).filter(person=alice)) == {
+        before_joining,
+        *worked,
+        after_move,
+    }
+
+    client.force_login(hr_a)
+    url = reverse("credits:past_staff_detail", kwargs={"pk": alice.pk})
+    page = client.get(url, {"year": 2026}).content.decode()
+    assert "c-2026" not in page  # references are not shown, hours are
+    years = [
+        cell.split("</a>")[0].rsplit(">", 1)[1]
+        for cell in page.split('data-testid="past-years"')[1]
+        .split("</table>")[0]
+        .split("?year=")[1:]
+    ]
+    assert years == ["2026", "2025", "2024"]
+    assert page.count("10.0") + page.count("10.00") >= 1
+    assert client.get(url, {"year": 2023}).status_code == 200
+    # A unit she never worked for cannot open the page.
+    client.force_login(make_member(Role.UNIT_HR, unit=UnitFactory()))
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_former_unit_may_object_within_the_period(client, alice, unit_a, unit_b, hr_a, hr_b):
+    ask(client, alice, unit_b)
+    transfer = Transfer.objects.get(person=alice)
+    review(client, hr_b, transfer, "approve")
+    review(client, hr_a, transfer, "object")  # no reason: nothing happens
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED
+    review(client, hr_a, transfer, "object", "该同志服务期未满")
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.reason) == (Transfer.Status.OBJECTED, "该同志服务期未满")
+    assert transfers_complete_due(timezone.now() + datetime.timedelta(days=30)) == 0
+    alice.refresh_from_db()
+    assert alice.profile.unit == unit_a
+    client.force_login(alice)
+    assert "该同志服务期未满" in client.get(reverse("portal:my_transfer")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_objection_after_the_period_is_refused(client, settings, alice, unit_b, hr_a, hr_b):
+    settings.TRANSFER_OBJECTION_DAYS = 0
+    ask(client, alice, unit_b)
+    transfer = Transfer.objects.get(person=alice)
+    review(client, hr_b, transfer, "approve")
+    response = review(client, hr_a, transfer, "object", "太晚了")
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED
+    assert "异议期已过" in client.get(response.url).content.decode()
+    assert complete_due_transfers() == 1  # the hourly task completes it
+    alice.refresh_from_db()
+    assert alice.profile.unit == unit_b
+
+
+@pytest.mark.django_db
+def test_bad_transfer_requests_are_refused_and_change_nothing(
+    client, alice, unit_a, unit_b, hr_a, hr_b
+):
+    page = ask(client, alice, unit_a).content.decode()
+    assert "不能调入本单位" in page
+    pending = UnitFactory(city=unit_b.city, status=ReviewStatus.PENDING)
+    page = ask(client, alice, pending).content.decode()
+    assert "选择一个有效的选项" in page
+    assert not Transfer.objects.exists()
+
+    ask(client, alice, unit_b)
+    page = ask(client, alice, unit_b).content.decode()
+    assert "正在办理的调动" in page
+    transfer = Transfer.objects.get()
+    # Only the receiving unit accepts; HR of an unrelated unit does not even see it.
+    outsider = make_member(Role.UNIT_HR, unit=UnitFactory())
+    assert review(client, outsider, transfer, "approve").status_code == 404
+    review(client, hr_a, transfer, "approve")
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.REQUESTED
+    review(client, hr_b, transfer, "reject", "岗位已满")
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.reason) == (Transfer.Status.REJECTED, "岗位已满")
+
+
+@pytest.mark.django_db
+def test_a_person_may_withdraw_her_request(client, alice, unit_b):
+    ask(client, alice, unit_b)
+    transfer = Transfer.objects.get()
+    client.post(reverse("portal:my_transfer"), {"cancel": transfer.pk})
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.CANCELLED
+
+
+@pytest.mark.django_db
+def test_an_hr_administrator_who_leaves_no_longer_administers_the_old_unit(alice, unit_a, unit_b):
+    Membership.objects.create(user=alice, role=Role.UNIT_HR, unit=unit_a)
+    Transfer.objects.create(
+        person=alice,
+        from_unit=unit_a,
+        to_unit=unit_b,
+        status=Transfer.Status.ACCEPTED,
+        objection_deadline=timezone.now(),
+    )
+    transfers_complete_due()
+    assert set(alice.memberships.values_list("role", flat=True)) == {Role.PROFESSIONAL}
