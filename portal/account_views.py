@@ -16,6 +16,7 @@ from portal.forms import (
     RegistrationForm,
     RenameForm,
     TransferForm,
+    UnitDetailsForm,
     UnitRegistrationForm,
     approved_units,
 )
@@ -29,6 +30,7 @@ from portal.registration import (
     registration_resubmit,
     unit_decide,
     unit_register,
+    unit_resubmit,
 )
 from portal.roles import role_required
 from portal.transfers import (
@@ -103,9 +105,10 @@ def my_registration(request):
     # Whoever registered a unit waits for the unit's approval, not her own.
     own_unit = record.unit.registered_by_id == request.user.pk
     decided = record.unit if own_unit else record
-    if decided.status == ReviewStatus.REJECTED and not own_unit:
-        form = _resubmit_form(request, record)
+    if decided.status == ReviewStatus.REJECTED:
+        form = (_unit_resubmit_form if own_unit else _resubmit_form)(request, record)
         if form is None:
+            messages.success(request, _("Your registration has been submitted again."))
             return redirect("portal:my_registration")
     context = {
         "record": record,
@@ -131,13 +134,32 @@ def _resubmit_form(request, record):
         "title_obtained_on": record.title_obtained_on,
     }
     form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
+    return _resubmitted(
+        request, form, lambda: registration_resubmit(user=user, **form.person_data())
+    )
+
+
+def _unit_resubmit_form(request, record):
+    unit = record.unit
+    initial = {
+        "unit_name": unit.name,
+        "credit_code": unit.credit_code,
+        "unit_city": unit.city_id,
+        "is_province_direct": unit.is_province_direct,
+        "authority": unit.authority_id,
+    }
+    form = UnitDetailsForm(request.POST or None, initial=initial, unit=unit)
+    return _resubmitted(request, form, lambda: unit_resubmit(user=request.user, **form.unit_data()))
+
+
+def _resubmitted(request, form, resubmit):
+    """None once `resubmit` has run on a valid posted form, else the form to show."""
     if request.method == "POST" and form.is_valid():
         try:
-            registration_resubmit(user=user, **form.person_data())
+            resubmit()
         except RegistrationError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your registration has been submitted again."))
             return None
     return form
 

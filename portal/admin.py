@@ -8,8 +8,10 @@ from portal.models import (
     Authority,
     City,
     Membership,
+    PastEmployment,
     ProfessionalProfile,
     TrainingInstitution,
+    Transfer,
     Unit,
     User,
 )
@@ -97,8 +99,9 @@ class UnitAdmin(admin.ModelAdmin):
         "authority",
         "is_province_direct",
         "is_self_evaluating",
+        "status",
     ]
-    list_filter = ["city", "authority", "is_province_direct", "is_self_evaluating"]
+    list_filter = ["status", "city", "authority", "is_province_direct", "is_self_evaluating"]
     search_fields = ["name", "credit_code"]
     list_select_related = ["city", "authority"]
 
@@ -112,8 +115,8 @@ class TrainingInstitutionAdmin(admin.ModelAdmin):
 
 @admin.register(ProfessionalProfile)
 class ProfessionalProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "unit", "title_series", "title_level", "title_obtained_on"]
-    list_filter = ["title_series", "title_level", "unit__city"]
+    list_display = ["user", "unit", "status", "title_series", "title_level", "title_obtained_on"]
+    list_filter = ["status", "title_series", "title_level", "unit__city"]
     search_fields = ["user__real_name", "user__id_number", "unit__name", "specialty"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
@@ -148,3 +151,20 @@ class AuditLogAdmin(ReadOnlyAdmin):
     search_fields = ["action", "actor__real_name"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    """Transfers change state only through their workflow (portal.transfers)."""
+
+    list_display = ["person", "from_unit", "to_unit", "status", "requested_at", "closed_at"]
+    list_filter = ["status"]
+    search_fields = ["person__real_name", "person__id_number"]
+    list_select_related = ["person", "from_unit", "to_unit"]
+
+
+@admin.register(PastEmployment)
+class PastEmploymentAdmin(ReadOnlyAdmin):
+    list_display = ["person", "unit", "started_on", "ended_at"]
+    search_fields = ["person__real_name", "unit__name"]
+    list_select_related = ["person", "unit"]

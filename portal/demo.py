@@ -18,9 +18,12 @@ from portal.models import (
     City,
     Membership,
     ProfessionalProfile,
+    ReviewStatus,
     Role,
     TitleLevel,
+    TitleSeries,
     TrainingInstitution,
+    Transfer,
     Unit,
     User,
 )
@@ -151,7 +154,14 @@ def seed_demo() -> list[DemoLogin]:
         for index, (name, city_code) in enumerate(INSTITUTIONS, 1)
     ]
 
-    def person(real_name, phone, unit_with_series=None, sequence=0, **user_fields):
+    def person(
+        real_name,
+        phone,
+        unit_with_series=None,
+        sequence=0,
+        status=ReviewStatus.APPROVED,
+        **user_fields,
+    ):
         # A generator per person: what one person draws never shifts another's data.
         rnd = random.Random(f"demo-person-{sequence}")
         city_code = unit_with_series[0].city.code if unit_with_series else "370100"
@@ -176,8 +186,10 @@ def seed_demo() -> list[DemoLogin]:
                 specialty=rnd.choice(SPECIALTIES[series]),
                 title_level=rnd.choice(TitleLevel.values),
                 title_obtained_on=obtained,
+                status=status,
             )
-            Membership.objects.get_or_create(user=user, role=Role.PROFESSIONAL)
+            if status == ReviewStatus.APPROVED:
+                Membership.objects.get_or_create(user=user, role=Role.PROFESSIONAL)
         return user
 
     # The cast of demo logins (sequence numbers 900+ keep them apart from the crowd).
@@ -220,4 +232,26 @@ def seed_demo() -> list[DemoLogin]:
         unit_with_series = units[number % len(units)]
         real_name = _name(random.Random(f"demo-name-{number}"))
         person(real_name, f"139{number:08d}", unit_with_series, number)
+
+    # Work waiting in the queues: a registration for 王芳, a unit for 刘洋, a transfer.
+    person("周新", "13800000091", central_hospital, 991, status=ReviewStatus.PENDING)
+    new_unit, created = Unit.objects.get_or_create(
+        credit_code=make_credit_code("370100", 30_001),
+        defaults={
+            "name": "济南市历下区新设社区卫生服务中心",
+            "city": cities["370100"],
+            "authority": authorities["山东省卫生健康委员会"],
+            "status": ReviewStatus.PENDING,
+        },
+    )
+    if created:
+        registrant = person(
+            "吴敏", "13800000092", (new_unit, TitleSeries.HEALTH), 992, ReviewStatus.PENDING
+        )
+        Unit.objects.filter(pk=new_unit.pk).update(registered_by=registrant)
+    mover = User.objects.get(phone="13900000001")
+    if mover.profile.unit != central_hospital[0] and not mover.transfers.exists():
+        Transfer.objects.create(
+            person=mover, from_unit=mover.profile.unit, to_unit=central_hospital[0]
+        )
     return logins

@@ -141,28 +141,12 @@ def approved_units(*, city, search: str = ""):
     return units.filter(name__contains=search.strip()) if search.strip() else units
 
 
-class PersonDetailsForm(UnitPickerMixin):
-    """What a professional says about herself on registering (and on resubmitting)."""
+class ContactMixin(forms.Form):
+    """Name, phone and e-mail of a person; `user` is the account being edited, if any."""
 
     real_name = forms.CharField(label=_("Real name"), max_length=50)
     phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[phone_validator])
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    title_series = forms.ChoiceField(
-        label=_("Title series"),
-        choices=[("", _("— none yet —")), *TitleSeries.choices],
-        required=False,
-    )
-    title_level = forms.ChoiceField(
-        label=_("Title level"),
-        choices=[("", _("— none yet —")), *TitleLevel.choices],
-        required=False,
-    )
-    title_obtained_on = forms.DateField(
-        label=_("Current title obtained on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    field_order = ["real_name", "phone", "email", "city", "unit_search", "unit"]
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -182,11 +166,39 @@ class PersonDetailsForm(UnitPickerMixin):
             )
         return phone
 
+    def contact_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("real_name", "phone", "email")}
+
+
+class PersonDetailsForm(ContactMixin, UnitPickerMixin):
+    """What a professional says about herself on registering (and on resubmitting)."""
+
+    title_series = forms.ChoiceField(
+        label=_("Title series"),
+        choices=[("", _("— none yet —")), *TitleSeries.choices],
+        required=False,
+    )
+    title_level = forms.ChoiceField(
+        label=_("Title level"),
+        choices=[("", _("— none yet —")), *TitleLevel.choices],
+        required=False,
+    )
+    title_obtained_on = forms.DateField(
+        label=_("Current title obtained on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["real_name", "phone", "email", "city", "unit_search", "unit"]
+
     def person_data(self) -> dict:
-        data = {k: self.cleaned_data[k] for k in ("real_name", "phone", "email", "unit")}
-        data.update({k: self.cleaned_data[k] or "" for k in ("title_series", "title_level")})
-        data["title_obtained_on"] = self.cleaned_data["title_obtained_on"]
-        return data
+        c = self.cleaned_data
+        return {
+            **self.contact_data(),
+            "unit": c["unit"],
+            "title_series": c["title_series"] or "",
+            "title_level": c["title_level"] or "",
+            "title_obtained_on": c["title_obtained_on"],
+        }
 
 
 class NewAccountMixin(forms.Form):
@@ -223,8 +235,8 @@ class RegistrationForm(NewAccountMixin, PersonDetailsForm):
     field_order = ["id_number", "real_name", "phone", "email", "password1", "password2"]
 
 
-class UnitRegistrationForm(NewAccountMixin, forms.Form):
-    """A unit and its first HR administrator."""
+class UnitDetailsForm(forms.Form):
+    """What a unit says about itself; `unit` is the registration being corrected."""
 
     unit_name = forms.CharField(label=_("Unit name"), max_length=100)
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=20)
@@ -237,36 +249,22 @@ class UnitRegistrationForm(NewAccountMixin, forms.Form):
     authority = forms.ModelChoiceField(
         label=_("Industry authority (optional)"), queryset=Authority.objects.all(), required=False
     )
-    real_name = forms.CharField(label=_("Real name of the HR administrator"), max_length=50)
-    phone = forms.CharField(
-        label=_("Mobile phone of the HR administrator"), max_length=11, validators=[phone_validator]
-    )
-    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    field_order = [
-        "unit_name",
-        "credit_code",
-        "unit_city",
-        "is_province_direct",
-        "authority",
-        "id_number",
-        "real_name",
-        "phone",
-        "email",
-        "password1",
-        "password2",
-    ]
+
+    def __init__(self, *args, unit=None, **kwargs):
+        self.unit = unit
+        super().__init__(*args, **kwargs)
 
     def clean_credit_code(self):
         code = validate_credit_code(self.cleaned_data["credit_code"])
-        if Unit.objects.filter(credit_code=code).exists():
+        others = Unit.objects.filter(credit_code=code)
+        if self.unit is not None:
+            others = others.exclude(pk=self.unit.pk)
+        if others.exists():
             raise forms.ValidationError(
                 _("A unit with this unified social credit code is registered."),
                 code="credit_code_taken",
             )
         return code
-
-    clean_phone = PersonDetailsForm.clean_phone
-    user = None
 
     def unit_data(self) -> dict:
         c = self.cleaned_data
@@ -278,14 +276,19 @@ class UnitRegistrationForm(NewAccountMixin, forms.Form):
             "authority": c["authority"],
         }
 
+
+class UnitRegistrationForm(NewAccountMixin, ContactMixin, UnitDetailsForm):
+    """A unit and its first HR administrator."""
+
+    field_order = [*UnitDetailsForm.base_fields, "id_number", "real_name", "phone", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["real_name"].label = _("Real name of the HR administrator")
+        self.fields["phone"].label = _("Mobile phone of the HR administrator")
+
     def hr_data(self) -> dict:
-        c = self.cleaned_data
-        return {
-            **self.account_data(),
-            "real_name": c["real_name"].strip(),
-            "phone": c["phone"],
-            "email": c["email"],
-        }
+        return {**self.account_data(), **self.contact_data()}
 
 
 class ReasonForm(forms.Form):

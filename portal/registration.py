@@ -133,6 +133,20 @@ def unit_register(*, unit: dict, hr: dict) -> Unit:
     return record
 
 
+def unit_resubmit(*, user: User, **data) -> Unit:
+    """After a rejection the registrant corrects the unit's details and asks again."""
+    unit = user.profile.unit
+    if unit.registered_by_id != user.pk or unit.status != ReviewStatus.REJECTED:
+        raise RegistrationError(_("Only a rejected registration can be resubmitted."))
+    for field, value in data.items():
+        setattr(unit, field, value)
+    unit.status, unit.rejection_reason = ReviewStatus.PENDING, ""
+    unit.full_clean()
+    unit.save()
+    audit_log(actor=user, action="portal.unit.resubmitted", unit=unit.pk)
+    return unit
+
+
 @transaction.atomic
 def unit_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> Unit:
     unit = scoping.get_unit_registration_for(actor, pk)

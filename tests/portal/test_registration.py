@@ -279,6 +279,17 @@ def test_province_direct_units_are_approved_by_provincial_hr(client, jinan, jina
     client.force_login(unit.registered_by)
     assert "信用代码与名称不符" in client.get(reverse("portal:my_registration")).content.decode()
 
+    # The registrant corrects the details and submits again; the code stays hers.
+    fixed = {**data, "unit_name": "山东省新设医院"}
+    client.post(reverse("portal:my_registration"), fixed)
+    unit.refresh_from_db()
+    assert (unit.name, unit.status) == ("山东省新设医院", ReviewStatus.PENDING)
+    client.force_login(province_hr)
+    decide_unit(client, unit, "approve")
+    unit.refresh_from_db()
+    assert unit.status == ReviewStatus.APPROVED
+    assert unit.registered_by.memberships.filter(role=Role.UNIT_HR, unit=unit).exists()
+
 
 @pytest.mark.django_db
 def test_bad_unit_registrations_are_refused_and_save_nothing(client, jinan, unit_a):

@@ -4,7 +4,17 @@ import pytest
 from django.core.management import call_command
 
 from portal.identity import validate_credit_code, validate_id_number
-from portal.models import Authority, City, Membership, ProfessionalProfile, Role, Unit, User
+from portal.models import (
+    Authority,
+    City,
+    Membership,
+    ProfessionalProfile,
+    ReviewStatus,
+    Role,
+    Transfer,
+    Unit,
+    User,
+)
 
 
 def snapshot():
@@ -16,6 +26,7 @@ def snapshot():
             Membership.objects.values_list("id", "user_id", "role", "unit", "authority", "city")
         ),
         "units": set(Unit.objects.values_list()),
+        "transfers": set(Transfer.objects.values_list("id", "person", "status")),
         "cities": set(City.objects.values_list()),
         "authorities": set(Authority.objects.values_list()),
     }
@@ -41,6 +52,10 @@ def test_seed_demo_creates_the_demo_world():
         assert validate_credit_code(unit.credit_code) == unit.credit_code
     held = set(Membership.objects.values_list("role", flat=True))
     assert held == set(Role.values)
+    # The approval queues have something in them to try.
+    assert ProfessionalProfile.objects.filter(status=ReviewStatus.PENDING).count() == 2
+    assert Unit.objects.filter(status=ReviewStatus.PENDING).count() == 1
+    assert Transfer.objects.filter(status=Transfer.Status.REQUESTED).count() == 1
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from portal.models import (
 )
 from portal.tasks import complete_due_transfers
 from portal.transfers import transfers_complete_due
-from tests.factories import UnitFactory, make_member
+from tests.factories import UnitFactory, make_member, make_professional
 
 
 def ask(client, person, unit):
@@ -245,3 +245,40 @@ def test_an_hr_administrator_who_leaves_no_longer_administers_the_old_unit(alice
     )
     transfers_complete_due()
     assert set(alice.memberships.values_list("role", flat=True)) == {Role.PROFESSIONAL}
+
+
+@pytest.mark.django_db
+def test_the_unit_list_shows_each_persons_status_in_few_queries(
+    client, django_assert_max_num_queries, alice, unit_a, unit_b, hr_a
+):
+    disabled = make_professional(unit_a, real_name="停用者")
+    disabled.is_active = False
+    disabled.save()
+    pending = make_professional(unit_a, real_name="待审者")
+    pending.profile.status = ReviewStatus.PENDING
+    pending.profile.save()
+    leaver = make_professional(unit_a, real_name="调出者")
+    Transfer.objects.create(
+        person=leaver,
+        from_unit=unit_a,
+        to_unit=unit_b,
+        status=Transfer.Status.ACCEPTED,
+        objection_deadline=timezone.now(),
+    )
+    transfers_complete_due()
+    for n in range(30):
+        make_professional(unit_a, real_name=f"职工{n}")
+    make_professional(unit_b, real_name="外单位")
+
+    client.force_login(hr_a)
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("portal:unit_people")).content.decode()
+    table = page.split('data-testid="people"')[1].split("</table>")[0]
+    rows = {row.split("</td>")[0].rsplit(">", 1)[1]: row for row in table.split("<tr>")[2:]}
+    assert "外单位" not in rows
+    expected = {"艾丽丝": "正常", "停用者": "停用", "待审者": "待审核", "调出者": "已调出"}
+    for name, label in expected.items():
+        assert label in rows[name], name
+    filtered = client.get(reverse("portal:unit_people"), {"status": "disabled"}).content.decode()
+    people = filtered.split('data-testid="people"')[1]
+    assert "停用者" in people and "艾丽丝" not in people
