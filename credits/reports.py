@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from credits.models import ReportJob, YearRule
 from credits.selectors import staff_compliance
-from portal.models import JobStatus, TitleLevel, TitleSeries, User
+from portal.models import JobStatus, TitleLevel, TitleSeries
 from portal.pdf import render_pdf
+from portal.selectors import staff_of_unit_in_year, year_bounds
 from portal.svg import bar_chart, column_chart
 from portal.xlsx import workbook_bytes
 
@@ -31,12 +32,23 @@ class ReportError(Exception):
     """A failure the user may read (others are logged and shown generically)."""
 
 
+# Each approved person counts once a year, for the unit she was in at the end of the
+# year: her present unit since she joined it, before that the unit she left (the
+# same rule as portal.selectors.staff_of_unit_in_year).
 _PEOPLE = """
     SELECT pp.user_id, u.id AS unit_id, u.name AS unit_name, c.name AS city_name,
            u.is_province_direct, pp.title_series, pp.title_level,
            COALESCE(t.public_hours, 0) AS pub, COALESCE(t.professional_hours, 0) AS prof
-    FROM portal_professionalprofile pp
-    JOIN portal_unit u ON u.id = pp.unit_id
+    FROM (
+        SELECT user_id AS person_id, unit_id FROM portal_professionalprofile
+        WHERE status = 'approved' AND (unit_since IS NULL OR unit_since < %(next_year)s)
+        UNION ALL
+        SELECT person_id, unit_id FROM portal_pastemployment
+        WHERE ended_at >= %(next_year_at)s
+          AND (started_on IS NULL OR started_on < %(next_year)s)
+    ) m
+    JOIN portal_professionalprofile pp ON pp.user_id = m.person_id
+    JOIN portal_unit u ON u.id = m.unit_id
     JOIN portal_city c ON c.id = u.city_id
     LEFT JOIN credits_personyeartotal t ON t.person_id = pp.user_id AND t.year = %(year)s
     WHERE {scope}
@@ -74,8 +86,11 @@ _BREAKDOWN = """
 
 
 def _params(job: ReportJob, rule: YearRule) -> dict:
+    next_year, next_year_at = year_bounds(job.year)
     return {
         "year": job.year,
+        "next_year": connection.ops.adapt_datefield_value(next_year),
+        "next_year_at": connection.ops.adapt_datetimefield_value(next_year_at),
         "unit": job.unit_id,
         "city": job.city_id,
         "authority": job.authority_id,
@@ -160,7 +175,7 @@ def _xlsx(job: ReportJob, content: dict, rule: YearRule) -> bytes:
     ]
     if job.scope == ReportJob.Scope.UNIT:
         people = staff_compliance(
-            User.objects.professionals().filter(profile__unit=job.unit).select_related("profile"),
+            staff_of_unit_in_year(job.unit_id, job.year).select_related("profile"),
             job.year,
             rule,
         ).order_by("real_name", "id")

@@ -3,7 +3,6 @@ units register with their first HR administrator and the city HR bureau (provinc
 HR for province-direct units) approves them. Every step is in the audit log."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import scoping
@@ -68,10 +67,11 @@ def registration_resubmit(*, user: User, real_name, phone, email, unit, **profil
 
 
 def _activate(user: User, *roles: tuple[str, Unit | None]) -> None:
+    # unit_since stays empty: the unit she registered with is her unit of record for
+    # every year before her first transfer.
     record = user.profile
     record.status, record.rejection_reason = ReviewStatus.APPROVED, ""
-    record.unit_since = timezone.localdate()
-    record.save(update_fields=["status", "rejection_reason", "unit_since"])
+    record.save(update_fields=["status", "rejection_reason"])
     for role, unit in roles:
         Membership.objects.get_or_create(user=user, role=role, unit=unit)
 

@@ -1,4 +1,7 @@
+import datetime
+
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -27,6 +30,26 @@ def home_summary(actor: Membership) -> dict:
         .filter(profile__status=ReviewStatus.PENDING)
         .count(),
     }
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.datetime]:
+    """The first day of the next year, as a date and as a local moment."""
+    next_year = datetime.date(year + 1, 1, 1)
+    return next_year, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+
+
+def staff_of_unit_in_year(unit_id: int, year: int) -> QuerySet[User]:
+    """The people a unit reports for `year`: each person-year belongs to the unit she
+    was in at the end of that year (the current one for the present year). The
+    compliance report's SQL (credits.reports._PEOPLE) encodes the same rule."""
+    next_year, next_year_at = year_bounds(year)
+    current = Q(profile__unit_id=unit_id) & (
+        Q(profile__unit_since__isnull=True) | Q(profile__unit_since__lt=next_year)
+    )
+    stint = PastEmployment.objects.filter(
+        person=OuterRef("pk"), unit_id=unit_id, ended_at__gte=next_year_at
+    ).filter(Q(started_on__isnull=True) | Q(started_on__lt=next_year))
+    return User.objects.professionals().filter(current | Exists(stint))
 
 
 def unit_people(actor: Membership, *, status: str = "", search: str = "") -> QuerySet[User]:

@@ -13,9 +13,23 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from credits.models import Category, CreditEntry, ReportJob, Source, YearRule
-from credits.reports import annual_reports, purge_expired_reports, report_request
+from credits.reports import (
+    annual_reports,
+    purge_expired_reports,
+    report_compute,
+    report_request,
+)
 from credits.services import credit_post
-from portal.models import JobStatus, ProfessionalProfile, TitleLevel, TitleSeries
+from portal.models import (
+    JobStatus,
+    ProfessionalProfile,
+    ReviewStatus,
+    TitleLevel,
+    TitleSeries,
+    Transfer,
+)
+from portal.selectors import staff_of_unit_in_year
+from portal.transfers import transfers_complete_due
 from tests.factories import UnitFactory, make_professional
 
 YEAR = 2024
@@ -328,3 +342,32 @@ def test_department_admin_gets_masked_id_numbers_in_the_person_sheet(
         )
     )
     assert people and all("*" in row[1] for row in people)
+
+
+@pytest.mark.django_db
+def test_each_person_counts_once_for_the_unit_she_was_in_at_the_end_of_the_year(unit_a, unit_b):
+    mover, stayer = make_professional(unit_a), make_professional(unit_a)
+    waiting = make_professional(unit_a)
+    waiting.profile.status = ReviewStatus.PENDING
+    waiting.profile.save()
+    Transfer.objects.create(
+        person=mover,
+        from_unit=unit_a,
+        to_unit=unit_b,
+        status=Transfer.Status.ACCEPTED,
+        objection_deadline=timezone.now(),
+    )
+    transfers_complete_due()
+    this_year = timezone.localdate().year
+
+    def people(year, scope, target=None):
+        job = ReportJob(year=year, scope=scope, **({scope: target} if target else {}))
+        return report_compute(job)["total"]["people"]
+
+    last_year = this_year - 1
+    assert (people(last_year, "unit", unit_a), people(last_year, "unit", unit_b)) == (2, 0)
+    assert (people(this_year, "unit", unit_a), people(this_year, "unit", unit_b)) == (1, 1)
+    assert people(last_year, "province") == people(this_year, "province") == 2
+    assert set(staff_of_unit_in_year(unit_a.pk, last_year)) == {mover, stayer}
+    assert set(staff_of_unit_in_year(unit_a.pk, this_year)) == {stayer}
+    assert set(staff_of_unit_in_year(unit_b.pk, this_year)) == {mover}
