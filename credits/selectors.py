@@ -281,8 +281,11 @@ def past_staff_years(actor, person) -> list[dict]:
 
 
 def reversible_entries(actor) -> QuerySet[CreditEntry]:
-    """Entries the actor may correct: provincial HR any, unit HR those her unit recorded."""
-    entries = entries_visible_to(actor).filter(reverses__isnull=True, reversals__isnull=True)
+    """Entries the actor may correct: provincial HR any, unit HR those her unit recorded
+    for its present staff (former staff are read-only)."""
+    entries = CreditEntry.objects.filter(
+        person__in=scoping.people_visible_to(actor), reverses__isnull=True, reversals__isnull=True
+    )
     match getattr(actor, "role", None):
         case Role.PROVINCE_HR:
             return entries

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
-from portal.models import User
+from portal.models import ReviewStatus, User
 
 MAX_HOURS_PER_ENTRY = Decimal(1000)
 TEXT_LIMIT = 200  # source_ref and description columns
@@ -158,14 +158,19 @@ def credit_post(
 
 
 def _check_approved(person_ids: set[int]) -> None:
-    """Hours land only for people whose registration their unit has approved."""
-    approved = set(
-        User.objects.professionals().filter(pk__in=person_ids).values_list("pk", flat=True)
+    """No hours for a registration that is pending or was rejected. (People without a
+    profile, such as digital-engineer trainees without a unit, may earn hours.)"""
+    waiting = (
+        User.objects.filter(pk__in=person_ids)
+        .exclude(profile__status=ReviewStatus.APPROVED)
+        .filter(profile__isnull=False)
+        .values_list("real_name", flat=True)
+        .first()
     )
-    if missing := person_ids - approved:
+    if waiting is not None:
         raise LedgerError(
-            _("Person %(id)s has no approved registration; hours cannot be recorded.")
-            % {"id": min(missing)}
+            _("The registration of %(name)s has not been approved; hours cannot be recorded.")
+            % {"name": waiting}
         )
 
 

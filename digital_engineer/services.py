@@ -28,7 +28,7 @@ from digital_engineer.models import (
 from portal import scoping
 from portal.audit import audit_log
 from portal.identity import validate_id_number
-from portal.models import Role, User
+from portal.models import ReviewStatus, Role, User
 from portal.xlsx import read_rows, workbook_bytes
 
 REMINDER_DAYS = 7
@@ -98,7 +98,13 @@ def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: s
         raise ProgrammeError(error.messages[0]) from None
     if training_class.trainees.count() >= training_class.capacity:
         raise ProgrammeError(_("The class is full."))
-    person = User.objects.filter(id_number=number).first()
+    person = User.objects.filter(id_number=number).select_related("profile").first()
+    record = getattr(person, "profile", None)
+    if record is not None and record.status != ReviewStatus.APPROVED:
+        raise ProgrammeError(
+            _("The registration of %(name)s awaits its unit's approval; enrol after it.")
+            % {"name": person.real_name}
+        )
     if person is None:
         if not real_name.strip():
             raise ProgrammeError(_("A new trainee needs a name."))

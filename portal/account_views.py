@@ -1,5 +1,8 @@
 """Registration, approval, transfers and the unit's account management."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -8,17 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import scoping, selectors
+from portal import scoping, selectors, throttle
 from portal.accounts import AccountError, account_set_active, unit_hr_add
 from portal.forms import (
     PersonDetailsForm,
-    ReasonForm,
     RegistrationForm,
     RenameForm,
     TransferForm,
     UnitDetailsForm,
     UnitRegistrationForm,
-    approved_units,
+    listed_units,
 )
 from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
@@ -26,6 +28,7 @@ from portal.registration import (
     approver_of,
     person_register,
     person_rename,
+    profile_register,
     registration_decide,
     registration_resubmit,
     unit_decide,
@@ -34,7 +37,6 @@ from portal.registration import (
 )
 from portal.roles import role_required
 from portal.transfers import (
-    TransferError,
     transfer_cancel,
     transfer_decide,
     transfer_object,
@@ -45,53 +47,59 @@ PEOPLE_PER_PAGE = 50
 LOGIN_BACKEND = "portal.backends.IdNumberOrPhoneBackend"
 
 
-def _log_in(request, user):
-    login(request, user, backend=LOGIN_BACKEND)
-
-
 # -- professionals and units register --------------------------------------------------
 
 
-def register(request):
+def _registration(request, form, save, success, template):
+    """Register a person or a unit from `form`, then log the new account in. A client
+    that fails too often is made to wait (the answers tell which numbers are taken)."""
     if request.user.is_authenticated:
         return redirect("portal:home")
+    limit = settings.REGISTRATION_FAILURES_PER_HOUR
+    if request.method == "POST":
+        if throttle.blocked("register", request, limit):
+            form.add_error(None, _("Too many failed attempts; please try again in an hour."))
+        elif form.is_valid():
+            try:
+                user = save()
+            except RegistrationError as error:
+                form.add_error(None, str(error))
+            else:
+                login(request, user, backend=LOGIN_BACKEND)
+                messages.success(request, success)
+                return redirect("portal:my_registration")
+        if form.errors:
+            throttle.record_failure("register", request)
+    return render(request, template, {"form": form})
+
+
+def register(request):
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = person_register(**form.account_data(), **form.person_data())
-        except RegistrationError as error:
-            form.add_error(None, str(error))
-        else:
-            _log_in(request, user)
-            messages.success(request, _("Your registration has been submitted."))
-            return redirect("portal:my_registration")
-    return render(request, "registration/register.html", {"form": form})
+    return _registration(
+        request,
+        form,
+        lambda: person_register(**form.account_data(), **form.person_data()),
+        _("Your registration has been submitted."),
+        "registration/register.html",
+    )
 
 
 def register_unit(request):
-    if request.user.is_authenticated:
-        return redirect("portal:home")
     form = UnitRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = unit_register(unit=form.unit_data(), hr=form.hr_data())
-        except RegistrationError as error:
-            form.add_error(None, str(error))
-        else:
-            _log_in(request, unit.registered_by)
-            messages.success(request, _("The unit's registration has been submitted."))
-            return redirect("portal:my_registration")
-    return render(request, "registration/register_unit.html", {"form": form})
+    return _registration(
+        request,
+        form,
+        lambda: unit_register(unit=form.unit_data(), hr=form.hr_data()).registered_by,
+        _("The unit's registration has been submitted."),
+        "registration/register_unit.html",
+    )
 
 
 def unit_options(request):
     """The <option>s of the unit picker for a city and search words (htmx)."""
     city = request.GET.get("city", "")
-    units = (
-        approved_units(city=city, search=request.GET.get("unit_search", ""))[:100]
-        if city.isdigit()
-        else []
-    )
+    search = request.GET.get("unit_search", "")
+    units = listed_units(city=city, search=search) if city.isdigit() else []
     return render(request, "portal/_unit_options.html", {"units": units})
 
 
@@ -99,7 +107,9 @@ def unit_options(request):
 def my_registration(request):
     """Where a registration stands; after a rejection, the form to correct it."""
     record = getattr(request.user, "profile", None)
-    if record is None or record.status == ReviewStatus.APPROVED:
+    if record is None:
+        return _profile_registration(request)
+    if record.status == ReviewStatus.APPROVED:
         return redirect("portal:home")
     form = None
     # Whoever registered a unit waits for the unit's approval, not her own.
@@ -119,6 +129,19 @@ def my_registration(request):
         "form": form,
     }
     return render(request, "portal/my_registration.html", context)
+
+
+def _profile_registration(request):
+    """An account without a profile (a trainee, an HR administrator) registers as a
+    professional of a unit."""
+    user = request.user
+    initial = {"real_name": user.real_name, "phone": user.phone, "email": user.email}
+    form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
+    form = _resubmitted(request, form, lambda: profile_register(user=user, **form.person_data()))
+    if form is not None:
+        return render(request, "portal/register_profile.html", {"form": form})
+    messages.success(request, _("Your registration has been submitted."))
+    return redirect("portal:my_registration")
 
 
 def _resubmit_form(request, record):
@@ -187,22 +210,16 @@ def unit_people(request):
         "statuses": selectors.PERSON_STATUSES,
         "status": status,
         "q": search,
-        "reason_form": ReasonForm(),
+        "query": urlencode({"status": status, "q": search}),
     }
     return render(request, "portal/unit_people.html", context)
 
 
-def _decision(request, decide, success):
-    """Run an approve / reject (with reason) decision posted from a queue."""
-    approve = request.POST.get("decision") == "approve"
-    form = ReasonForm(request.POST)
-    reason = "" if approve else (form.data.get("reason") or "")
-    if not approve and not form.is_valid():
-        messages.error(request, _("Give the reason for the rejection (at most 200 characters)."))
-        return
+def _run(request, action, success: str) -> None:
+    """Run a service call posted from a queue; a refusal becomes an error message."""
     try:
-        decide(approve, reason)
-    except (RegistrationError, TransferError) as error:
+        action()
+    except AccountError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success)
@@ -211,9 +228,11 @@ def _decision(request, decide, success):
 @require_POST
 @role_required(Role.UNIT_HR)
 def registration_review(request, pk):
-    _decision(
+    approve = request.POST.get("decision") == "approve"
+    reason = request.POST.get("reason", "")
+    _run(
         request,
-        lambda approve, reason: registration_decide(
+        lambda: registration_decide(
             actor=request.membership, pk=pk, approve=approve, reason=reason
         ),
         _("The registration has been decided."),
@@ -224,23 +243,19 @@ def registration_review(request, pk):
 @require_POST
 @role_required(Role.UNIT_HR)
 def transfer_review(request, pk):
-    actor = request.membership
-    if request.POST.get("decision") == "object":
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Give the reason for the objection."))
-        else:
-            try:
-                transfer_object(actor=actor, pk=pk, reason=form.cleaned_data["reason"])
-            except TransferError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Your objection has been recorded."))
-    else:
-        _decision(
+    actor, decision = request.membership, request.POST.get("decision")
+    reason = request.POST.get("reason", "")
+    if decision == "object":
+        _run(
             request,
-            lambda approve, reason: transfer_decide(
-                actor=actor, pk=pk, accept=approve, reason=reason
+            lambda: transfer_object(actor=actor, pk=pk, reason=reason),
+            _("Your objection has been recorded."),
+        )
+    else:
+        _run(
+            request,
+            lambda: transfer_decide(
+                actor=actor, pk=pk, accept=decision == "approve", reason=reason
             ),
             _("The transfer has been decided."),
         )
@@ -252,17 +267,18 @@ def transfer_review(request, pk):
 def account_action(request, pk):
     person = scoping.get_person_for(request.membership, pk)
     action = request.POST.get("action")
-    try:
-        if action in ("disable", "enable"):
-            account_set_active(actor=request.membership, person=person, active=action == "enable")
-        elif action == "make_hr":
-            unit_hr_add(actor=request.membership, person=person)
-        else:
-            raise AccountError(_("Unknown action."))
-    except AccountError as error:
-        messages.error(request, str(error))
+    if action in ("disable", "enable"):
+        _run(
+            request,
+            lambda: account_set_active(
+                actor=request.membership, person=person, active=action == "enable"
+            ),
+            _("Saved."),
+        )
+    elif action == "make_hr":
+        _run(request, lambda: unit_hr_add(actor=request.membership, person=person), _("Saved."))
     else:
-        messages.success(request, _("Saved."))
+        messages.error(request, _("Unknown action."))
     return redirect("credits:person_detail", pk=person.pk)
 
 
@@ -271,8 +287,11 @@ def account_action(request, pk):
 def person_rename_view(request, pk):
     form = RenameForm(request.POST)
     if form.is_valid():
-        person_rename(actor=request.membership, pk=pk, **form.cleaned_data)
-        messages.success(request, _("The name has been corrected."))
+        _run(
+            request,
+            lambda: person_rename(actor=request.membership, pk=pk, **form.cleaned_data),
+            _("The name has been corrected."),
+        )
     else:
         messages.error(request, _("Give the correct name and the reason for the correction."))
     return redirect("credits:person_detail", pk=pk)
@@ -286,8 +305,7 @@ def unit_registrations(request):
     units = scoping.unit_registrations_visible_to(request.membership)
     context = {
         "pending": units.filter(status=ReviewStatus.PENDING),
-        "rejected": units.filter(status=ReviewStatus.REJECTED)[:20],
-        "reason_form": ReasonForm(),
+        "rejected": units.filter(status=ReviewStatus.REJECTED).order_by("-pk")[:20],
     }
     return render(request, "portal/unit_registrations.html", context)
 
@@ -295,11 +313,11 @@ def unit_registrations(request):
 @require_POST
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def unit_review(request, pk):
-    _decision(
+    approve = request.POST.get("decision") == "approve"
+    reason = request.POST.get("reason", "")
+    _run(
         request,
-        lambda approve, reason: unit_decide(
-            actor=request.membership, pk=pk, approve=approve, reason=reason
-        ),
+        lambda: unit_decide(actor=request.membership, pk=pk, approve=approve, reason=reason),
         _("The unit's registration has been decided."),
     )
     return redirect("portal:unit_registrations")
@@ -312,16 +330,15 @@ def unit_review(request, pk):
 def my_transfer(request):
     actor = request.membership
     form = TransferForm(request.POST or None)
-    if request.method == "POST" and request.POST.get("cancel"):
-        try:
-            transfer_cancel(actor=actor, pk=request.POST["cancel"])
-        except TransferError as error:
-            messages.error(request, str(error))
+    if request.method == "POST" and "cancel" in request.POST:
+        pk = request.POST["cancel"]
+        if pk.isdigit():
+            _run(request, lambda: transfer_cancel(actor=actor, pk=pk), _("Withdrawn."))
         return redirect("portal:my_transfer")
     if request.method == "POST" and form.is_valid():
         try:
             transfer_request(person=request.user, to_unit=form.cleaned_data["unit"])
-        except TransferError as error:
+        except AccountError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Your request has been sent to the new unit."))

@@ -7,9 +7,23 @@ from portal import scoping
 from portal.audit import audit_log
 from portal.models import Membership, Role, User
 
+REASON_MAX = 200
+
 
 class AccountError(ValueError):
-    pass
+    """A refused account operation, with a message the user may read."""
+
+
+def required_reason(reason: str) -> str:
+    """The reason a refusal or an objection must give."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError(_("Give the reason."))
+    if len(reason) > REASON_MAX:
+        raise AccountError(
+            _("The reason may have at most %(max)s characters.") % {"max": REASON_MAX}
+        )
+    return reason
 
 
 def _own_unit_person(actor: Membership, person: User) -> User:

@@ -15,7 +15,12 @@ from portal.models import (
     User,
     phone_validator,
 )
-from portal.registration import id_number_taken_message
+from portal.registration import (
+    credit_code_taken_message,
+    id_number_taken_message,
+    id_number_without_profile_message,
+    phone_taken_message,
+)
 from portal.uploads import check_xlsx_file
 
 
@@ -73,15 +78,7 @@ class ResetConfirmForm(ResetRequestForm):
 
     def clean(self):
         cleaned = super().clean()
-        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
-        if first and second:
-            if first != second:
-                self.add_error("new_password2", _("The two passwords differ."))
-            else:
-                try:
-                    password_validation.validate_password(first)
-                except forms.ValidationError as error:
-                    self.add_error("new_password1", error)
+        check_new_password(self, "new_password1", "new_password2")
         return cleaned
 
 
@@ -94,17 +91,17 @@ class XlsxUploadForm(forms.Form):
         return upload
 
 
-def _check_new_password(form, user=None):
-    """Both password fields agree and pass Django's validators."""
-    first, second = form.cleaned_data.get("password1"), form.cleaned_data.get("password2")
-    if first and second:
-        if first != second:
-            form.add_error("password2", _("The two passwords differ."))
+def check_new_password(form, first="password1", second="password2"):
+    """The two password fields agree and pass Django's validators."""
+    one, two = form.cleaned_data.get(first), form.cleaned_data.get(second)
+    if one and two:
+        if one != two:
+            form.add_error(second, _("The two passwords differ."))
         else:
             try:
-                password_validation.validate_password(first, user)
+                password_validation.validate_password(one)
             except forms.ValidationError as error:
-                form.add_error("password1", error)
+                form.add_error(first, error)
 
 
 class UnitPickerMixin(forms.Form):
@@ -131,14 +128,29 @@ class UnitPickerMixin(forms.Form):
         self.fields["unit_search"].widget.attrs.update(
             htmx, **{"hx-trigger": "keyup changed delay:300ms", "autocomplete": "off"}
         )
-        city = self.data.get("city") if self.is_bound else self.initial.get("city")
-        if city and str(city).isdigit():
-            self.fields["unit"].queryset = approved_units(city=city)
+        source = self.data if self.is_bound else self.initial
+        city, chosen = str(source.get("city") or ""), str(source.get("unit") or "")
+        if city.isdigit():
+            field = self.fields["unit"]
+            field.queryset = approved_units(city=city)
+            # Render what the htmx list would show, plus the unit already chosen.
+            shown = list(listed_units(city=city, search=source.get("unit_search") or ""))
+            if chosen.isdigit() and all(str(u.pk) != chosen for u in shown):
+                shown += list(field.queryset.filter(pk=chosen))
+            field.widget.choices = [("", field.empty_label), *((u.pk, u.name) for u in shown)]
+
+
+UNIT_OPTIONS_MAX = 100
 
 
 def approved_units(*, city, search: str = ""):
     units = Unit.objects.filter(status=ReviewStatus.APPROVED, city_id=city)
     return units.filter(name__contains=search.strip()) if search.strip() else units
+
+
+def listed_units(*, city, search: str = ""):
+    """The units the picker lists: the first UNIT_OPTIONS_MAX matching the search."""
+    return approved_units(city=city, search=search).order_by("name")[:UNIT_OPTIONS_MAX]
 
 
 class ContactMixin(forms.Form):
@@ -161,9 +173,7 @@ class ContactMixin(forms.Form):
         if self.user is not None:
             others = others.exclude(pk=self.user.pk)
         if others.exists():
-            raise forms.ValidationError(
-                _("This mobile phone number belongs to another account."), code="phone_taken"
-            )
+            raise forms.ValidationError(phone_taken_message(), code="phone_taken")
         return phone
 
     def contact_data(self) -> dict:
@@ -215,13 +225,19 @@ class NewAccountMixin(forms.Form):
 
     def clean_id_number(self):
         number = validate_id_number(self.cleaned_data["id_number"])
-        if User.objects.filter(id_number=number).exists():
-            raise forms.ValidationError(id_number_taken_message(), code="id_taken")
+        existing = User.objects.filter(id_number=number).select_related("profile").first()
+        if existing is not None:
+            message = (
+                id_number_taken_message()
+                if hasattr(existing, "profile")
+                else id_number_without_profile_message()
+            )
+            raise forms.ValidationError(message, code="id_taken")
         return number
 
     def clean(self):
         cleaned = super().clean()
-        _check_new_password(self)
+        check_new_password(self)
         return cleaned
 
     def account_data(self) -> dict:
@@ -260,10 +276,7 @@ class UnitDetailsForm(forms.Form):
         if self.unit is not None:
             others = others.exclude(pk=self.unit.pk)
         if others.exists():
-            raise forms.ValidationError(
-                _("A unit with this unified social credit code is registered."),
-                code="credit_code_taken",
-            )
+            raise forms.ValidationError(credit_code_taken_message(), code="credit_code_taken")
         return code
 
     def unit_data(self) -> dict:

@@ -2,17 +2,20 @@
 units register with their first HR administrator and the city HR bureau (provincial
 HR for province-direct units) approves them. Every step is in the audit log."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from portal import scoping
+from portal.accounts import AccountError, required_reason
 from portal.audit import audit_log
 from portal.models import Membership, ProfessionalProfile, ReviewStatus, Role, Unit, User
 
 PROFILE_FIELDS = ("title_series", "title_level", "title_obtained_on")
 
 
-class RegistrationError(ValueError):
+class RegistrationError(AccountError):
     pass
 
 
@@ -23,9 +26,39 @@ def id_number_taken_message() -> str:
     )
 
 
+def id_number_without_profile_message() -> str:
+    return _(
+        "This ID card number has an account already (made by a training institution or "
+        "for an HR administrator). Log in with it and complete your registration as a "
+        "professional there."
+    )
+
+
+def phone_taken_message() -> str:
+    return _("This mobile phone number belongs to another account.")
+
+
+def credit_code_taken_message() -> str:
+    return _("A unit with this unified social credit code is registered.")
+
+
+def _refusal(id_number=None, phone=None, credit_code=None) -> RegistrationError:
+    """Say which value a concurrent registration took a moment ago."""
+    if id_number and User.objects.filter(id_number=id_number).exists():
+        return RegistrationError(id_number_taken_message())
+    if phone and User.objects.filter(phone=phone).exists():
+        return RegistrationError(phone_taken_message())
+    if credit_code and Unit.objects.filter(credit_code=credit_code).exists():
+        return RegistrationError(credit_code_taken_message())
+    return RegistrationError(_("The registration could not be saved; please check it."))
+
+
+def _check_unit(unit: Unit) -> None:
+    if unit.status != ReviewStatus.APPROVED:
+        raise RegistrationError(_("That unit has not been approved yet; choose another one."))
+
+
 def _create_person(*, id_number, real_name, phone, email, password, unit, **profile) -> User:
-    if User.objects.filter(id_number=id_number).exists():
-        raise RegistrationError(id_number_taken_message())
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -34,67 +67,92 @@ def _create_person(*, id_number, real_name, phone, email, password, unit, **prof
             ProfessionalProfile.objects.create(
                 user=user, unit=unit, status=ReviewStatus.PENDING, **profile
             )
-    except IntegrityError:  # the same number or phone registered a moment ago
-        raise RegistrationError(id_number_taken_message()) from None
+    except (IntegrityError, ValidationError):  # checked by the form; taken meanwhile
+        raise _refusal(id_number=id_number, phone=phone) from None
     return user
 
 
 def person_register(*, unit: Unit, **data) -> User:
     """A professional registers; she can log in but do nothing until approved."""
-    if unit.status != ReviewStatus.APPROVED:
-        raise RegistrationError(_("That unit has not been approved yet; choose another one."))
+    _check_unit(unit)
     user = _create_person(unit=unit, **data)
     audit_log(actor=user, action="portal.registration.submitted", person=user.pk, unit=unit.pk)
     return user
 
 
-def registration_resubmit(*, user: User, real_name, phone, email, unit, **profile) -> User:
-    """After a rejection the person corrects what she entered and asks again."""
-    record = user.profile
-    if record.status != ReviewStatus.REJECTED:
-        raise RegistrationError(_("Only a rejected registration can be resubmitted."))
-    if unit.status != ReviewStatus.APPROVED:
-        raise RegistrationError(_("That unit has not been approved yet; choose another one."))
+def _save_details(user: User, *, real_name, phone, email, unit, **profile) -> None:
+    """Store what the person entered about herself; RegistrationError if refused."""
+    _check_unit(unit)
     user.real_name, user.phone, user.email = real_name, phone or None, email
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["real_name", "phone", "email"])
-    for field in PROFILE_FIELDS:
-        setattr(record, field, profile.get(field))
-    record.unit, record.status, record.rejection_reason = unit, ReviewStatus.PENDING, ""
-    record.save()
-    audit_log(actor=user, action="portal.registration.resubmitted", person=user.pk, unit=unit.pk)
+    try:
+        with transaction.atomic():
+            user.full_clean(exclude=["password"])
+            user.save(update_fields=["real_name", "phone", "email"])
+            record, _created = ProfessionalProfile.objects.get_or_create(
+                user=user, defaults={"unit": unit}
+            )
+            for field in PROFILE_FIELDS:
+                setattr(record, field, profile.get(field))
+            record.unit, record.status, record.rejection_reason = unit, ReviewStatus.PENDING, ""
+            record.save()
+    except (IntegrityError, ValidationError):
+        raise _refusal(phone=phone) from None
+
+
+def profile_register(*, user: User, **data) -> User:
+    """An account without a profile (a trainee, an HR administrator) registers as a
+    professional of a unit; the unit approves as for any registration."""
+    if hasattr(user, "profile"):
+        raise RegistrationError(_("You are registered as a professional already."))
+    _save_details(user, **data)
+    audit_log(
+        actor=user, action="portal.registration.submitted", person=user.pk, unit=data["unit"].pk
+    )
+    return user
+
+
+def registration_resubmit(*, user: User, **data) -> User:
+    """After a rejection the person corrects what she entered and asks again."""
+    if user.profile.status != ReviewStatus.REJECTED:
+        raise RegistrationError(_("Only a rejected registration can be resubmitted."))
+    _save_details(user, **data)
+    audit_log(
+        actor=user, action="portal.registration.resubmitted", person=user.pk, unit=data["unit"].pk
+    )
     return user
 
 
 def _activate(user: User, *roles: tuple[str, Unit | None]) -> None:
     # unit_since stays empty: the unit she registered with is her unit of record for
     # every year before her first transfer.
-    record = user.profile
-    record.status, record.rejection_reason = ReviewStatus.APPROVED, ""
-    record.save(update_fields=["status", "rejection_reason"])
+    ProfessionalProfile.objects.filter(user=user).update(
+        status=ReviewStatus.APPROVED, rejection_reason=""
+    )
     for role, unit in roles:
         Membership.objects.get_or_create(user=user, role=role, unit=unit)
+
+
+def _decision(approve: bool, reason: str) -> tuple[str, str]:
+    if approve:
+        return ReviewStatus.APPROVED, ""
+    return ReviewStatus.REJECTED, required_reason(reason)
 
 
 @transaction.atomic
 def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> User:
     """Unit HR approves or rejects (with a reason) a pending registration of its unit."""
     person = scoping.get_registration_for(actor, pk)
-    if person.profile.status != ReviewStatus.PENDING:
+    record = ProfessionalProfile.objects.select_for_update().get(user=person)
+    if record.status != ReviewStatus.PENDING:
         raise RegistrationError(_("This registration has been decided already."))
+    status, reason = _decision(approve, reason)
     if approve:
         _activate(person, (Role.PROFESSIONAL, None))
     else:
-        if not reason.strip():
-            raise RegistrationError(_("Give the reason for the rejection."))
-        person.profile.status = ReviewStatus.REJECTED
-        person.profile.rejection_reason = reason.strip()
-        person.profile.save(update_fields=["status", "rejection_reason"])
+        record.status, record.rejection_reason = status, reason
+        record.save(update_fields=["status", "rejection_reason"])
     audit_log(
-        actor=actor.user,
-        action=f"portal.registration.{'approved' if approve else 'rejected'}",
-        person=person.pk,
-        reason=reason.strip(),
+        actor=actor.user, action=f"portal.registration.{status}", person=person.pk, reason=reason
     )
     return person
 
@@ -104,7 +162,7 @@ def person_rename(*, actor: Membership, pk, real_name: str, reason: str) -> User
     if actor.role != Role.UNIT_HR:
         raise RegistrationError(_("Only the unit's HR office corrects names."))
     person = scoping.get_person_for(actor, pk)
-    old = person.real_name
+    reason, old = required_reason(reason), person.real_name
     person.real_name = real_name.strip()
     person.save(update_fields=["real_name"])
     audit_log(
@@ -120,15 +178,16 @@ def person_rename(*, actor: Membership, pk, real_name: str, reason: str) -> User
 
 def unit_register(*, unit: dict, hr: dict) -> Unit:
     """A unit registers with its first HR administrator, who is registered as a person."""
-    if Unit.objects.filter(credit_code=unit["credit_code"]).exists():
-        raise RegistrationError(_("A unit with this unified social credit code is registered."))
-    with transaction.atomic():
-        record = Unit(status=ReviewStatus.PENDING, **unit)
-        record.full_clean()
-        record.save()
-        user = _create_person(unit=record, **hr)
-        record.registered_by = user
-        record.save(update_fields=["registered_by"])
+    try:
+        with transaction.atomic():
+            record = Unit(status=ReviewStatus.PENDING, **unit)
+            record.full_clean()
+            record.save()
+            user = _create_person(unit=record, **hr)
+            record.registered_by = user
+            record.save(update_fields=["registered_by"])
+    except (IntegrityError, ValidationError):
+        raise _refusal(credit_code=unit["credit_code"]) from None
     audit_log(actor=user, action="portal.unit.registered", unit=record.pk, name=record.name)
     return record
 
@@ -141,31 +200,34 @@ def unit_resubmit(*, user: User, **data) -> Unit:
     for field, value in data.items():
         setattr(unit, field, value)
     unit.status, unit.rejection_reason = ReviewStatus.PENDING, ""
-    unit.full_clean()
-    unit.save()
+    try:
+        with transaction.atomic():
+            unit.full_clean()
+            unit.save()
+    except (IntegrityError, ValidationError):
+        raise _refusal(credit_code=data.get("credit_code")) from None
     audit_log(actor=user, action="portal.unit.resubmitted", unit=unit.pk)
     return unit
 
 
 @transaction.atomic
 def unit_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> Unit:
-    unit = scoping.get_unit_registration_for(actor, pk)
+    """City HR (provincial HR for province-direct units) decides a unit's registration;
+    on approval the registrant becomes the unit's HR administrator."""
+    unit = get_object_or_404(
+        scoping.unit_registrations_visible_to(actor).select_for_update(of=("self",)), pk=pk
+    )
     if unit.status != ReviewStatus.PENDING:
         raise RegistrationError(_("This registration has been decided already."))
-    if approve:
-        unit.status, unit.rejection_reason = ReviewStatus.APPROVED, ""
-        if unit.registered_by is not None:
-            _activate(unit.registered_by, (Role.PROFESSIONAL, None), (Role.UNIT_HR, unit))
-    else:
-        if not reason.strip():
-            raise RegistrationError(_("Give the reason for the rejection."))
-        unit.status, unit.rejection_reason = ReviewStatus.REJECTED, reason.strip()
+    unit.status, unit.rejection_reason = _decision(approve, reason)
     unit.save(update_fields=["status", "rejection_reason"])
+    if approve and unit.registered_by is not None:
+        _activate(unit.registered_by, (Role.PROFESSIONAL, None), (Role.UNIT_HR, unit))
     audit_log(
         actor=actor.user,
-        action=f"portal.unit.{'approved' if approve else 'rejected'}",
+        action=f"portal.unit.{unit.status}",
         unit=unit.pk,
-        reason=reason.strip(),
+        reason=unit.rejection_reason,
     )
     return unit
 

@@ -141,16 +141,16 @@ def past_staff_condition(
     actor: Membership | None, *, person="person", year="year", at="recorded_at"
 ):
     """The condition on a person's yearly records that a unit she has left may still
-    read: the years she worked there, and nothing recorded after she left within the
-    last of them. None for actors that are not unit HR."""
+    read: those of the years she worked there, recorded before she left. None for
+    actors that are not unit HR."""
     if getattr(actor, "role", None) != Role.UNIT_HR:
         return None
     stints = PastEmployment.objects.filter(
-        person_id=OuterRef(person), unit_id=actor.unit_id, ended_at__year__gte=OuterRef(year)
-    ).filter(
-        Q(started_on__isnull=True) | Q(started_on__year__lte=OuterRef(year)),
-        Q(ended_at__year__gt=OuterRef(year)) | Q(ended_at__gte=OuterRef(at)),
-    )
+        person_id=OuterRef(person),
+        unit_id=actor.unit_id,
+        ended_at__year__gte=OuterRef(year),
+        ended_at__gte=OuterRef(at),
+    ).filter(Q(started_on__isnull=True) | Q(started_on__year__lte=OuterRef(year)))
     return Exists(stints)
 
 

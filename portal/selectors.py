@@ -9,8 +9,8 @@ from portal import scoping
 from portal.models import Membership, PastEmployment, ReviewStatus, User
 
 PERSON_STATUSES = [
-    ("pending", _("awaiting approval")),
-    ("rejected", _("rejected")),
+    (ReviewStatus.PENDING.value, ReviewStatus.PENDING.label),
+    (ReviewStatus.REJECTED.value, ReviewStatus.REJECTED.label),
     ("active", pgettext_lazy("account status", "active")),
     ("disabled", _("disabled")),
     ("transferred_out", _("transferred out")),

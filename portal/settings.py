@@ -283,6 +283,9 @@ EMAIL_BACKEND = env.str(
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
 
+# Failed registration attempts a client address may make in an hour.
+REGISTRATION_FAILURES_PER_HOUR = env.int("REGISTRATION_FAILURES_PER_HOUR", default=20)
+
 # Days the former unit has to object to an accepted transfer before it completes.
 TRANSFER_OBJECTION_DAYS = env.int("TRANSFER_OBJECTION_DAYS", default=7)
 

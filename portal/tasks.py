@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.core.cache import cache
 
-from portal.transfers import transfers_complete_due
+from portal.transfers import former_unit_notify, transfers_complete_due
 
 
 @shared_task(name="portal.ping")
@@ -14,3 +14,8 @@ def ping(token: str) -> str:
 @shared_task(name="portal.tasks.complete_due_transfers")
 def complete_due_transfers() -> int:
     return transfers_complete_due()
+
+
+@shared_task(name="portal.tasks.tell_former_unit")
+def tell_former_unit(transfer_id: int) -> None:
+    former_unit_notify(transfer_id)

@@ -8,15 +8,22 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import scoping
+from portal.accounts import AccountError, required_reason
 from portal.audit import audit_log
 from portal.models import Membership, PastEmployment, ReviewStatus, Role, Transfer, Unit, User
 
+# Sent once a move has completed, for apps that keep work addressed to a unit
+# (credits hands open declarations to the new unit).
+transfer_completed = Signal()
 
-class TransferError(ValueError):
+
+class TransferError(AccountError):
     pass
 
 
@@ -26,6 +33,12 @@ def transfer_request(*, person: User, to_unit: Unit) -> Transfer:
         raise TransferError(_("You already belong to this unit."))
     if to_unit.status != ReviewStatus.APPROVED:
         raise TransferError(_("That unit has not been approved yet; choose another one."))
+    other_hr = Membership.objects.filter(role=Role.UNIT_HR, unit=current, user__is_active=True)
+    if other_hr.filter(user=person).exists() and not other_hr.exclude(user=person).exists():
+        raise TransferError(
+            _("You are the only HR administrator of %(unit)s; appoint another one first.")
+            % {"unit": current.name}
+        )
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(person=person, from_unit=current, to_unit=to_unit)
@@ -37,53 +50,52 @@ def transfer_request(*, person: User, to_unit: Unit) -> Transfer:
     return transfer
 
 
-def _locked(actor: Membership, pk, *, status, side: str) -> Transfer:
-    """The transfer, locked, if it is in `status` and the actor's unit is its `side`."""
-    transfer = scoping.get_transfer_for(actor, pk)
-    transfer = Transfer.objects.select_for_update().select_related("person").get(pk=transfer.pk)
-    if transfer.status != status or getattr(transfer, f"{side}_id") != actor.unit_id:
+def _locked(actor: Membership, pk, *, statuses, side: str) -> Transfer:
+    """The transfer, locked, if it is in one of `statuses` and the actor is its `side`
+    (the person, or HR of the from_unit / to_unit)."""
+    transfer = get_object_or_404(
+        scoping.transfers_visible_to(actor).select_for_update(of=("self",)), pk=pk
+    )
+    own = actor.user_id if side == "person" else actor.unit_id
+    if transfer.status not in statuses or getattr(transfer, f"{side}_id") != own:
         raise TransferError(_("This transfer cannot be changed in its present state."))
     return transfer
 
 
-def _close(transfer: Transfer, status, actor: User, reason: str = "") -> Transfer:
+def _close(transfer: Transfer, status, actor: User | None, reason: str = "") -> Transfer:
     transfer.status, transfer.reason, transfer.closed_at = status, reason, timezone.now()
     transfer.save(update_fields=["status", "reason", "closed_at"])
     audit_log(actor=actor, action=f"portal.transfer.{status}", transfer=transfer.pk, reason=reason)
     return transfer
 
 
-def _reason(reason: str) -> str:
-    if not reason.strip():
-        raise TransferError(_("Give the reason."))
-    return reason.strip()
-
-
 @transaction.atomic
 def transfer_cancel(*, actor: Membership, pk) -> Transfer:
-    transfer = scoping.get_transfer_for(actor, pk)
-    if actor.role != Role.PROFESSIONAL or not transfer.is_open:
-        raise TransferError(_("This transfer cannot be changed in its present state."))
+    transfer = _locked(actor, pk, statuses=Transfer.OPEN, side="person")
     return _close(transfer, Transfer.Status.CANCELLED, actor.user)
 
 
 @transaction.atomic
 def transfer_decide(*, actor: Membership, pk, accept: bool, reason: str = "") -> Transfer:
     """The new unit's HR accepts (the objection period starts) or rejects."""
-    transfer = _locked(actor, pk, status=Transfer.Status.REQUESTED, side="to_unit")
+    transfer = _locked(actor, pk, statuses=[Transfer.Status.REQUESTED], side="to_unit")
     if not accept:
-        return _close(transfer, Transfer.Status.REJECTED, actor.user, _reason(reason))
+        return _close(transfer, Transfer.Status.REJECTED, actor.user, required_reason(reason))
     transfer.status = Transfer.Status.ACCEPTED
     transfer.objection_deadline = timezone.now() + datetime.timedelta(
         days=settings.TRANSFER_OBJECTION_DAYS
     )
     transfer.save(update_fields=["status", "objection_deadline"])
     audit_log(actor=actor.user, action="portal.transfer.accepted", transfer=transfer.pk)
-    transaction.on_commit(lambda: _tell_former_unit(transfer))
+    from portal.tasks import tell_former_unit
+
+    transaction.on_commit(lambda: tell_former_unit.delay(transfer.pk))
     return transfer
 
 
-def _tell_former_unit(transfer: Transfer) -> None:
+def former_unit_notify(transfer_id: int) -> None:
+    """E-mail the former unit's HR administrators that the objection period runs."""
+    transfer = Transfer.objects.select_related("person", "from_unit", "to_unit").get(pk=transfer_id)
     emails = list(
         User.objects.filter(
             memberships__role=Role.UNIT_HR, memberships__unit=transfer.from_unit, is_active=True
@@ -114,10 +126,10 @@ def _tell_former_unit(transfer: Transfer) -> None:
 @transaction.atomic
 def transfer_object(*, actor: Membership, pk, reason: str) -> Transfer:
     """The former unit's HR objects before the period ends; the move does not happen."""
-    transfer = _locked(actor, pk, status=Transfer.Status.ACCEPTED, side="from_unit")
+    transfer = _locked(actor, pk, statuses=[Transfer.Status.ACCEPTED], side="from_unit")
     if timezone.now() >= transfer.objection_deadline:
         raise TransferError(_("The objection period has ended."))
-    return _close(transfer, Transfer.Status.OBJECTED, actor.user, _reason(reason))
+    return _close(transfer, Transfer.Status.OBJECTED, actor.user, required_reason(reason))
 
 
 def transfers_complete_due(now: datetime.datetime | None = None) -> int:
@@ -141,6 +153,9 @@ def transfers_complete_due(now: datetime.datetime | None = None) -> int:
 
 def _complete(transfer: Transfer, now: datetime.datetime) -> None:
     record = transfer.person.profile
+    if record.unit_id != transfer.from_unit_id:  # moved some other way meanwhile
+        _close(transfer, Transfer.Status.CANCELLED, None, _("The person's unit has changed."))
+        return
     PastEmployment.objects.create(
         person=transfer.person, unit=transfer.from_unit, started_on=record.unit_since, ended_at=now
     )
@@ -153,3 +168,4 @@ def _complete(transfer: Transfer, now: datetime.datetime) -> None:
     transfer.status, transfer.closed_at = Transfer.Status.COMPLETED, now
     transfer.save(update_fields=["status", "closed_at"])
     audit_log(actor=None, action="portal.transfer.completed", transfer=transfer.pk)
+    transfer_completed.send(sender=Transfer, transfer=transfer)

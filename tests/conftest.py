@@ -60,6 +60,13 @@ def media_in_tmp(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def no_registration_throttle(settings):
+    """Every test client shares one address and one cache; the throttle's own test
+    lowers the limit and uses an address of its own."""
+    settings.REGISTRATION_FAILURES_PER_HOUR = 1_000_000
+
+
 @pytest.fixture
 def eager_celery():
     """Run tasks in-process for view tests (tests of workers start real ones)."""

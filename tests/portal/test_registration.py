@@ -2,6 +2,7 @@
 register and the right HR bureau approves them."""
 
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from certificates.services import CertificateError, certificate_issue
 from credits.models import Category, Source
 from credits.services import LedgerError, credit_post
 from portal.models import AuditLog, Membership, ReviewStatus, Role, Unit, User
-from portal.registration import person_register
+from portal.registration import RegistrationError, person_register
 from tests.factories import UnitFactory, UserFactory, credit_code_for, id_number_for
 
 PASSWORD = "Qilu-Study-2026"
@@ -298,7 +299,7 @@ def test_bad_unit_registrations_are_refused_and_save_nothing(client, jinan, unit
     cases = [
         ({"credit_code": unit_a.credit_code}, "已注册"),
         ({"credit_code": bad_code}, "校验"),
-        ({"id_number": UserFactory().id_number}, "忘记密码"),
+        ({"id_number": UserFactory().id_number}, "已有账号"),
     ]
     units, users = Unit.objects.count(), User.objects.count()
     for changes, message in cases:
@@ -307,3 +308,80 @@ def test_bad_unit_registrations_are_refused_and_save_nothing(client, jinan, unit
         ).content.decode()
         assert message in page, changes
     assert (Unit.objects.count(), User.objects.count()) == (units, users)
+
+
+@pytest.mark.django_db
+def test_a_registration_is_decided_once(client, unit_a, hr_a):
+    person = pending_person(unit_a)
+    client.force_login(hr_a)
+    decide(client, person, "reject", "信息不全")
+    page = client.get(decide(client, person, "approve").url).content.decode()
+    assert "已审核" in page
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.REJECTED
+    assert not person.memberships.exists()
+
+
+@pytest.mark.django_db
+def test_a_phone_taken_meanwhile_is_refused_with_its_own_message(unit_a, alice):
+    with pytest.raises(RegistrationError, match="手机号已被其他账号使用"):
+        person_register(
+            unit=unit_a,
+            id_number=NEW_ID,
+            password=PASSWORD,
+            real_name="孔新",
+            phone=alice.phone,
+            email="",
+        )
+    assert not User.objects.filter(id_number=NEW_ID).exists()
+
+
+@pytest.mark.django_db
+def test_an_account_without_a_profile_registers_as_a_professional(client, unit_a, hr_a):
+    trainee = User.objects.create_user(NEW_ID, PASSWORD, real_name="结业学员")
+    page = register(client, unit_a).content.decode()
+    assert "已有账号" in page and "忘记密码" not in page
+
+    client.force_login(trainee)
+    assert client.get(reverse("portal:home"), follow=True).status_code == 403
+    data = registration(unit_a, real_name="结业学员")
+    client.post(reverse("portal:my_registration"), data)
+    trainee.refresh_from_db()
+    assert (trainee.profile.unit, trainee.profile.status) == (unit_a, ReviewStatus.PENDING)
+    client.force_login(hr_a)
+    decide(client, trainee, "approve")
+    assert trainee.memberships.filter(role=Role.PROFESSIONAL).exists()
+
+
+@pytest.mark.django_db
+def test_a_client_that_keeps_failing_is_made_to_wait(client, settings, unit_a, alice):
+    settings.REGISTRATION_FAILURES_PER_HOUR = 3
+    client.defaults["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
+    for _attempt in range(3):
+        register(client, unit_a, id_number=alice.id_number)
+    page = register(client, unit_a).content.decode()  # a good one, but too late
+    assert "尝试次数过多" in page
+    assert not User.objects.filter(id_number=NEW_ID).exists()
+
+
+@pytest.mark.django_db
+def test_people_without_a_profile_still_earn_hours_but_pending_ones_do_not(unit_a):
+    graduate = User.objects.create_user(id_number_for(905), None, real_name="无单位学员")
+    _entry, created = credit_post(
+        person=graduate,
+        year=2025,
+        category=Category.PROFESSIONAL,
+        hours="8",
+        source=Source.DIGITAL_ENGINEER,
+        source_ref="class-1-graduate",
+    )
+    assert created
+    with pytest.raises(LedgerError, match="孔新的注册尚未审核通过"):
+        credit_post(
+            person=pending_person(unit_a),
+            year=2025,
+            category=Category.PROFESSIONAL,
+            hours="8",
+            source=Source.DIGITAL_ENGINEER,
+            source_ref="class-1-pending",
+        )

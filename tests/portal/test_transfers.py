@@ -3,13 +3,15 @@ object for a set number of days, then the move completes. The former unit keeps
 read access to the years she worked there, and nothing after."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from credits.models import Category, Source
+from credits.declarations import declaration_create
+from credits.models import ActivityKind, Category, Source
 from credits.selectors import entries_visible_to, year_status
 from credits.services import credit_post
 from portal.models import (
@@ -61,6 +63,7 @@ def hr_a_with_mail(hr_a):
 def test_a_transfer_completes_after_the_objection_period(
     client,
     settings,
+    eager_celery,
     django_capture_on_commit_callbacks,
     alice,
     unit_a,
@@ -125,6 +128,16 @@ def test_the_former_unit_reads_only_the_years_she_worked_there(client, alice, un
         hours(alice, 2025, "c-2025"),
         hours(alice, 2026, "c-2026-before"),
     ]
+    recorded_by_a, _created = credit_post(
+        person=alice,
+        year=2026,
+        category=Category.PUBLIC,
+        hours="2",
+        source=Source.OFFLINE,
+        source_ref="offline-a",
+        recorded_unit=unit_a,
+    )
+    worked.append(recorded_by_a)
     unit_b = UnitFactory()
     hr_new = make_member(Role.UNIT_HR, unit=unit_b)
     moved = timezone.now()
@@ -137,6 +150,7 @@ def test_the_former_unit_reads_only_the_years_she_worked_there(client, alice, un
     )
     transfers_complete_due(moved)
     after_move = hours(alice, 2026, "c-2026-after")  # recorded after the move
+    late = hours(alice, 2025, "c-2025-late")  # for a year she worked there, but later
 
     old = Membership.objects.get(user=hr_a)
     new = Membership.objects.get(user=hr_new)
@@ -145,7 +159,12 @@ def test_the_former_unit_reads_only_the_years_she_worked_there(client, alice, un
         before_joining,
         *worked,
         after_move,
+        late,
     }
+    # Read-only: the former unit cannot reverse what it recorded for her.
+    client.force_login(hr_a)
+    reverse_url = reverse("credits:entry_reverse", kwargs={"pk": recorded_by_a.pk})
+    assert client.get(reverse_url).status_code == 404
 
     client.force_login(hr_a)
     url = reverse("credits:past_staff_detail", kwargs={"pk": alice.pk})
@@ -282,3 +301,53 @@ def test_the_unit_list_shows_each_persons_status_in_few_queries(
     filtered = client.get(reverse("portal:unit_people"), {"status": "disabled"}).content.decode()
     people = filtered.split('data-testid="people"')[1]
     assert "停用者" in people and "艾丽丝" not in people
+
+
+@pytest.mark.django_db
+def test_the_only_hr_administrator_must_appoint_another_before_leaving(
+    client, alice, unit_a, unit_b
+):
+    Membership.objects.create(user=alice, role=Role.UNIT_HR, unit=unit_a)
+    assert "唯一的人事管理员" in ask(client, alice, unit_b).content.decode()
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_completed_or_foreign_transfer_cannot_be_withdrawn(client, alice, bob, unit_b):
+    ask(client, alice, unit_b)
+    transfer = Transfer.objects.get()
+    transfer.status = Transfer.Status.COMPLETED
+    transfer.save()
+    client.force_login(alice)
+    assert client.post(reverse("portal:my_transfer"), {"cancel": "abc"}).status_code == 302
+    client.post(reverse("portal:my_transfer"), {"cancel": transfer.pk})
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.COMPLETED
+    client.force_login(bob)
+    assert client.post(reverse("portal:my_transfer"), {"cancel": transfer.pk}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_open_declarations_go_to_the_new_unit(alice, unit_a, unit_b):
+    kind = ActivityKind.objects.get(code="conference-provincial")
+    declaration = declaration_create(
+        person=alice,
+        kind=kind,
+        occurred_on=datetime.date(2026, 3, 1),
+        quantity=Decimal(1),
+        with_bonus=False,
+        description="省级学术会议",
+        evidence_files=[],
+    )
+    assert declaration.unit == unit_a
+    Transfer.objects.create(
+        person=alice,
+        from_unit=unit_a,
+        to_unit=unit_b,
+        status=Transfer.Status.ACCEPTED,
+        objection_deadline=timezone.now(),
+    )
+    transfers_complete_due()
+    declaration.refresh_from_db()
+    assert declaration.unit == unit_b
+    assert AuditLog.objects.filter(action="credits.declarations.handed_over").exists()

@@ -1,0 +1,22 @@
+from django.dispatch import receiver
+
+from credits.models import Declaration
+from portal.audit import audit_log
+from portal.transfers import transfer_completed
+
+
+@receiver(transfer_completed)
+def hand_over_open_declarations(sender, transfer, **kwargs):
+    """Declarations the former unit has not reviewed go to the person's new unit."""
+    moved = Declaration.objects.filter(
+        person=transfer.person_id,
+        unit=transfer.from_unit_id,
+        status=Declaration.Status.UNIT_REVIEW,
+    ).update(unit=transfer.to_unit_id)
+    if moved:
+        audit_log(
+            actor=None,
+            action="credits.declarations.handed_over",
+            transfer=transfer.pk,
+            count=moved,
+        )
