@@ -1,5 +1,6 @@
 from django.dispatch import receiver
 
+from credits.declarations import needs_second_review
 from credits.models import Declaration
 from portal.audit import audit_log
 from portal.transfers import transfer_completed
@@ -12,7 +13,7 @@ def hand_over_open_declarations(sender, transfer, **kwargs):
         person=transfer.person_id,
         unit=transfer.from_unit_id,
         status=Declaration.Status.UNIT_REVIEW,
-    ).update(unit=transfer.to_unit_id)
+    ).update(unit=transfer.to_unit, needs_second_review=needs_second_review(transfer.to_unit))
     if moved:
         audit_log(
             actor=None,

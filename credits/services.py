@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,16 +158,17 @@ def credit_post(
     return _insert_one(record, recorded_by, recorded_unit)
 
 
-def _check_approved(person_ids: set[int]) -> None:
-    """No hours for a registration that is pending or was rejected. (People without a
-    profile, such as digital-engineer trainees without a unit, may earn hours.)"""
-    waiting = (
-        User.objects.filter(pk__in=person_ids)
-        .exclude(profile__status=ReviewStatus.APPROVED)
-        .filter(profile__isnull=False)
-        .values_list("real_name", flat=True)
-        .first()
+def waiting_for_approval(person_ids) -> QuerySet[User]:
+    """Of these people, those whose registration is pending or was rejected: the ledger
+    takes no hours for them. (People without a profile, such as digital-engineer
+    trainees without a unit, may earn hours.)"""
+    return User.objects.filter(pk__in=person_ids, profile__isnull=False).exclude(
+        profile__status=ReviewStatus.APPROVED
     )
+
+
+def _check_approved(person_ids: set[int]) -> None:
+    waiting = waiting_for_approval(person_ids).values_list("real_name", flat=True).first()
     if waiting is not None:
         raise LedgerError(
             _("The registration of %(name)s has not been approved; hours cannot be recorded.")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.models import Category, Source
-from credits.services import credit_post
+from credits.services import credit_post, waiting_for_approval
 from digital_engineer.models import (
     Approval,
     ClassComment,
@@ -102,7 +102,7 @@ def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: s
     record = getattr(person, "profile", None)
     if record is not None and record.status != ReviewStatus.APPROVED:
         raise ProgrammeError(
-            _("The registration of %(name)s awaits its unit's approval; enrol after it.")
+            _("The registration of %(name)s has not been approved by its unit; enrol after it.")
             % {"name": person.real_name}
         )
     if person is None:
@@ -157,6 +157,39 @@ def class_comment(*, actor, training_class: TrainingClass, text: str) -> ClassCo
     return ClassComment.objects.create(training_class=training_class, author=actor.user, text=text)
 
 
+def trainee_credit(trainee: Trainee, *, recorded_by=None) -> None:
+    """Post a passing trainee's class hours (once: a repeat finds the first entry)."""
+    klass = trainee.training_class
+    trainee.credit, _created = credit_post(
+        person=trainee.person,
+        year=klass.ends_on.year,
+        category=Category.PROFESSIONAL,
+        hours=klass.hours,
+        source=Source.DIGITAL_ENGINEER,
+        source_ref=f"de-trainee:{trainee.pk}",
+        description=klass.name[:200],
+        occurred_on=klass.ends_on,
+        recorded_by=recorded_by,
+    )
+    trainee.save(update_fields=["credit"])
+
+
+def held_hours_post(person) -> int:
+    """Post the hours of closed classes a trainee passed while her registration
+    waited for approval."""
+    held = Trainee.objects.filter(
+        person=person,
+        credit__isnull=True,
+        training_class__status=TrainingClass.Status.CLOSED,
+    ).select_related("training_class", "person")
+    posted = 0
+    for trainee in held:
+        if trainee.passed:
+            trainee_credit(trainee)
+            posted += 1
+    return posted
+
+
 @transaction.atomic
 def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
     """Close the class: a certificate and the class's hours for each passing trainee,
@@ -165,27 +198,17 @@ def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
     if training_class.status == TrainingClass.Status.CLOSED:
         return training_class
     year = training_class.ends_on.year
-    for trainee in training_class.trainees.select_related("person"):
-        if not trainee.passed:
-            continue
+    passed = [t for t in training_class.trainees.select_related("person") if t.passed]
+    held = set(waiting_for_approval([t.person_id for t in passed]).values_list("pk", flat=True))
+    for trainee in passed:
         certificate, _created = TrainingCertificate.objects.get_or_create(
             trainee=trainee, defaults={"serial": f"pending-{trainee.pk}"}
         )
         if certificate.serial.startswith("pending-"):
             certificate.serial = f"SDSZ{year}{certificate.pk:06d}"
             certificate.save(update_fields=["serial"])
-        trainee.credit, _created = credit_post(
-            person=trainee.person,
-            year=year,
-            category=Category.PROFESSIONAL,
-            hours=training_class.hours,
-            source=Source.DIGITAL_ENGINEER,
-            source_ref=f"de-trainee:{trainee.pk}",
-            description=training_class.name[:200],
-            occurred_on=training_class.ends_on,
-            recorded_by=closed_by,
-        )
-        trainee.save(update_fields=["credit"])
+        if trainee.person_id not in held:  # the others get them once approved
+            trainee_credit(trainee, recorded_by=closed_by)
     RosterFiling.objects.get_or_create(
         training_class=training_class, defaults={"due_on": training_class.roster_due_on}
     )

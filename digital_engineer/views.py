@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from credits.services import LedgerError
 from digital_engineer.forms import (
     CityPlanForm,
     ClassForm,
@@ -157,10 +158,9 @@ def class_action(request, pk, action):
             )
         else:
             raise ProgrammeError(_("Unknown action."))
-    except ValueError as error:  # ProgrammeError, or a number that is not one
-        messages.error(
-            request, str(error) if isinstance(error, ProgrammeError) else _("Enter whole numbers.")
-        )
+    except ValueError as error:  # ProgrammeError, LedgerError, or a number that is not one
+        readable = isinstance(error, ProgrammeError | LedgerError)
+        messages.error(request, str(error) if readable else _("Enter whole numbers."))
     else:
         messages.success(request, _("Saved."))
     return redirect("digital_engineer:class", pk=pk)

@@ -22,6 +22,7 @@ from portal.forms import (
     UnitRegistrationForm,
     listed_units,
 )
+from portal.http import is_pk
 from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
     RegistrationError,
@@ -50,46 +51,46 @@ LOGIN_BACKEND = "portal.backends.IdNumberOrPhoneBackend"
 # -- professionals and units register --------------------------------------------------
 
 
-def _registration(request, form, save, success, template):
-    """Register a person or a unit from `form`, then log the new account in. A client
-    that fails too often is made to wait (the answers tell which numbers are taken)."""
+def _registration(request, form_class, save, success, template):
+    """Register a person or a unit with `form_class`, then log the new account in. A
+    client that fails too often is made to wait; what it posts then is not even
+    validated, since the answers would tell which numbers are taken."""
     if request.user.is_authenticated:
         return redirect("portal:home")
     limit = settings.REGISTRATION_FAILURES_PER_HOUR
+    if request.method == "POST" and throttle.blocked("register", request, limit):
+        messages.error(request, _("Too many failed attempts; please try again in an hour."))
+        return render(request, template, {"form": form_class()})
+    form = form_class(request.POST or None)
     if request.method == "POST":
-        if throttle.blocked("register", request, limit):
-            form.add_error(None, _("Too many failed attempts; please try again in an hour."))
-        elif form.is_valid():
+        if form.is_valid():
             try:
-                user = save()
+                user = save(form)
             except RegistrationError as error:
                 form.add_error(None, str(error))
             else:
                 login(request, user, backend=LOGIN_BACKEND)
                 messages.success(request, success)
                 return redirect("portal:my_registration")
-        if form.errors:
-            throttle.record_failure("register", request)
+        throttle.record_failure("register", request)
     return render(request, template, {"form": form})
 
 
 def register(request):
-    form = RegistrationForm(request.POST or None)
     return _registration(
         request,
-        form,
-        lambda: person_register(**form.account_data(), **form.person_data()),
+        RegistrationForm,
+        lambda form: person_register(**form.account_data(), **form.person_data()),
         _("Your registration has been submitted."),
         "registration/register.html",
     )
 
 
 def register_unit(request):
-    form = UnitRegistrationForm(request.POST or None)
     return _registration(
         request,
-        form,
-        lambda: unit_register(unit=form.unit_data(), hr=form.hr_data()).registered_by,
+        UnitRegistrationForm,
+        lambda form: unit_register(unit=form.unit_data(), hr=form.hr_data()).registered_by,
         _("The unit's registration has been submitted."),
         "registration/register_unit.html",
     )
@@ -99,7 +100,7 @@ def unit_options(request):
     """The <option>s of the unit picker for a city and search words (htmx)."""
     city = request.GET.get("city", "")
     search = request.GET.get("unit_search", "")
-    units = listed_units(city=city, search=search) if city.isdigit() else []
+    units = listed_units(city=city, search=search) if is_pk(city) else []
     return render(request, "portal/_unit_options.html", {"units": units})
 
 
@@ -332,7 +333,7 @@ def my_transfer(request):
     form = TransferForm(request.POST or None)
     if request.method == "POST" and "cancel" in request.POST:
         pk = request.POST["cancel"]
-        if pk.isdigit():
+        if is_pk(pk):
             _run(request, lambda: transfer_cancel(actor=actor, pk=pk), _("Withdrawn."))
         return redirect("portal:my_transfer")
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.http import is_pk
 from portal.identity import normalize_id_number, validate_credit_code, validate_id_number
 from portal.models import (
     Authority,
@@ -129,13 +130,13 @@ class UnitPickerMixin(forms.Form):
             htmx, **{"hx-trigger": "keyup changed delay:300ms", "autocomplete": "off"}
         )
         source = self.data if self.is_bound else self.initial
-        city, chosen = str(source.get("city") or ""), str(source.get("unit") or "")
-        if city.isdigit():
+        city, chosen = source.get("city"), source.get("unit")
+        if is_pk(city):
             field = self.fields["unit"]
             field.queryset = approved_units(city=city)
             # Render what the htmx list would show, plus the unit already chosen.
             shown = list(listed_units(city=city, search=source.get("unit_search") or ""))
-            if chosen.isdigit() and all(str(u.pk) != chosen for u in shown):
+            if is_pk(chosen) and all(str(u.pk) != str(chosen) for u in shown):
                 shown += list(field.queryset.filter(pk=chosen))
             field.widget.choices = [("", field.empty_label), *((u.pk, u.name) for u in shown)]
 

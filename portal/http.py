@@ -9,3 +9,10 @@ def client_address(request) -> str:
         if forwarded:
             return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def is_pk(value) -> bool:
+    """Whether a posted or queried value is a primary key (ASCII digits only: "²" is a
+    digit to str.isdigit but not to int)."""
+    text = str(value or "")
+    return text.isascii() and text.isdigit()

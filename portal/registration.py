@@ -4,6 +4,7 @@ HR for province-direct units) approves them. Every step is in the audit log."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,10 @@ from portal.audit import audit_log
 from portal.models import Membership, ProfessionalProfile, ReviewStatus, Role, Unit, User
 
 PROFILE_FIELDS = ("title_series", "title_level", "title_obtained_on")
+
+# Sent when a person's registration is approved, for apps that held something back
+# while it was pending (digital_engineer posts the hours of classes she passed).
+registration_approved = Signal()
 
 
 class RegistrationError(AccountError):
@@ -42,13 +47,19 @@ def credit_code_taken_message() -> str:
     return _("A unit with this unified social credit code is registered.")
 
 
-def _refusal(id_number=None, phone=None, credit_code=None) -> RegistrationError:
-    """Say which value a concurrent registration took a moment ago."""
-    if id_number and User.objects.filter(id_number=id_number).exists():
-        return RegistrationError(id_number_taken_message())
-    if phone and User.objects.filter(phone=phone).exists():
+def _refusal(*, id_number=None, phone=None, credit_code=None, user=None, unit=None):
+    """Say which value a concurrent registration took a moment ago (not counting the
+    account or unit being edited)."""
+    users = User.objects.exclude(pk=getattr(user, "pk", None))
+    taken = users.filter(id_number=id_number).select_related("profile").first()
+    if id_number and taken is not None:
+        if hasattr(taken, "profile"):
+            return RegistrationError(id_number_taken_message())
+        return RegistrationError(id_number_without_profile_message())
+    if phone and users.filter(phone=phone).exists():
         return RegistrationError(phone_taken_message())
-    if credit_code and Unit.objects.filter(credit_code=credit_code).exists():
+    units = Unit.objects.exclude(pk=getattr(unit, "pk", None))
+    if credit_code and units.filter(credit_code=credit_code).exists():
         return RegistrationError(credit_code_taken_message())
     return RegistrationError(_("The registration could not be saved; please check it."))
 
@@ -96,7 +107,7 @@ def _save_details(user: User, *, real_name, phone, email, unit, **profile) -> No
             record.unit, record.status, record.rejection_reason = unit, ReviewStatus.PENDING, ""
             record.save()
     except (IntegrityError, ValidationError):
-        raise _refusal(phone=phone) from None
+        raise _refusal(phone=phone, user=user) from None
 
 
 def profile_register(*, user: User, **data) -> User:
@@ -130,6 +141,7 @@ def _activate(user: User, *roles: tuple[str, Unit | None]) -> None:
     )
     for role, unit in roles:
         Membership.objects.get_or_create(user=user, role=role, unit=unit)
+    registration_approved.send(sender=ProfessionalProfile, user=user)
 
 
 def _decision(approve: bool, reason: str) -> tuple[str, str]:
@@ -142,7 +154,10 @@ def _decision(approve: bool, reason: str) -> tuple[str, str]:
 def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> User:
     """Unit HR approves or rejects (with a reason) a pending registration of its unit."""
     person = scoping.get_registration_for(actor, pk)
-    record = ProfessionalProfile.objects.select_for_update().get(user=person)
+    # Locked, and still a registration to the actor's unit (she may have resubmitted).
+    record = get_object_or_404(
+        ProfessionalProfile.objects.select_for_update(), user=person, unit_id=actor.unit_id
+    )
     if record.status != ReviewStatus.PENDING:
         raise RegistrationError(_("This registration has been decided already."))
     status, reason = _decision(approve, reason)
@@ -205,7 +220,7 @@ def unit_resubmit(*, user: User, **data) -> Unit:
             unit.full_clean()
             unit.save()
     except (IntegrityError, ValidationError):
-        raise _refusal(credit_code=data.get("credit_code")) from None
+        raise _refusal(credit_code=data.get("credit_code"), unit=unit) from None
     audit_log(actor=user, action="portal.unit.resubmitted", unit=unit.pk)
     return unit
 

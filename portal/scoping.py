@@ -98,21 +98,17 @@ def institutions_visible_to(actor: Membership | None) -> QuerySet[TrainingInstit
 
 
 def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:
-    """Self-registrations waiting for (or refused by) the unit HR who decides them."""
+    """Registrations to the unit of the unit HR who decides them, in any state (the
+    queue filters the pending ones; a decision checks the state itself)."""
     if getattr(actor, "role", None) != Role.UNIT_HR:
         return User.objects.none()
-    return User.objects.filter(
-        profile__unit_id=actor.unit_id,
-        profile__status__in=[ReviewStatus.PENDING, ReviewStatus.REJECTED],
-    ).select_related("profile__unit")
+    return User.objects.filter(profile__unit_id=actor.unit_id).select_related("profile__unit")
 
 
 def unit_registrations_visible_to(actor: Membership | None) -> QuerySet[Unit]:
-    """Units not yet approved: city HR decides its city's, provincial HR the
-    province-direct ones."""
-    units = Unit.objects.exclude(status=ReviewStatus.APPROVED).select_related(
-        "city", "authority", "registered_by"
-    )
+    """Unit registrations in any state: city HR decides its city's, provincial HR the
+    province-direct ones (the queue filters the pending ones)."""
+    units = Unit.objects.select_related("city", "authority", "registered_by")
     match getattr(actor, "role", None):
         case Role.CITY_HR:
             return units.filter(city_id=actor.city_id, is_province_direct=False)

@@ -4,11 +4,13 @@ failing is made to wait."""
 
 from django.core.cache import cache
 
+from portal.http import client_address
+
 WINDOW_SECONDS = 3600
 
 
 def _key(scope: str, request) -> str:
-    return f"throttle:{scope}:{request.META.get('REMOTE_ADDR', '')}"
+    return f"throttle:{scope}:{client_address(request)}"
 
 
 def blocked(scope: str, request, limit: int) -> bool:

@@ -27,6 +27,7 @@ from digital_engineer.services import (
     trainee_record,
 )
 from portal.models import Membership
+from portal.registration import profile_register, registration_decide
 from tests.factories import InstitutionFactory, id_number_for, make_professional
 
 END = datetime.date(2025, 6, 30)
@@ -137,6 +138,40 @@ class TestClosing:
         assert year_status(people[1], 2025).professional == 0
         certificate = TrainingCertificate.objects.get()
         assert certificate.serial == f"SDSZ2025{certificate.pk:06d}"
+
+    def test_a_graduate_whose_registration_waits_gets_her_hours_on_approval(
+        self, listed, jinan, unit_a, hr_a
+    ):
+        klass = open_class(listed, jinan)
+        trainee = trainee_enrol(
+            training_class=klass, id_number=id_number_for(556), real_name="待审学员"
+        )
+        trainee_record(
+            trainee=trainee,
+            theory_attended=64,
+            practice_attended=64,
+            theory_score=90,
+            practice_score=90,
+        )
+        graduate = trainee.person
+        profile_register(
+            user=graduate,
+            unit=unit_a,
+            real_name="待审学员",
+            phone="13900005560",
+            email="",
+            title_series="",
+            title_level="",
+            title_obtained_on=None,
+        )
+        class_close(training_class=klass, closed_by=None)  # the pending one does not block it
+        klass.refresh_from_db()
+        assert klass.status == TrainingClass.Status.CLOSED
+        assert TrainingCertificate.objects.filter(trainee=trainee).exists()
+        assert year_status(graduate, 2025).professional == 0  # held while pending
+
+        registration_decide(actor=Membership.objects.get(user=hr_a), pk=graduate.pk, approve=True)
+        assert year_status(graduate, 2025).professional == Decimal(128)
 
     def test_a_certified_person_cannot_enrol_again_at_that_level(self, listed, jinan, alice):
         klass = open_class(listed, jinan)

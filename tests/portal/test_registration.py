@@ -359,9 +359,44 @@ def test_a_client_that_keeps_failing_is_made_to_wait(client, settings, unit_a, a
     client.defaults["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
     for _attempt in range(3):
         register(client, unit_a, id_number=alice.id_number)
+    # Once blocked, what is posted is not even looked at: no answer about the number.
+    page = register(client, unit_a, id_number=alice.id_number).content.decode()
+    assert "尝试次数过多" in page and "已注册" not in page
     page = register(client, unit_a).content.decode()  # a good one, but too late
     assert "尝试次数过多" in page
     assert not User.objects.filter(id_number=NEW_ID).exists()
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_the_throttle_counts_each_client_address(client, settings, unit_a):
+    settings.REGISTRATION_FAILURES_PER_HOUR = 1
+    settings.BEHIND_TLS_PROXY = True
+    tag = uuid.uuid4().int % 250
+    client.defaults["HTTP_X_FORWARDED_FOR"] = f"10.20.{tag}.1"
+    register(client, unit_a, id_number="123")
+    assert "尝试次数过多" in register(client, unit_a).content.decode()
+    client.defaults["HTTP_X_FORWARDED_FOR"] = f"10.20.{tag}.2"
+    register(client, unit_a)
+    assert User.objects.filter(id_number=NEW_ID).exists()
+
+
+@pytest.mark.django_db
+def test_a_second_decision_says_it_was_decided_already(client, unit_a, hr_a):
+    person = pending_person(unit_a)
+    client.force_login(hr_a)
+    decide(client, person, "approve")
+    response = decide(client, person, "reject", "晚了")
+    assert response.status_code == 302
+    assert "已审核" in client.get(response.url).content.decode()
+    person.refresh_from_db()
+    assert person.profile.status == ReviewStatus.APPROVED
+
+
+@pytest.mark.django_db
+def test_odd_numbers_in_the_unit_picker_are_ignored(client, unit_a):
+    assert client.get(reverse("portal:unit_options"), {"city": "²"}).status_code == 200
+    page = register(client, unit_a, city="²", unit="²").content.decode()
+    assert "这个字段是必填项" in page or "选择一个有效的选项" in page
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credits.declarations import declaration_create
-from credits.models import ActivityKind, Category, Source
+from credits.models import ActivityKind, Category, SecondReviewSetting, Source
 from credits.selectors import entries_visible_to, year_status
 from credits.services import credit_post
 from portal.models import (
@@ -319,7 +319,8 @@ def test_a_completed_or_foreign_transfer_cannot_be_withdrawn(client, alice, bob,
     transfer.status = Transfer.Status.COMPLETED
     transfer.save()
     client.force_login(alice)
-    assert client.post(reverse("portal:my_transfer"), {"cancel": "abc"}).status_code == 302
+    for odd in ("abc", "²"):
+        assert client.post(reverse("portal:my_transfer"), {"cancel": odd}).status_code == 302
     client.post(reverse("portal:my_transfer"), {"cancel": transfer.pk})
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.COMPLETED
@@ -329,6 +330,9 @@ def test_a_completed_or_foreign_transfer_cannot_be_withdrawn(client, alice, bob,
 
 @pytest.mark.django_db
 def test_open_declarations_go_to_the_new_unit(alice, unit_a, unit_b):
+    SecondReviewSetting.objects.update_or_create(
+        authority=unit_a.authority, defaults={"requires_second_review": True}
+    )
     kind = ActivityKind.objects.get(code="conference-provincial")
     declaration = declaration_create(
         person=alice,
@@ -348,6 +352,8 @@ def test_open_declarations_go_to_the_new_unit(alice, unit_a, unit_b):
         objection_deadline=timezone.now(),
     )
     transfers_complete_due()
+    assert declaration.needs_second_review
     declaration.refresh_from_db()
     assert declaration.unit == unit_b
+    assert not declaration.needs_second_review  # the new unit's authority asks for none
     assert AuditLog.objects.filter(action="credits.declarations.handed_over").exists()
