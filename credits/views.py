@@ -33,7 +33,7 @@ from credits.offline_upload import (
 )
 from credits.services import LedgerError, credit_reverse
 from portal import scoping
-from portal.forms import XlsxUploadForm
+from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required
@@ -259,6 +259,16 @@ def person_detail(request, pk):
         "reversible": reversible,
         "full_id": scoping.sees_full_id_numbers(request.membership),
     }
+    if request.membership.role == Role.UNIT_HR:
+        record = person.profile
+        context["correction_form"] = CorrectionForm(
+            initial={
+                "real_name": person.real_name,
+                "title_series": record.title_series,
+                "title_level": record.title_level,
+                "title_obtained_on": record.title_obtained_on,
+            }
+        )
     return render(request, "credits/person_detail.html", context)
 
 

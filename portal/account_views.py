@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import scoping, selectors, throttle
-from portal.accounts import AccountError, account_set_active, unit_hr_add
+from portal.accounts import AccountError, account_set_active, contact_update, unit_hr_add
 from portal.forms import (
+    ContactForm,
+    CorrectionForm,
     PersonDetailsForm,
     RegistrationForm,
-    RenameForm,
     TransferForm,
     UnitDetailsForm,
     UnitRegistrationForm,
@@ -27,8 +28,8 @@ from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
     RegistrationError,
     approver_of,
+    person_correct,
     person_register,
-    person_rename,
     profile_register,
     registration_decide,
     registration_resubmit,
@@ -188,6 +189,26 @@ def _resubmitted(request, form, resubmit):
     return form
 
 
+@login_required
+def my_account(request):
+    """Her own details: phone and e-mail she may change; name, ID number, unit and
+    title only her unit's HR office changes."""
+    user = request.user
+    form = ContactForm(
+        request.POST or None, initial={"phone": user.phone, "email": user.email}, user=user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(user=user, **form.cleaned_data)
+        except AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("portal:my_account")
+    context = {"form": form, "record": getattr(user, "profile", None)}
+    return render(request, "portal/my_account.html", context)
+
+
 # -- unit HR: registrations, people, transfers ------------------------------------------
 
 
@@ -285,16 +306,16 @@ def account_action(request, pk):
 
 @require_POST
 @role_required(Role.UNIT_HR)
-def person_rename_view(request, pk):
-    form = RenameForm(request.POST)
+def person_correction(request, pk):
+    form = CorrectionForm(request.POST)
     if form.is_valid():
         _run(
             request,
-            lambda: person_rename(actor=request.membership, pk=pk, **form.cleaned_data),
-            _("The name has been corrected."),
+            lambda: person_correct(actor=request.membership, pk=pk, **form.cleaned_data),
+            _("The details have been corrected."),
         )
     else:
-        messages.error(request, _("Give the correct name and the reason for the correction."))
+        messages.error(request, _("Give the correct details and the reason for the correction."))
     return redirect("credits:person_detail", pk=pk)
 
 

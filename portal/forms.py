@@ -181,9 +181,13 @@ class ContactMixin(forms.Form):
         return {k: self.cleaned_data[k] for k in ("real_name", "phone", "email")}
 
 
-class PersonDetailsForm(ContactMixin, UnitPickerMixin):
-    """What a professional says about herself on registering (and on resubmitting)."""
+class ContactForm(ContactMixin):
+    """What a person changes herself after approval: not her name, not her ID number."""
 
+    real_name = None
+
+
+class TitleMixin(forms.Form):
     title_series = forms.ChoiceField(
         label=_("Title series"),
         choices=[("", _("— none yet —")), *TitleSeries.choices],
@@ -199,17 +203,18 @@ class PersonDetailsForm(ContactMixin, UnitPickerMixin):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def title_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in TitleMixin.base_fields}
+
+
+class PersonDetailsForm(ContactMixin, UnitPickerMixin, TitleMixin):
+    """What a professional says about herself on registering (and on resubmitting)."""
+
     field_order = ["real_name", "phone", "email", "city", "unit_search", "unit"]
 
     def person_data(self) -> dict:
-        c = self.cleaned_data
-        return {
-            **self.contact_data(),
-            "unit": c["unit"],
-            "title_series": c["title_series"] or "",
-            "title_level": c["title_level"] or "",
-            "title_obtained_on": c["title_obtained_on"],
-        }
+        return {**self.contact_data(), "unit": self.cleaned_data["unit"], **self.title_data()}
 
 
 class NewAccountMixin(forms.Form):
@@ -309,9 +314,14 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class RenameForm(ReasonForm):
-    real_name = forms.CharField(label=_("Correct name"), max_length=50)
-    field_order = ["real_name", "reason"]
+class CorrectionForm(TitleMixin, ReasonForm):
+    """Unit HR corrects a person's name or title, giving the reason."""
+
+    real_name = forms.CharField(label=_("Real name"), max_length=50)
+    field_order = ["real_name", "title_series", "title_level", "title_obtained_on", "reason"]
+
+    def clean_real_name(self):
+        return self.cleaned_data["real_name"].strip()
 
 
 class TransferForm(UnitPickerMixin):

@@ -172,22 +172,32 @@ def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "
     return person
 
 
-def person_rename(*, actor: Membership, pk, real_name: str, reason: str) -> User:
-    """Correct a person's name: an HR action, logged with the old and the new name."""
+def person_correct(*, actor: Membership, pk, reason: str, real_name: str, **title) -> User:
+    """Correct a person's name or title: an HR action, logged with old and new values."""
     if actor.role != Role.UNIT_HR:
-        raise RegistrationError(_("Only the unit's HR office corrects names."))
+        raise RegistrationError(_("Only the unit's HR office corrects a person's details."))
     person = scoping.get_person_for(actor, pk)
-    reason, old = required_reason(reason), person.real_name
-    person.real_name = real_name.strip()
-    person.save(update_fields=["real_name"])
-    audit_log(
-        actor=actor.user,
-        action="portal.person.renamed",
-        person=person.pk,
-        old=old,
-        new=person.real_name,
-        reason=reason,
-    )
+    reason, record = required_reason(reason), person.profile
+    changes = {"real_name": (person.real_name, real_name)} | {
+        field: (getattr(record, field), value) for field, value in title.items()
+    }
+    changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+    if not changes:
+        raise RegistrationError(_("Nothing was changed."))
+    with transaction.atomic():
+        person.real_name = real_name
+        person.save(update_fields=["real_name"])
+        for field, value in title.items():
+            setattr(record, field, value)
+        record.save(update_fields=list(title))
+        audit_log(
+            actor=actor.user,
+            action="portal.person.corrected",
+            person=person.pk,
+            old={field: str(pair[0] or "") for field, pair in changes.items()},
+            new={field: str(pair[1] or "") for field, pair in changes.items()},
+            reason=reason,
+        )
     return person
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal import scoping
-from portal.models import Membership, PastEmployment, ReviewStatus, User
+from portal.models import Membership, PastEmployment, ReviewStatus, Transfer, User
 
 PERSON_STATUSES = [
     (ReviewStatus.PENDING.value, ReviewStatus.PENDING.label),
@@ -28,6 +28,9 @@ def home_summary(actor: Membership) -> dict:
         "profile": getattr(actor.user, "profile", None),
         "pending_registrations": scoping.registrations_visible_to(actor)
         .filter(profile__status=ReviewStatus.PENDING)
+        .count(),
+        "open_transfers": scoping.transfers_visible_to(actor)
+        .filter(status__in=Transfer.OPEN)
         .count(),
     }
 

@@ -21,6 +21,7 @@ portal_patterns = [
     path("register/unit/", account_views.register_unit, name="register_unit"),
     path("register/units/", account_views.unit_options, name="unit_options"),
     path("registration/", account_views.my_registration, name="my_registration"),
+    path("account/", account_views.my_account, name="my_account"),
     path("accounts/", account_views.unit_people, name="unit_people"),
     path(
         "accounts/registrations/<int:pk>/",
@@ -29,7 +30,7 @@ portal_patterns = [
     ),
     path("accounts/transfers/<int:pk>/", account_views.transfer_review, name="transfer_review"),
     path("accounts/<int:pk>/", account_views.account_action, name="account_action"),
-    path("accounts/<int:pk>/name/", account_views.person_rename_view, name="person_rename"),
+    path("accounts/<int:pk>/details/", account_views.person_correction, name="person_correction"),
     path("units/registrations/", account_views.unit_registrations, name="unit_registrations"),
     path("units/registrations/<int:pk>/", account_views.unit_review, name="unit_review"),
     path("transfer/", account_views.my_transfer, name="my_transfer"),

@@ -189,16 +189,30 @@ def test_rejection_needs_a_reason_and_the_person_may_correct_and_resubmit(client
 
 
 @pytest.mark.django_db
-def test_hr_corrects_a_name_and_the_correction_is_logged(client, hr_a, hr_b, alice):
-    url = reverse("portal:person_rename", kwargs={"pk": alice.pk})
+def test_hr_corrects_a_name_or_title_and_the_correction_is_logged(client, hr_a, hr_b, alice):
+    url = reverse("portal:person_correction", kwargs={"pk": alice.pk})
+    data = {
+        "real_name": "艾莉丝",
+        "title_series": "health",
+        "title_level": "deputy_senior",
+        "title_obtained_on": "2020-07-01",
+        "reason": "户籍更正",
+    }
     client.force_login(hr_b)
-    assert client.post(url, {"real_name": "别人", "reason": "x"}).status_code == 404
+    assert client.post(url, data).status_code == 404
     client.force_login(hr_a)
-    client.post(url, {"real_name": "艾莉丝", "reason": "户籍更正"})
+    page = client.get(reverse("credits:person_detail", kwargs={"pk": alice.pk})).content.decode()
+    assert 'data-testid="correction"' in page
+    assert "原因" in client.get(client.post(url, {**data, "reason": ""}).url).content.decode()
     alice.refresh_from_db()
-    assert alice.real_name == "艾莉丝"
-    log = AuditLog.objects.get(action="portal.person.renamed")
-    assert (log.actor, log.payload["old"], log.payload["new"]) == (hr_a, "艾丽丝", "艾莉丝")
+    assert alice.real_name == "艾丽丝"  # no reason, no change
+    client.post(url, data)
+    alice.refresh_from_db()
+    assert (alice.real_name, alice.profile.title_level) == ("艾莉丝", "deputy_senior")
+    log = AuditLog.objects.get(action="portal.person.corrected")
+    assert log.actor == hr_a
+    assert log.payload["old"] == {"real_name": "艾丽丝", "title_level": "intermediate"}
+    assert log.payload["new"] == {"real_name": "艾莉丝", "title_level": "deputy_senior"}
 
 
 @pytest.mark.django_db
@@ -420,3 +434,23 @@ def test_people_without_a_profile_still_earn_hours_but_pending_ones_do_not(unit_
             source=Source.DIGITAL_ENGINEER,
             source_ref="class-1-pending",
         )
+
+
+@pytest.mark.django_db
+def test_a_person_changes_her_phone_and_e_mail_but_not_her_name(client, alice, bob):
+    client.force_login(alice)
+    url = reverse("portal:my_account")
+    page = client.get(url).content.decode()
+    assert alice.id_number in page and "人事部门" in page
+    taken = client.post(url, {"phone": bob.phone, "email": ""}).content.decode()
+    assert "该手机号已被其他账号使用" in taken
+    client.post(url, {"phone": "13900001234", "email": "ai@example.cn", "real_name": "改名"})
+    alice.refresh_from_db()
+    assert (alice.phone, alice.email, alice.real_name) == (
+        "13900001234",
+        "ai@example.cn",
+        "艾丽丝",
+    )
+    assert AuditLog.objects.get(action="portal.contact.updated").payload["old"]["phone"] != (
+        alice.phone
+    )
