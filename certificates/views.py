@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -23,8 +22,7 @@ from certificates.models import Certificate
 from certificates.services import CertificateError, certificate_issue, certificate_revoke
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
-from portal import scoping
-from portal.http import client_address
+from portal import scoping, throttle
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.roles import role_required
@@ -238,17 +236,11 @@ def verify(request, code):
     return render(request, "certificates/verify.html", context)
 
 
-def _client_key(request) -> str:
-    return f"verify-attempts:{client_address(request)}"
-
-
 def verify_form(request):
     """Serial number plus name; a serial alone reveals nothing. Rate-limited per client."""
     form = VerifyForm(request.POST or None)
     if request.method == "POST":
-        key = _client_key(request)
-        cache.add(key, 0, VERIFY_WINDOW_SECONDS)
-        if cache.incr(key) > VERIFY_ATTEMPTS:
+        if throttle.hit("verify", request, VERIFY_WINDOW_SECONDS) > VERIFY_ATTEMPTS:
             return render(
                 request,
                 "certificates/verify_form.html",

@@ -260,15 +260,8 @@ def person_detail(request, pk):
         "full_id": scoping.sees_full_id_numbers(request.membership),
     }
     if request.membership.role == Role.UNIT_HR:
-        record = person.profile
-        context["correction_form"] = CorrectionForm(
-            initial={
-                "real_name": person.real_name,
-                "title_series": record.title_series,
-                "title_level": record.title_level,
-                "title_obtained_on": record.title_obtained_on,
-            }
-        )
+        initial = {"real_name": person.real_name, **CorrectionForm.initial_of(person.profile)}
+        context["correction_form"] = CorrectionForm(initial=initial)
     return render(request, "credits/person_detail.html", context)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import scoping, selectors, throttle
-from portal.accounts import AccountError, account_set_active, contact_update, unit_hr_add
+from portal.accounts import AccountError, account_set_active, unit_hr_add
 from portal.forms import (
     ContactForm,
     CorrectionForm,
@@ -28,6 +28,7 @@ from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
     RegistrationError,
     approver_of,
+    contact_update,
     person_correct,
     person_register,
     profile_register,
@@ -46,6 +47,7 @@ from portal.transfers import (
 )
 
 PEOPLE_PER_PAGE = 50
+REGISTRATION_WINDOW_SECONDS = 3600
 LOGIN_BACKEND = "portal.backends.IdNumberOrPhoneBackend"
 
 
@@ -59,7 +61,7 @@ def _registration(request, form_class, save, success, template):
     if request.user.is_authenticated:
         return redirect("portal:home")
     limit = settings.REGISTRATION_FAILURES_PER_HOUR
-    if request.method == "POST" and throttle.blocked("register", request, limit):
+    if request.method == "POST" and throttle.attempts("register", request) >= limit:
         messages.error(request, _("Too many failed attempts; please try again in an hour."))
         return render(request, template, {"form": form_class()})
     form = form_class(request.POST or None)
@@ -73,7 +75,7 @@ def _registration(request, form_class, save, success, template):
                 login(request, user, backend=LOGIN_BACKEND)
                 messages.success(request, success)
                 return redirect("portal:my_registration")
-        throttle.record_failure("register", request)
+        throttle.hit("register", request, REGISTRATION_WINDOW_SECONDS)
     return render(request, template, {"form": form})
 
 
@@ -139,9 +141,9 @@ def _profile_registration(request):
     user = request.user
     initial = {"real_name": user.real_name, "phone": user.phone, "email": user.email}
     form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
-    form = _resubmitted(request, form, lambda: profile_register(user=user, **form.person_data()))
+    form = _submitted(request, form, lambda: profile_register(user=user, **form.person_data()))
     if form is not None:
-        return render(request, "portal/register_profile.html", {"form": form})
+        return render(request, "registration/register_profile.html", {"form": form})
     messages.success(request, _("Your registration has been submitted."))
     return redirect("portal:my_registration")
 
@@ -154,14 +156,10 @@ def _resubmit_form(request, record):
         "email": user.email,
         "city": record.unit.city_id,
         "unit": record.unit_id,
-        "title_series": record.title_series,
-        "title_level": record.title_level,
-        "title_obtained_on": record.title_obtained_on,
+        **PersonDetailsForm.initial_of(record),
     }
     form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
-    return _resubmitted(
-        request, form, lambda: registration_resubmit(user=user, **form.person_data())
-    )
+    return _submitted(request, form, lambda: registration_resubmit(user=user, **form.person_data()))
 
 
 def _unit_resubmit_form(request, record):
@@ -174,14 +172,14 @@ def _unit_resubmit_form(request, record):
         "authority": unit.authority_id,
     }
     form = UnitDetailsForm(request.POST or None, initial=initial, unit=unit)
-    return _resubmitted(request, form, lambda: unit_resubmit(user=request.user, **form.unit_data()))
+    return _submitted(request, form, lambda: unit_resubmit(user=request.user, **form.unit_data()))
 
 
-def _resubmitted(request, form, resubmit):
-    """None once `resubmit` has run on a valid posted form, else the form to show."""
+def _submitted(request, form, save):
+    """None once `save` has run on a valid posted form, else the form to show."""
     if request.method == "POST" and form.is_valid():
         try:
-            resubmit()
+            save()
         except RegistrationError as error:
             form.add_error(None, str(error))
         else:
@@ -197,14 +195,9 @@ def my_account(request):
     form = ContactForm(
         request.POST or None, initial={"phone": user.phone, "email": user.email}, user=user
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact_update(user=user, **form.cleaned_data)
-        except AccountError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("portal:my_account")
+    if _submitted(request, form, lambda: contact_update(user=user, **form.cleaned_data)) is None:
+        messages.success(request, _("Saved."))
+        return redirect("portal:my_account")
     context = {"form": form, "record": getattr(user, "profile", None)}
     return render(request, "portal/my_account.html", context)
 

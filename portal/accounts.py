@@ -1,8 +1,6 @@
 """Unit HR keeps the accounts of its unit: disable and re-enable them, and make a
 second HR administrator. Every change is in the audit log."""
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal import scoping
@@ -59,17 +57,3 @@ def unit_hr_add(*, actor: Membership, person: User) -> Membership:
     if created:
         audit_log(actor=actor.user, action="portal.unit_hr.added", person=person.pk)
     return membership
-
-
-def contact_update(*, user: User, phone: str, email: str) -> User:
-    """A person changes her own phone and e-mail; the name and ID number stay."""
-    old = {"phone": user.phone, "email": user.email}
-    user.phone, user.email = phone or None, email
-    try:
-        with transaction.atomic():
-            user.full_clean(exclude=["password"])
-            user.save(update_fields=["phone", "email"])
-    except (IntegrityError, ValidationError):
-        raise AccountError(_("This mobile phone number belongs to another account.")) from None
-    audit_log(actor=user, action="portal.contact.updated", person=user.pk, old=old)
-    return user

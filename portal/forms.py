@@ -207,6 +207,11 @@ class TitleMixin(forms.Form):
     def title_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in TitleMixin.base_fields}
 
+    @staticmethod
+    def initial_of(record) -> dict:
+        """The title fields' initial values from a ProfessionalProfile."""
+        return {name: getattr(record, name) for name in TitleMixin.base_fields}
+
 
 class PersonDetailsForm(ContactMixin, UnitPickerMixin, TitleMixin):
     """What a professional says about herself on registering (and on resubmitting)."""

@@ -91,23 +91,34 @@ def person_register(*, unit: Unit, **data) -> User:
     return user
 
 
-def _save_details(user: User, *, real_name, phone, email, unit, **profile) -> None:
-    """Store what the person entered about herself; RegistrationError if refused."""
-    _check_unit(unit)
+def _save_contact(user: User, *, real_name, phone, email) -> None:
     user.real_name, user.phone, user.email = real_name, phone or None, email
     try:
         with transaction.atomic():
             user.full_clean(exclude=["password"])
             user.save(update_fields=["real_name", "phone", "email"])
-            record, _created = ProfessionalProfile.objects.get_or_create(
-                user=user, defaults={"unit": unit}
-            )
-            for field in PROFILE_FIELDS:
-                setattr(record, field, profile.get(field))
-            record.unit, record.status, record.rejection_reason = unit, ReviewStatus.PENDING, ""
-            record.save()
-    except (IntegrityError, ValidationError):
+    except (IntegrityError, ValidationError):  # checked by the form; taken meanwhile
         raise _refusal(phone=phone, user=user) from None
+
+
+@transaction.atomic
+def _save_details(user: User, *, real_name, phone, email, unit, **profile) -> None:
+    """Store what the person entered about herself; RegistrationError if refused."""
+    _check_unit(unit)
+    _save_contact(user, real_name=real_name, phone=phone, email=email)
+    record, _created = ProfessionalProfile.objects.get_or_create(user=user, defaults={"unit": unit})
+    for field in PROFILE_FIELDS:
+        setattr(record, field, profile.get(field))
+    record.unit, record.status, record.rejection_reason = unit, ReviewStatus.PENDING, ""
+    record.save()
+
+
+def contact_update(*, user: User, phone: str, email: str) -> User:
+    """A person changes her own phone and e-mail; the name and ID number stay."""
+    old = {"phone": user.phone, "email": user.email}
+    _save_contact(user, real_name=user.real_name, phone=phone, email=email)
+    audit_log(actor=user, action="portal.contact.updated", person=user.pk, old=old)
+    return user
 
 
 def profile_register(*, user: User, **data) -> User:

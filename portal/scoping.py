@@ -168,14 +168,6 @@ def get_registration_for(actor: Membership | None, pk) -> User:
     return get_object_or_404(registrations_visible_to(actor), pk=pk)
 
 
-def get_unit_registration_for(actor: Membership | None, pk) -> Unit:
-    return get_object_or_404(unit_registrations_visible_to(actor), pk=pk)
-
-
-def get_transfer_for(actor: Membership | None, pk) -> Transfer:
-    return get_object_or_404(transfers_visible_to(actor), pk=pk)
-
-
 def get_past_staff_for(actor: Membership | None, pk) -> User:
     return get_object_or_404(past_staff_visible_to(actor), pk=pk)
 

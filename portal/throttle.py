@@ -1,26 +1,27 @@
-"""Failed attempts per client address, counted in the cache for an hour: the
-registration forms answer whether an ID number is taken, so a client that keeps
-failing is made to wait."""
+"""Attempts per client address, counted in the cache for a window: the one
+mechanism behind every "too many attempts" answer (certificate verification,
+failed registrations)."""
 
 from django.core.cache import cache
 
 from portal.http import client_address
-
-WINDOW_SECONDS = 3600
 
 
 def _key(scope: str, request) -> str:
     return f"throttle:{scope}:{client_address(request)}"
 
 
-def blocked(scope: str, request, limit: int) -> bool:
-    return (cache.get(_key(scope, request)) or 0) >= limit
+def attempts(scope: str, request) -> int:
+    return cache.get(_key(scope, request)) or 0
 
 
-def record_failure(scope: str, request) -> None:
+def hit(scope: str, request, window_seconds: int) -> int:
+    """Count one attempt; return the count within the window so far."""
     key = _key(scope, request)
-    if not cache.add(key, 1, WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, WINDOW_SECONDS)
+    if cache.add(key, 1, window_seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window_seconds)
+        return 1

@@ -9,10 +9,12 @@ import io
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 from stdnum.cn import ric, uscc
 
 from portal import models
+from portal.transfers import transfers_complete_due
 from portal.xlsx import XLSX_TYPE
 
 
@@ -92,6 +94,21 @@ def make_professional(unit, **user_fields) -> models.User:
     ProfileFactory(user=user, unit=unit)
     models.Membership.objects.create(user=user, role=models.Role.PROFESSIONAL)
     return user
+
+
+def move(person, from_unit, to_unit, at=None) -> models.Transfer:
+    """A transfer whose objection period ended at `at` (now), completed."""
+    at = at or timezone.now()
+    transfer = models.Transfer.objects.create(
+        person=person,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        status=models.Transfer.Status.ACCEPTED,
+        objection_deadline=at,
+    )
+    transfers_complete_due(at)
+    transfer.refresh_from_db()
+    return transfer
 
 
 def make_member(role, user=None, **scope) -> models.User:

@@ -26,11 +26,9 @@ from portal.models import (
     ReviewStatus,
     TitleLevel,
     TitleSeries,
-    Transfer,
 )
 from portal.selectors import staff_of_unit_in_year
-from portal.transfers import transfers_complete_due
-from tests.factories import UnitFactory, make_professional
+from tests.factories import UnitFactory, make_professional, move
 
 YEAR = 2024
 
@@ -350,14 +348,7 @@ def test_each_person_counts_once_for_the_unit_she_was_in_at_the_end_of_the_year(
     waiting = make_professional(unit_a)
     waiting.profile.status = ReviewStatus.PENDING
     waiting.profile.save()
-    Transfer.objects.create(
-        person=mover,
-        from_unit=unit_a,
-        to_unit=unit_b,
-        status=Transfer.Status.ACCEPTED,
-        objection_deadline=timezone.now(),
-    )
-    transfers_complete_due()
+    move(mover, unit_a, unit_b)
     this_year = timezone.localdate().year
 
     def people(year, scope, target=None):

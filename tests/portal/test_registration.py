@@ -89,7 +89,7 @@ def test_the_pending_state_blocks_hours_and_certificates_until_approval(client, 
             source=Source.COURSE,
             source_ref="c-pending",
         )
-    with pytest.raises(CertificateError):
+    with pytest.raises(CertificateError, match="不是专业技术人员"):
         certificate_issue(person=person, year=2025, issued_by=hr_a, render=False)
     client.force_login(hr_a)
     staff = client.get(reverse("credits:staff_list")).content.decode()
