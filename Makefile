@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address certificates' QR codes open: where `make run` serves, unless set.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 # Tests always run on PostgreSQL and Redis (the embedded SQLite is for `make run`).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -35,7 +37,7 @@ seed: migrate
 
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops). Demo logins are listed above."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 services:
 	@bash scripts/services.sh

@@ -9,7 +9,7 @@ class YearChoiceForm(forms.Form):
 
 
 class BatchForm(YearChoiceForm):
-    city = forms.IntegerField(required=False)
+    city = forms.IntegerField(label=_("City"), required=False)
 
 
 class RevokeForm(forms.Form):

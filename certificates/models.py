@@ -23,6 +23,10 @@ class SerialCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("certificate serial counter")
+        verbose_name_plural = _("certificate serial counters")
+
     def __str__(self):
         return f"{self.year}: {self.last}"
 
@@ -126,6 +130,8 @@ class BatchFailure(models.Model):
     reason = models.CharField(max_length=300)
 
     class Meta:
+        verbose_name = _("batch failure")
+        verbose_name_plural = _("batch failures")
         constraints = [
             models.UniqueConstraint(fields=["batch", "person"], name="batch_failure_once")
         ]

@@ -109,9 +109,29 @@ def certificate_issue(*, person, year: int, issued_by, batch=None, render: bool 
     return certificate
 
 
-def verification_url(certificate: Certificate) -> str:
-    path = reverse("certificates:verify", kwargs={"code": certificate.verification_code})
+def portal_url(path: str) -> str:
+    """The absolute address of `path` (a site path such as "/verify/…") on the portal.
+
+    Built from settings.PORTAL_BASE_URL, never from a request: a QR code printed on a
+    PDF outlives the request (and the worker that renders it has none), and must open
+    wherever the portal really is. Every verification link goes through here.
+    """
     return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def verification_url(certificate: Certificate) -> str:
+    return portal_url(
+        reverse("certificates:verify", kwargs={"code": certificate.verification_code})
+    )
+
+
+def pdf_store(*, storage, name: str, data: bytes) -> str:
+    """Store a rendered PDF under `name` and return the stored name. A file already
+    there is what a worker that died before recording it left behind: it is replaced,
+    so a repeated rendering leaves one file, not a second one beside it."""
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, ContentFile(data))
 
 
 def qr_svg(url: str) -> str:
@@ -146,11 +166,11 @@ def certificate_render(certificate_id: int) -> Certificate:
     ):
         return certificate
     data = render_pdf(certificate_html([certificate]), stylesheets=(STYLESHEET,))
-    name = f"certificates/{certificate.year}/{certificate.serial}.pdf"
-    storage = Certificate._meta.get_field("pdf").storage
-    if storage.exists(name):  # a half-finished earlier attempt: replace it
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(data))
+    stored = pdf_store(
+        storage=Certificate._meta.get_field("pdf").storage,
+        name=f"certificates/{certificate.year}/{certificate.serial}.pdf",
+        data=data,
+    )
     digest = hashlib.sha256(data).hexdigest()
     Certificate.objects.filter(pk=certificate.pk).update(pdf=stored, pdf_sha256=digest)
     certificate.pdf.name, certificate.pdf_sha256 = stored, digest

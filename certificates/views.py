@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from certificates import selectors
+from certificates import registry, selectors
 from certificates.batches import (
     batch_create,
     bundle_create,
@@ -50,16 +50,23 @@ def _pdf_response(file_field, filename: str):
 
 @role_required(Role.PROFESSIONAL)
 def my_certificates(request):
-    certificates = selectors.certificates_visible_to(request.membership)
-    return render(request, "certificates/my_certificates.html", {"certificates": certificates})
+    """Her annual certificates, and beside them the certificates other apps issued her
+    (training certificates), which they register with `certificates.registry`."""
+    context = {
+        "certificates": selectors.certificates_visible_to(request.membership),
+        "held": registry.held_by(request.user),
+    }
+    return render(request, "certificates/my_certificates.html", context)
 
 
 @role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.PROVINCE_HR)
 def certificate_pdf(request, pk):
     certificate = get_object_or_404(selectors.certificates_visible_to(request.membership), pk=pk)
     if not certificate.pdf_sha256:
-        messages.info(request, _("The PDF is still being prepared; please try again shortly."))
-        return redirect(request.headers.get("referer") or "portal:home")
+        # A page of our own, never a redirect to whatever the Referer header names.
+        return render(
+            request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
+        )
     return _pdf_response(certificate.pdf, f"{certificate.serial}.pdf")
 
 
@@ -237,10 +244,12 @@ def verify(request, code):
 
 
 def verify_form(request):
-    """Serial number plus name; a serial alone reveals nothing. Rate-limited per client."""
+    """Serial number plus name; a serial alone reveals nothing. Rate-limited per client
+    on failed lookups only: an HR office checking a stack of certificates from one
+    address is never locked out, someone guessing names is."""
     form = VerifyForm(request.POST or None)
     if request.method == "POST":
-        if throttle.hit("verify", request, VERIFY_WINDOW_SECONDS) > VERIFY_ATTEMPTS:
+        if throttle.attempts("verify", request) >= VERIFY_ATTEMPTS:
             return render(
                 request,
                 "certificates/verify_form.html",
@@ -255,4 +264,5 @@ def verify_form(request):
             if certificate:
                 return redirect("certificates:verify", code=certificate.verification_code)
             form.add_error(None, _("No certificate matches this number and name."))
+        throttle.hit("verify", request, VERIFY_WINDOW_SECONDS)
     return render(request, "certificates/verify_form.html", {"form": form})

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from credits.models import (
     ActivityKind,
@@ -10,13 +11,43 @@ from credits.models import (
     SecondReviewSetting,
     YearRule,
 )
+from credits.selectors import entries_in_year
 from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(YearRule)
 class YearRuleAdmin(admin.ModelAdmin):
+    """A year's rule judges the hours already recorded for it: once the ledger has
+    entries for a year, its rule can be corrected but neither deleted nor moved to
+    another year."""
+
     list_display = ["year", "public_min", "professional_min"]
     search_fields = ["year"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and entries_in_year(obj.year):
+            return ["year"]
+        return []
+
+    def get_deleted_objects(self, objs, request):
+        # Listing the refusal as a "protected object" makes Django's own delete page
+        # (single and bulk) refuse and say why, with no confirm button.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = list(protected)
+        for rule in objs:
+            count = entries_in_year(rule.year)
+            if count:
+                facts = {"year": rule.year, "count": count}
+                protected.append(_("%(count)s credit entries of %(year)s") % facts)
+                messages.error(
+                    request,
+                    _(
+                        "The rule of %(year)s cannot be deleted: %(count)s credit entries "
+                        "are judged by it. Correct its minimum hours instead."
+                    )
+                    % facts,
+                )
+        return deleted, model_count, perms_needed, protected
 
 
 @admin.register(ReviewPeriodRule)
@@ -68,10 +99,17 @@ class PersonYearTotalAdmin(ReadOnlyAdmin):
 
 @admin.register(Declaration)
 class DeclarationAdmin(ReadOnlyAdmin):
-    list_display = ["person", "kind", "occurred_on", "claimed_hours", "status", "created_at"]
+    list_display = ["person", "kind", "occurred_on", "claimed_hours", "shown_status", "created_at"]
     list_filter = ["status", "kind", "needs_second_review"]
     search_fields = ["person__real_name", "person__id_number", "description"]
     list_select_related = ["person", "kind"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_review_facts()
+
+    @admin.display(description=Declaration._meta.get_field("status").verbose_name)
+    def shown_status(self, declaration):
+        return declaration.status_label  # 已冲销 where the credit was reversed
 
 
 @admin.register(OfflineUpload)

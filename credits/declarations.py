@@ -2,6 +2,7 @@
 review again, and the hours post to the ledger after the last approval."""
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -92,17 +93,43 @@ def hours_left_under_cap(declaration: Declaration) -> Decimal | None:
     return max(Decimal(0), cap - credited)
 
 
+@dataclass(frozen=True)
+class HoursProposal:
+    """The hours a review form proposes for a declaration."""
+
+    hours: Decimal | None  # None: the yearly cap allows nothing more
+    asked: Decimal  # claimed, or what the unit approved when the authority reviews
+    left: Decimal | None  # what the kind's yearly cap still allows; None: no cap
+
+    @property
+    def lowered(self) -> bool:
+        return self.left is not None and self.left < self.asked
+
+
+def review_hours_proposal(declaration: Declaration) -> HoursProposal:
+    """What was asked, lowered to what the kind's yearly cap still allows (so that the
+    form never proposes hours the review would refuse)."""
+    asked = declaration.approved_hours or declaration.claimed_hours
+    left = hours_left_under_cap(declaration)
+    hours = asked if left is None else min(asked, left)
+    return HoursProposal(hours=hours if hours > 0 else None, asked=asked, left=left)
+
+
 @transaction.atomic
 def declaration_review(
     *, declaration: Declaration, reviewer, level: str, approve: bool, hours=None, reason=""
 ) -> Declaration:
     """Record one decision; post the credit when it is the last approval.
 
+    `level` is the reviewer's (credits.selectors.REVIEW_LEVEL_OF_ROLE): the unit, the
+    HR bureau above a unit that cannot review the declaration itself, the authority.
+
     Steps: lock the declaration and check it waits for this level (LedgerError if
-    not, e.g. a second click or a reviewer who was faster); on approval check the
-    hours against the kind's yearly cap; write the Review; move the status on; on
-    the final approval post to the ledger with source_ref "declaration:<pk>", so a
-    repeated approval can never credit twice.
+    not, e.g. a second click or a reviewer who was faster, or an HR bureau review of
+    a declaration its unit can review); on approval check the hours against the
+    kind's yearly cap; write the Review; move the status on; on the final approval
+    post to the ledger with source_ref "declaration:<pk>", so a repeated approval can
+    never credit twice.
     """
     # Lock the person first, then the declaration: approvals of two declarations of
     # one person queue here, so the yearly cap sees what the other one credited.
@@ -112,10 +139,13 @@ def declaration_review(
         raise LedgerError(_("Nobody may review their own declaration."))
     waiting = {
         Review.Level.UNIT: Declaration.Status.UNIT_REVIEW,
+        Review.Level.HR_BUREAU: Declaration.Status.UNIT_REVIEW,
         Review.Level.AUTHORITY: Declaration.Status.AUTHORITY_REVIEW,
     }[level]
     if declaration.status != waiting:
         raise LedgerError(_("This declaration is no longer waiting for this review."))
+    if level == Review.Level.HR_BUREAU and declaration.unit_can_review:
+        raise LedgerError(_("This declaration is reviewed by its unit's HR administrator."))
     reason = (reason or "").strip()
     if approve:
         hours = clean_hours(hours)
@@ -155,7 +185,7 @@ def declaration_review(
     if not approve:
         declaration.status = Declaration.Status.REJECTED
         declaration.approved_hours = None
-    elif level == Review.Level.UNIT and declaration.needs_second_review:
+    elif level != Review.Level.AUTHORITY and declaration.needs_second_review:
         declaration.status = Declaration.Status.AUTHORITY_REVIEW
         declaration.approved_hours = hours
     else:
@@ -169,7 +199,8 @@ def declaration_review(
             description=declaration.kind.name,
             occurred_on=declaration.occurred_on,
             recorded_by=reviewer,
-            # The unit may correct what the unit decided, not the authority's decision.
+            # The unit may correct what the unit decided, not what the authority or
+            # the HR bureau above it decided (nor may a sole HR officer her own credit).
             recorded_unit=declaration.unit if level == Review.Level.UNIT else None,
         )
         declaration.approved_hours = hours
@@ -177,7 +208,7 @@ def declaration_review(
     declaration.save(update_fields=["status", "approved_hours", "credit"])
     audit_log(
         actor=reviewer,
-        action=f"credits.declaration.{'approved' if approve else 'rejected'}",
+        action="credits.declaration.approved" if approve else "credits.declaration.rejected",
         declaration=declaration.pk,
         level=level,
         hours=str(hours) if approve else None,

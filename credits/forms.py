@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from credits.eligibility import EARLIEST_YEAR, check_period
 from credits.models import ActivityKind, YearRule
 from credits.selectors import StaffStatus
+from portal.forms import DateInput
 from portal.models import TitleLevel, TitleSeries
 from portal.uploads import check_evidence_file
 
 MAX_EVIDENCE_FILES = 5
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def rule_years() -> list[tuple[int, str]]:
@@ -40,7 +40,7 @@ class DeclarationForm(forms.Form):
     kind = forms.ModelChoiceField(
         label=_("Activity"), queryset=ActivityKind.objects.filter(active=True)
     )
-    occurred_on = forms.DateField(label=_("Date of the activity"), widget=DATE_INPUT)
+    occurred_on = forms.DateField(label=_("Date of the activity"), widget=DateInput)
     quantity = forms.DecimalField(
         label=_("Quantity"),
         min_value=Decimal("0.1"),

@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from portal.models import Authority, Job, TitleLevel, Unit
+from portal.models import Authority, Job, Membership, Role, TitleLevel, Unit
 from portal.storage import private_storage
 
 HOURS_FIELD = {"max_digits": 6, "decimal_places": 1}
@@ -171,6 +173,8 @@ class PersonYearTotal(models.Model):
     professional_hours = models.DecimalField(default=Decimal(0), **HOURS_FIELD)
 
     class Meta:
+        verbose_name = _("person's year total")
+        verbose_name_plural = _("people's year totals")
         constraints = [
             models.UniqueConstraint(fields=["person", "year"], name="total_unique_person_year")
         ]
@@ -229,6 +233,23 @@ class SecondReviewSetting(models.Model):
         return str(self.authority)
 
 
+class DeclarationQuerySet(models.QuerySet):
+    def with_review_facts(self) -> "DeclarationQuerySet":
+        """Annotate what the status shown to users depends on (Declaration.status_label):
+
+        - `unit_can_review`: the unit has an active HR administrator other than the
+          declarant. If not (a sole HR officer's own declaration, a unit without HR),
+          nobody in the unit may review it and its unit review goes up to the HR
+          bureau above the unit (portal.scoping.units_overseen_by).
+        - `is_reversed`: the credit its approval posted has a reversal in the ledger.
+        """
+        other_hr = Membership.objects.filter(
+            role=Role.UNIT_HR, unit_id=OuterRef("unit_id"), user__is_active=True
+        ).exclude(user_id=OuterRef("person_id"))
+        reversal = CreditEntry.objects.filter(reverses_id=OuterRef("credit_id"))
+        return self.annotate(unit_can_review=Exists(other_hr), is_reversed=Exists(reversal))
+
+
 class Declaration(models.Model):
     """An activity a professional declares for hours, and its review."""
 
@@ -261,6 +282,8 @@ class Declaration(models.Model):
         CreditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="declaration"
     )
 
+    objects = DeclarationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
@@ -272,6 +295,59 @@ class Declaration(models.Model):
     @property
     def year(self) -> int:
         return self.occurred_on.year
+
+    # Lists and detail pages read these from Declaration.objects.with_review_facts()
+    # (the annotations take the place of the cached properties); a declaration got
+    # some other way asks the database once.
+
+    @cached_property
+    def unit_can_review(self) -> bool:
+        return self._review_facts()["unit_can_review"]
+
+    @cached_property
+    def is_reversed(self) -> bool:
+        return self._review_facts()["is_reversed"]
+
+    def _review_facts(self) -> dict:
+        facts = Declaration.objects.with_review_facts().filter(pk=self.pk)
+        return facts.values("unit_can_review", "is_reversed").get()
+
+    @property
+    def goes_to_hr_bureau(self) -> bool:
+        """Waiting for a unit review nobody in the unit may give: the HR bureau of the
+        unit's city (provincial HR for province-direct units) reviews it instead."""
+        return self.status == self.Status.UNIT_REVIEW and not self.unit_can_review
+
+    @property
+    def status_label(self) -> str:
+        """The status as every page shows it. An approval whose credit was reversed in
+        the ledger reads 已冲销; a unit review gone up to the HR bureau says so."""
+        if self.status == self.Status.APPROVED and self.is_reversed:
+            return pgettext_lazy("declaration status", "reversed")
+        if self.goes_to_hr_bureau:
+            return pgettext_lazy("declaration status", "awaiting HR bureau review")
+        return self.get_status_display()
+
+    @property
+    def status_tone(self) -> str:
+        """The badge colour of status_label."""
+        if self.status == self.Status.APPROVED:
+            return "secondary" if self.is_reversed else "success"
+        return "danger" if self.status == self.Status.REJECTED else "warning"
+
+    @property
+    def awaited_reviewer(self) -> str:
+        """Who decides next, in words ("由本单位人事管理员审核"); empty once decided."""
+        if self.status == self.Status.AUTHORITY_REVIEW:
+            name = self.unit.authority.name if self.unit.authority_id else ""
+            return _("Reviewed again by %(authority)s") % {"authority": name}
+        if self.status != self.Status.UNIT_REVIEW:
+            return ""
+        if self.unit_can_review:
+            return _("Reviewed by the unit's HR administrator")
+        if self.unit.is_province_direct:
+            return _("Reviewed by the provincial HR department")
+        return _("Reviewed by the HR bureau of %(city)s") % {"city": self.unit.city.name}
 
 
 class Evidence(models.Model):
@@ -294,6 +370,9 @@ class Review(models.Model):
 
     class Level(models.TextChoices):
         UNIT = "unit", _("unit review")
+        # The unit review of a declaration nobody in the unit may review (a sole HR
+        # officer's own), given by the city HR bureau or provincial HR instead.
+        HR_BUREAU = "hr_bureau", _("HR bureau review")
         AUTHORITY = "authority", _("authority review")
 
     class Decision(models.TextChoices):
@@ -301,7 +380,8 @@ class Review(models.Model):
         REJECT = "reject", _("reject")
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="reviews")
-    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    # "level" alone is the digital-engineer training level (等级); here it is who reviews.
+    level = models.CharField(pgettext_lazy("review", "level"), max_length=20, choices=Level.choices)
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     hours = models.DecimalField(_("hours"), null=True, blank=True, **HOURS_FIELD)
     reason = models.CharField(_("reason"), max_length=500, blank=True)

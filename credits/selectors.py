@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from credits.models import Category, CreditEntry, Declaration, PersonYearTotal, YearRule
+from credits.models import Category, CreditEntry, Declaration, PersonYearTotal, Review, YearRule
 from portal import scoping
+from portal.formats import format_hours
 from portal.models import Role
 
 ZERO = Decimal("0.0")
@@ -57,7 +58,7 @@ class YearStatus:
         return _percent(self.professional, self.professional_min)
 
     def shortfalls(self) -> list[str]:
-        """What is missing, in words: ["专业科目还差 12 学时"]."""
+        """What is missing, in words: ["专业科目还差 12.0 学时"]."""
         if not self.has_rule:
             return [_("There is no rule for %(year)s.") % {"year": self.year}]
         missing = []
@@ -80,8 +81,8 @@ def _percent(value: Decimal, minimum: Decimal | None) -> int:
 
 
 def _fmt(hours: Decimal) -> str:
-    """12.0 → "12", 1.5 → "1.5"."""
-    return f"{hours.normalize():f}"
+    """12 → "12.0": hours are written one way everywhere (portal/formats.py)."""
+    return format_hours(hours)
 
 
 def default_year() -> int:
@@ -215,7 +216,9 @@ def ledger_differences() -> list[TotalDifference]:
 
 
 def declarations_visible_to(actor) -> QuerySet[Declaration]:
-    declarations = Declaration.objects.select_related("person", "unit", "kind")
+    declarations = Declaration.objects.select_related(
+        "person", "unit__city", "unit__authority", "kind"
+    ).with_review_facts()
     if actor is None:
         return declarations.none()
     match actor.role:
@@ -230,31 +233,59 @@ def declarations_visible_to(actor) -> QuerySet[Declaration]:
     return declarations.none()
 
 
-REVIEW_LEVEL_OF_ROLE = {Role.UNIT_HR: "unit", Role.DEPARTMENT_ADMIN: "authority"}
+REVIEW_LEVEL_OF_ROLE = {
+    Role.UNIT_HR: Review.Level.UNIT,
+    Role.CITY_HR: Review.Level.HR_BUREAU,
+    Role.PROVINCE_HR: Review.Level.HR_BUREAU,
+    Role.DEPARTMENT_ADMIN: Review.Level.AUTHORITY,
+}
+
+
+def _gone_up_to(actor) -> QuerySet[Declaration]:
+    """Declarations whose unit review came up to the actor as the HR bureau above a
+    unit that cannot review them itself (Declaration.goes_to_hr_bureau)."""
+    return declarations_visible_to(actor).filter(unit__in=scoping.units_overseen_by(actor))
 
 
 def review_queue(actor) -> QuerySet[Declaration]:
-    """Declarations waiting for the actor's decision, oldest first."""
-    level = REVIEW_LEVEL_OF_ROLE.get(getattr(actor, "role", None))
-    if level is None:
-        return Declaration.objects.none()
-    waiting = (
-        Declaration.Status.UNIT_REVIEW if level == "unit" else Declaration.Status.AUTHORITY_REVIEW
-    )
-    return (
-        declarations_visible_to(actor)
-        .filter(status=waiting)
-        .exclude(person_id=actor.user_id)  # nobody reviews their own declaration
-        .order_by("created_at", "id")
+    """Declarations waiting for the actor's decision, oldest first. The unit reviews
+    its people's declarations; one nobody in the unit may review (its only HR
+    administrator's own) goes to the HR bureau above the unit instead; an authority
+    that requires it reviews again."""
+    match getattr(actor, "role", None):
+        case Role.UNIT_HR:
+            waiting = declarations_visible_to(actor).filter(
+                status=Declaration.Status.UNIT_REVIEW, unit_can_review=True
+            )
+        case Role.CITY_HR | Role.PROVINCE_HR:
+            waiting = _gone_up_to(actor).filter(
+                status=Declaration.Status.UNIT_REVIEW, unit_can_review=False
+            )
+        case Role.DEPARTMENT_ADMIN:
+            waiting = declarations_visible_to(actor).filter(
+                status=Declaration.Status.AUTHORITY_REVIEW
+            )
+        case _:
+            return Declaration.objects.none()
+    return waiting.exclude(person_id=actor.user_id).order_by(  # nobody reviews their own
+        "created_at", "id"
     )
 
 
 def evidence_declarations_visible_to(actor) -> QuerySet[Declaration]:
-    """Evidence is for the owner and her unit HR (the issue's rule), and for the
-    authority whose second review needs it; city and provincial HR do not see it."""
+    """Evidence is for the owner and her unit HR (the issue's rule), for the authority
+    whose second review needs it, and for the HR bureau that reviews in the unit's
+    place; city and provincial HR do not see it otherwise."""
     match getattr(actor, "role", None):
         case Role.PROFESSIONAL | Role.UNIT_HR | Role.DEPARTMENT_ADMIN:
             return declarations_visible_to(actor)
+        case Role.CITY_HR | Role.PROVINCE_HR:
+            reviewed = Review.objects.filter(
+                declaration_id=OuterRef("pk"), level=Review.Level.HR_BUREAU
+            )
+            return _gone_up_to(actor).filter(
+                Q(status=Declaration.Status.UNIT_REVIEW, unit_can_review=False) | Exists(reviewed)
+            )
     return Declaration.objects.none()
 
 
@@ -292,3 +323,8 @@ def reversible_entries(actor) -> QuerySet[CreditEntry]:
         case Role.UNIT_HR:
             return entries.filter(recorded_unit__in=scoping.units_visible_to(actor))
     return entries.none()
+
+
+def entries_in_year(year: int) -> int:
+    """How many ledger entries `year` holds (its rule then judges real hours)."""
+    return CreditEntry.objects.filter(year=year).count()

@@ -13,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits import exports, selectors
-from credits.declarations import declaration_create, declaration_review, hours_left_under_cap
+from credits.declarations import (
+    declaration_create,
+    declaration_review,
+    review_hours_proposal,
+)
 from credits.eligibility import bulk_eligibility, default_period, eligibility_check
 from credits.forms import (
     DeclarationForm,
@@ -40,7 +44,8 @@ from portal.roles import role_required
 from portal.xlsx import XLSX_TYPE, UnreadableWorkbook, xlsx_response
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
-REVIEWER_ROLES = (Role.UNIT_HR, Role.DEPARTMENT_ADMIN)
+# City and provincial HR review what a unit cannot (its only HR officer's own).
+REVIEWER_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR, Role.DEPARTMENT_ADMIN)
 ENTRIES_PER_PAGE = 50
 STAFF_PER_PAGE = 50
 
@@ -114,7 +119,11 @@ def declaration_new(request):
             description=data["description"],
             evidence_files=data["evidence"],
         )
-        messages.success(request, _("Your declaration has been sent to your unit for review."))
+        messages.success(
+            request,
+            _("Your declaration has been submitted. %(reviewer)s.")
+            % {"reviewer": declaration.awaited_reviewer},
+        )
         return redirect("credits:declaration_detail", pk=declaration.pk)
     kinds = ActivityKind.objects.filter(active=True)
     return render(request, "credits/declaration_form.html", {"form": form, "kinds": kinds})
@@ -141,7 +150,7 @@ def declaration_detail(request, pk):
     return render(request, "credits/declaration_detail.html", context)
 
 
-@role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.DEPARTMENT_ADMIN)
+@role_required(Role.PROFESSIONAL, *REVIEWER_ROLES)
 def evidence_download(request, pk, evidence_pk):
     declaration = get_object_or_404(
         selectors.evidence_declarations_visible_to(request.membership), pk=pk
@@ -169,8 +178,8 @@ def review_queue(request):
 def review_detail(request, pk):
     declaration = get_object_or_404(selectors.review_queue(request.membership), pk=pk)
     level = selectors.REVIEW_LEVEL_OF_ROLE[request.membership.role]
-    initial_hours = declaration.approved_hours or declaration.claimed_hours
-    form = ReviewForm(request.POST or None, initial={"hours": initial_hours})
+    proposal = review_hours_proposal(declaration)
+    form = ReviewForm(request.POST or None, initial={"hours": proposal.hours})
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         try:
@@ -192,7 +201,8 @@ def review_detail(request, pk):
         "form": form,
         "reviews": declaration.reviews.select_related("reviewer"),
         "evidence": declaration.evidence.all(),
-        "cap_left": hours_left_under_cap(declaration),
+        "cap_left": proposal.left,
+        "proposal": proposal,
     }
     return render(request, "credits/review_detail.html", context)
 

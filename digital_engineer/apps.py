@@ -1,9 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DigitalEngineerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "digital_engineer"
+    verbose_name = _("digital-technology engineers")
 
     def ready(self):
+        from certificates.registry import register_provider
         from digital_engineer import receivers  # noqa: F401  (connects the signal receivers)
+        from digital_engineer.services import held_training_certificates
+
+        # Training certificates appear in 我的证书, which `certificates` renders
+        # without importing this app.
+        register_provider(held_training_certificates)

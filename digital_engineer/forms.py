@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from digital_engineer.models import CityPlan, CityPlanTarget, Standard, TrainingClass
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from portal.forms import BaseInlineFormSet, BaseModelFormSet, DateInput
 
 
 class ClassForm(forms.ModelForm):
@@ -24,7 +23,7 @@ class ClassForm(forms.ModelForm):
             "online_percent",
             "capacity",
         ]
-        widgets = {"starts_on": DATE, "ends_on": DATE}
+        widgets = {"starts_on": DateInput, "ends_on": DateInput}
 
 
 class EnrolForm(forms.Form):
@@ -47,7 +46,12 @@ class CityPlanForm(forms.ModelForm):
 
 def target_formset():
     return forms.inlineformset_factory(
-        CityPlan, CityPlanTarget, fields=["direction", "level", "target"], extra=3, can_delete=True
+        CityPlan,
+        CityPlanTarget,
+        formset=BaseInlineFormSet,
+        fields=["direction", "level", "target"],
+        extra=3,
+        can_delete=True,
     )
 
 
@@ -68,4 +72,6 @@ class StandardForm(forms.ModelForm):
 
 
 def standard_formset():
-    return forms.modelformset_factory(Standard, form=StandardForm, extra=0)
+    return forms.modelformset_factory(
+        Standard, form=StandardForm, formset=BaseModelFormSet, extra=0
+    )

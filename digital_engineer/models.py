@@ -9,12 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from credits.models import CreditEntry
 from portal.models import City, TrainingInstitution
 from portal.storage import private_storage
 
 ROSTER_DAYS = 30
+PASS_MARK = 60  # each part of the completion exam, out of 100
 
 
 class Direction(models.TextChoices):
@@ -51,6 +53,10 @@ class InstitutionState(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.APPLIED
     )
 
+    class Meta:
+        verbose_name = _("institution catalogue entry")
+        verbose_name_plural = _("institution catalogue entries")
+
     def __str__(self):
         return f"{self.institution}: {self.status}"
 
@@ -65,6 +71,8 @@ class Approval(models.Model):
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
 
     class Meta:
+        verbose_name = _("approved direction and level")
+        verbose_name_plural = _("approved directions and levels")
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "direction", "level"], name="approval_once"
@@ -85,6 +93,8 @@ class Standard(models.Model):
     subsidy = models.DecimalField(_("subsidy per trainee"), max_digits=8, decimal_places=2)
 
     class Meta:
+        verbose_name = _("subsidy standard")
+        verbose_name_plural = _("subsidy standards")
         constraints = [models.UniqueConstraint(fields=["direction", "level"], name="standard_once")]
 
     def __str__(self):
@@ -93,7 +103,8 @@ class Standard(models.Model):
 
 class TrainingClass(models.Model):
     class Kind(models.TextChoices):
-        OPEN = "open", _("open")
+        # "open" is also the status of a running class (进行中); as a kind it is 开放班.
+        OPEN = "open", pgettext_lazy("training class kind", "open")
         ORDER = "order", "订单"
         CUSTOM = "custom", "订制"
         DIRECTED = "directed", "定向"
@@ -163,10 +174,33 @@ class ClassComment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("class comment")
+        verbose_name_plural = _("class comments")
         ordering = ["created_at"]
 
     def __str__(self):
         return self.text[:50]
+
+
+def passed_condition(*, trainee: str = "", klass: str = "training_class__") -> Q:
+    """The pass rule as a query condition, for filters and aggregates: theory and
+    practice hours attended reach the class's (对完成规定学时和内容的学员进行结业考核)
+    and both exam parts score at least PASS_MARK. `trainee` and `klass` are the
+    lookup paths to the trainee and to its class from the queried model. It states
+    the same rule as `Trainee.passed`; a test holds the two together."""
+    return Q(
+        **{
+            f"{trainee}theory_attended__gte": models.F(f"{klass}theory_hours"),
+            f"{trainee}practice_attended__gte": models.F(f"{klass}practice_hours"),
+            f"{trainee}theory_score__gte": PASS_MARK,
+            f"{trainee}practice_score__gte": PASS_MARK,
+        }
+    )
+
+
+class TraineeQuerySet(models.QuerySet):
+    def passed(self) -> "TraineeQuerySet":
+        return self.filter(passed_condition())
 
 
 class Trainee(models.Model):
@@ -180,7 +214,11 @@ class Trainee(models.Model):
     practice_score = models.PositiveSmallIntegerField(_("practice score"), null=True, blank=True)
     credit = models.ForeignKey(CreditEntry, on_delete=models.PROTECT, null=True, blank=True)
 
+    objects = TraineeQuerySet.as_manager()
+
     class Meta:
+        verbose_name = _("trainee")
+        verbose_name_plural = _("trainees")
         constraints = [
             models.UniqueConstraint(fields=["training_class", "person"], name="trainee_once"),
             models.CheckConstraint(
@@ -194,12 +232,28 @@ class Trainee(models.Model):
         return f"{self.training_class_id}: {self.person_id}"
 
     @property
-    def passed(self) -> bool:
+    def hours_done(self) -> int:
+        """Theory and practice hours attended: what the certificate and the ledger state."""
+        return self.theory_attended + self.practice_attended
+
+    @property
+    def completed_hours(self) -> bool:
+        klass = self.training_class
         return (
-            self.theory_score is not None
+            self.theory_attended >= klass.theory_hours
+            and self.practice_attended >= klass.practice_hours
+        )
+
+    @property
+    def passed(self) -> bool:
+        """The pass rule of `passed_condition`: the class's hours done and both
+        exam parts at least PASS_MARK."""
+        return (
+            self.completed_hours
+            and self.theory_score is not None
             and self.practice_score is not None
-            and self.theory_score >= 60
-            and self.practice_score >= 60
+            and self.theory_score >= PASS_MARK
+            and self.practice_score >= PASS_MARK
         )
 
 
@@ -219,6 +273,10 @@ class TrainingCertificate(models.Model):
     pdf = models.FileField(storage=private_storage, blank=True)
     # The holder asked city HR for title evaluation or recognition service.
     service_requested_at = models.DateTimeField(_("service requested at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("training certificate")
+        verbose_name_plural = _("training certificates")
 
     def __str__(self):
         return self.serial
@@ -248,6 +306,10 @@ class RosterFiling(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
+    class Meta:
+        verbose_name = _("roster filing")
+        verbose_name_plural = _("roster filings")
+
     def __str__(self):
         return f"{self.training_class} {self.status}"
 
@@ -260,6 +322,8 @@ class CityPlan(models.Model):
     groups = models.TextField(_("enterprises and groups aimed at"), blank=True)
 
     class Meta:
+        verbose_name = _("city training plan")
+        verbose_name_plural = _("city training plans")
         constraints = [
             models.UniqueConstraint(fields=["city", "year"], name="city_plan_once_a_year")
         ]
@@ -275,6 +339,8 @@ class CityPlanTarget(models.Model):
     target = models.PositiveIntegerField(_("target trainees"))
 
     class Meta:
+        verbose_name = _("city plan target")
+        verbose_name_plural = _("city plan targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "direction", "level"], name="city_plan_target_once"

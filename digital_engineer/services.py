@@ -1,5 +1,6 @@
 """The programme's rules: classes within approvals, trainees within capacity, the pass
-rule (both parts ≥ 60), certificates and ledger hours once, the 30-day filing."""
+rule (the class's hours attended and both parts ≥ 60, `Trainee.passed`), certificates
+and ledger hours once, stating the hours attended, the 30-day filing."""
 
 import datetime
 from dataclasses import dataclass
@@ -7,13 +8,18 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.registry import HeldCertificate
+from certificates.services import pdf_store, portal_url, qr_svg
 from credits.models import Category, Source
 from credits.services import credit_post, waiting_for_approval
 from digital_engineer.models import (
+    ROSTER_DAYS,
     Approval,
     ClassComment,
     Direction,
@@ -24,11 +30,14 @@ from digital_engineer.models import (
     Trainee,
     TrainingCertificate,
     TrainingClass,
+    passed_condition,
 )
 from portal import scoping
 from portal.audit import audit_log
-from portal.identity import validate_id_number
+from portal.deadlines import Lateness, local_day
+from portal.identity import mask_id_number, validate_id_number
 from portal.models import ReviewStatus, Role, User
+from portal.pdf import render_pdf
 from portal.xlsx import read_rows, workbook_bytes
 
 REMINDER_DAYS = 7
@@ -158,13 +167,15 @@ def class_comment(*, actor, training_class: TrainingClass, text: str) -> ClassCo
 
 
 def trainee_credit(trainee: Trainee, *, recorded_by=None) -> None:
-    """Post a passing trainee's class hours (once: a repeat finds the first entry)."""
+    """Post a passing trainee's hours as professional-subject hours of the year the
+    class ends: the hours she attended, theory plus practice, as her certificate
+    states them (once: a repeat finds the first entry)."""
     klass = trainee.training_class
     trainee.credit, _created = credit_post(
         person=trainee.person,
         year=klass.ends_on.year,
         category=Category.PROFESSIONAL,
-        hours=klass.hours,
+        hours=trainee.hours_done,
         source=Source.DIGITAL_ENGINEER,
         source_ref=f"de-trainee:{trainee.pk}",
         description=klass.name[:200],
@@ -177,28 +188,36 @@ def trainee_credit(trainee: Trainee, *, recorded_by=None) -> None:
 def held_hours_post(person) -> int:
     """Post the hours of closed classes a trainee passed while her registration
     waited for approval."""
-    held = Trainee.objects.filter(
-        person=person,
-        credit__isnull=True,
-        training_class__status=TrainingClass.Status.CLOSED,
-    ).select_related("training_class", "person")
+    held = (
+        Trainee.objects.passed()
+        .filter(
+            person=person,
+            credit__isnull=True,
+            training_class__status=TrainingClass.Status.CLOSED,
+        )
+        .select_related("training_class", "person")
+    )
     posted = 0
     for trainee in held:
-        if trainee.passed:
-            trainee_credit(trainee)
-            posted += 1
+        trainee_credit(trainee)
+        posted += 1
     return posted
 
 
 @transaction.atomic
 def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
-    """Close the class: a certificate and the class's hours for each passing trainee,
-    and the roster filing due 30 days after the end. Closing twice does nothing more."""
+    """Close the class: for each trainee who passed (`Trainee.passed`: the class's
+    hours attended and both exam parts passed) a certificate, rendered on the worker
+    after commit, and the hours attended in the ledger; and the roster filing due 30
+    days after the end. Trainees short of the hours get neither. Closing twice does
+    nothing more."""
+    from digital_engineer.tasks import render_training_certificate
+
     training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     if training_class.status == TrainingClass.Status.CLOSED:
         return training_class
     year = training_class.ends_on.year
-    passed = [t for t in training_class.trainees.select_related("person") if t.passed]
+    passed = list(training_class.trainees.passed().select_related("person", "training_class"))
     held = set(waiting_for_approval([t.person_id for t in passed]).values_list("pk", flat=True))
     for trainee in passed:
         certificate, _created = TrainingCertificate.objects.get_or_create(
@@ -207,6 +226,7 @@ def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
         if certificate.serial.startswith("pending-"):
             certificate.serial = f"SDSZ{year}{certificate.pk:06d}"
             certificate.save(update_fields=["serial"])
+        render_training_certificate.delay_on_commit(certificate.pk)
         if trainee.person_id not in held:  # the others get them once approved
             trainee_credit(trainee, recorded_by=closed_by)
     RosterFiling.objects.get_or_create(
@@ -278,6 +298,116 @@ def certificate_revoke(*, certificate: TrainingCertificate, reason: str, revoked
     return certificate
 
 
+def training_certificates_visible_to(actor) -> QuerySet[TrainingCertificate]:
+    """Who may download a training certificate: its holder, the institution that
+    trained her, provincial HR."""
+    certificates = TrainingCertificate.objects.select_related(
+        "trainee__person", "trainee__training_class__institution"
+    )
+    match getattr(actor, "role", None):
+        case Role.PROFESSIONAL:
+            return certificates.filter(trainee__person_id=actor.user_id)
+        case Role.INSTITUTION_STAFF:
+            return certificates.filter(
+                trainee__training_class__institution__in=scoping.institutions_visible_to(actor)
+            )
+        case Role.PROVINCE_HR:
+            return certificates.all()
+    return certificates.none()
+
+
+def training_verification_url(certificate: TrainingCertificate) -> str:
+    """What the certificate's QR code opens, on the portal's configured address."""
+    return portal_url(
+        reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+    )
+
+
+def training_certificate_html(certificate: TrainingCertificate) -> str:
+    url = training_verification_url(certificate)
+    return render_to_string(
+        "digital_engineer/certificate_pdf.html",
+        {
+            "c": certificate,
+            "trainee": certificate.trainee,
+            "klass": certificate.trainee.training_class,
+            "masked_id": mask_id_number(certificate.trainee.person.id_number),
+            "verify_url": url,
+            "qr": qr_svg(url),
+        },
+    )
+
+
+def training_certificate_pdf_ready(certificate: TrainingCertificate) -> bool:
+    return bool(certificate.pdf) and certificate.pdf.storage.exists(certificate.pdf.name)
+
+
+def training_certificate_render(certificate_id: int) -> TrainingCertificate:
+    """Render and store the certificate's PDF once (the worker's task); a repeat finds
+    it stored and writes nothing.
+
+    Steps: load the certificate; stop if its PDF is stored; render (the pure renderer,
+    as annual certificates); store the file; record it only if no concurrent run
+    recorded one first (a conditional UPDATE), else drop this run's file unless it is
+    the recorded one.
+    """
+    certificate = TrainingCertificate.objects.select_related(
+        "trainee__person", "trainee__training_class__institution"
+    ).get(pk=certificate_id)
+    if training_certificate_pdf_ready(certificate):
+        return certificate
+    data = render_pdf(training_certificate_html(certificate))
+    storage = TrainingCertificate._meta.get_field("pdf").storage
+    stored = pdf_store(
+        storage=storage,
+        name=f"training-certificates/{certificate.serial}.pdf",
+        data=data,
+    )
+    recorded = (
+        TrainingCertificate.objects.filter(pk=certificate.pk)
+        .filter(Q(pdf="") | Q(pdf=certificate.pdf.name or ""))
+        .update(pdf=stored)
+    )
+    if not recorded:
+        certificate.refresh_from_db(fields=["pdf"])
+        if certificate.pdf.name != stored:
+            storage.delete(stored)
+        return certificate
+    certificate.pdf.name = stored
+    return certificate
+
+
+def held_training_certificates(user) -> list[HeldCertificate]:
+    """The user's training certificates as 我的证书 lists them (registered with
+    certificates.registry in this app's AppConfig.ready)."""
+    rows = []
+    for certificate in TrainingCertificate.objects.filter(trainee__person=user).select_related(
+        "trainee__training_class__institution"
+    ):
+        trainee = certificate.trainee
+        klass = trainee.training_class
+        revoked = certificate.revoked_at is not None
+        rows.append(
+            HeldCertificate(
+                kind=_("Digital technology engineer training certificate"),
+                serial=certificate.serial,
+                subject=f"{klass.get_direction_display()}（{klass.get_level_display()}）"
+                f" · {klass.institution.name}",
+                hours=_("theory %(theory)s + practice %(practice)s hours")
+                % {"theory": trainee.theory_attended, "practice": trainee.practice_attended},
+                issued_on=timezone.localdate(certificate.issued_at),
+                valid=not revoked,
+                status=_("revoked") if revoked else _("valid"),
+                reason=certificate.revoked_reason if revoked else "",
+                download_url=reverse(
+                    "digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk}
+                ),
+                ready=bool(certificate.pdf),
+            )
+        )
+    return rows
+
+
 def holders_visible_to(actor) -> QuerySet[TrainingCertificate]:
     """Certificate holders of the classes in the actor's scope (city HR: its city)."""
     return TrainingCertificate.objects.filter(
@@ -300,16 +430,75 @@ def filing_decide(*, filing: RosterFiling, acknowledge: bool, reason: str, decid
 
 @dataclass
 class FilingState:
-    filing: RosterFiling
+    """A class's roster filing as every page shows it (the filer, city and provincial
+    HR): one status, one label, the lateness. Build it with `roster_state` or
+    `filing_state`; templates print `label` and colour by `alert`, nothing more."""
+
+    klass: TrainingClass
+    filing: RosterFiling | None  # None while the class has not been closed
     status: str  # open / submitted / acknowledged / returned / overdue
-    days_left: int  # negative when overdue
+    lateness: Lateness
+
+    @property
+    def days_left(self) -> int:
+        """Days until the due date; negative once it has passed."""
+        return self.lateness.days_left
+
+    @property
+    def days_to_go(self) -> int | None:
+        """Days left while the roster waits and is not overdue; None otherwise."""
+        waiting = self.status in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED)
+        return self.lateness.days_left if waiting else None
+
+    @property
+    def days_late(self) -> int:
+        return self.lateness.days_late
+
+    @property
+    def late(self) -> bool:
+        """Submitted after the due date (stays true once acknowledged)."""
+        return self.lateness.late
+
+    @property
+    def alert(self) -> bool:
+        """Shown red: filed late, or overdue and still not filed."""
+        return self.lateness.late or self.lateness.overdue
+
+    @property
+    def label(self) -> str:
+        """待报送 / 已报送 / 已确认 / 已退回, with 已逾期N天 or 逾期报送N天 beside it."""
+        waiting = self.filing is None or self.filing.status == RosterFiling.Status.OPEN
+        base = _("to be filed") if waiting else self.filing.get_status_display()
+        if not self.lateness.text:
+            return str(base)
+        return _("%(status)s (%(lateness)s)") % {"status": base, "lateness": self.lateness.text}
+
+
+def roster_state(klass: TrainingClass, today: datetime.date) -> FilingState:
+    """Where the class's roster filing stands on `today`: due 30 days after the class
+    ends, whether or not the class has been closed (and its filing made) yet.
+    A filing submitted after the due date stays late, counted in days past the due
+    date on the day it was submitted."""
+    return _state(klass, getattr(klass, "filing", None), today)
 
 
 def filing_state(filing: RosterFiling, today: datetime.date) -> FilingState:
-    waiting = filing.status in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED)
-    days_left = (filing.due_on - today).days
-    status = "overdue" if waiting and days_left < 0 else filing.status
-    return FilingState(filing, status, days_left)
+    return _state(filing.training_class, filing, today)
+
+
+def _state(klass: TrainingClass, filing: RosterFiling | None, today: datetime.date):
+    due_on = filing.due_on if filing else klass.roster_due_on
+    filed = filing is not None and filing.status in (
+        RosterFiling.Status.SUBMITTED,
+        RosterFiling.Status.ACKNOWLEDGED,
+    )
+    done_on = local_day(filing.submitted_at) if filed else None
+    lateness = Lateness(due_on=due_on, done_on=done_on, today=today)
+    if lateness.overdue:
+        status = "overdue"
+    else:
+        status = filing.status if filing else RosterFiling.Status.OPEN
+    return FilingState(klass, filing, status, lateness)
 
 
 def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
@@ -322,11 +511,60 @@ def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
     )
 
 
-def institution_overview(actor) -> list[dict]:
-    """Supervision: per institution in scope — classes, trainees, pass rate, filings
-    on time — in a few aggregate queries."""
-    from django.db.models import Count, F, Q
+def _unclosed_ended_by(day: datetime.date) -> Q:
+    """Classes still open whose roster is due by `day` (their filing does not exist yet)."""
+    return Q(
+        status=TrainingClass.Status.OPEN,
+        ends_on__lte=day - datetime.timedelta(days=ROSTER_DAYS),
+    )
 
+
+def roster_board(actor, today: datetime.date) -> list[FilingState]:
+    """The roster filings in the actor's scope, by due date: every filing made, and
+    every class past its roster due date that has not even been closed."""
+    classes = classes_visible_to(actor).select_related("filing")
+    rows = [
+        roster_state(klass, today)
+        for klass in classes.filter(Q(filing__isnull=False) | _unclosed_ended_by(today))
+    ]
+    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
+
+
+def rosters_due_soon(actor, today: datetime.date) -> list[FilingState]:
+    """The actor's rosters still to be filed that are due within seven days, or late."""
+    soon = today + datetime.timedelta(days=REMINDER_DAYS)
+    waiting = Q(
+        filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
+        filing__due_on__lte=soon,
+    )
+    classes = classes_visible_to(actor).select_related("filing")
+    rows = [roster_state(k, today) for k in classes.filter(waiting | _unclosed_ended_by(soon))]
+    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
+
+
+def _roster_counts_q(today: datetime.date) -> tuple[Q, Q]:
+    """The rule of `roster_state` in SQL, over classes: (filed on time, filed late or
+    overdue). Same days as `Lateness`: the submission's local day against the due date,
+    and a roster still waiting counts once `today` is past the due date."""
+    filed = Q(filing__status__in=[RosterFiling.Status.SUBMITTED, RosterFiling.Status.ACKNOWLEDGED])
+    on_time = filed & Q(filing__submitted_at__date__lte=F("filing__due_on"))
+    late = (
+        (filed & Q(filing__submitted_at__date__gt=F("filing__due_on")))
+        | Q(
+            filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
+            filing__due_on__lt=today,
+        )
+        | (Q(filing__isnull=True) & _unclosed_ended_by(today - datetime.timedelta(days=1)))
+    )
+    return on_time, late
+
+
+def institution_overview(actor, today: datetime.date | None = None) -> list[dict]:
+    """Supervision: per institution in scope — classes, trainees, pass rate, rosters
+    filed on time and rosters late or overdue on `today` — in a few aggregate queries."""
+    from django.db.models import Count
+
+    on_time, late = _roster_counts_q(today or timezone.localdate())
     institutions = scoping.institutions_visible_to(actor).select_related("state")
     classes = TrainingClass.objects.filter(institution__in=institutions)
     stats = {
@@ -336,14 +574,11 @@ def institution_overview(actor) -> list[dict]:
             trainee_count=Count("trainees", distinct=True),
             passed_count=Count(
                 "trainees",
-                filter=Q(trainees__theory_score__gte=60, trainees__practice_score__gte=60),
+                filter=passed_condition(trainee="trainees__", klass=""),
                 distinct=True,
             ),
-            on_time_count=Count(
-                "filing",
-                filter=Q(filing__submitted_at__date__lte=F("filing__due_on")),
-                distinct=True,
-            ),
+            on_time_count=Count("id", filter=on_time, distinct=True),
+            late_count=Count("id", filter=late, distinct=True),
             filing_count=Count("filing", distinct=True),
         )
     }
@@ -366,13 +601,19 @@ def institution_overview(actor) -> list[dict]:
                 ),
                 "filings": row.get("filing_count", 0),
                 "filed_on_time": row.get("on_time_count", 0),
+                "late": row.get("late_count", 0),
             }
         )
     return rows
 
 
 def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionState:
-    """City HR for institutions of its city, provincial HR for any (404 otherwise)."""
+    """City HR for institutions of its city, provincial HR for any (404 otherwise).
+
+    Audited as what happened: `listed` (an applicant enters the catalogue),
+    `suspended`, or `reinstated` (a suspended institution returns); a request that
+    changes nothing writes nothing. Raises ProgrammeError when city HR tries to list
+    an applicant."""
     from django.shortcuts import get_object_or_404
 
     institution = get_object_or_404(scoping.institutions_visible_to(actor), pk=institution.pk)
@@ -383,13 +624,18 @@ def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionS
         and actor.role != Role.PROVINCE_HR
     ):
         raise ProgrammeError(_("Only provincial HR lists an institution in the catalogue."))
+    before = state.status
     state.status = InstitutionState.Status.SUSPENDED if suspend else InstitutionState.Status.LISTED
+    if state.status == before:
+        return state
     state.save(update_fields=["status"])
-    audit_log(
-        actor=actor.user,
-        action=f"digital_engineer.institution.{'suspended' if suspend else 'reinstated'}",
-        institution=institution.pk,
-    )
+    if suspend:
+        action = "digital_engineer.institution.suspended"
+    elif before == InstitutionState.Status.SUSPENDED:
+        action = "digital_engineer.institution.reinstated"
+    else:
+        action = "digital_engineer.institution.listed"
+    audit_log(actor=actor.user, action=action, institution=institution.pk)
     return state
 
 
@@ -406,7 +652,11 @@ def approval_set(*, actor, institution, direction: str, level: str, approved: bo
         Approval.objects.filter(institution=institution, direction=direction, level=level).delete()
     audit_log(
         actor=actor.user,
-        action=f"digital_engineer.approval.{'granted' if approved else 'withdrawn'}",
+        action=(
+            "digital_engineer.approval.granted"
+            if approved
+            else "digital_engineer.approval.withdrawn"
+        ),
         institution=institution.pk,
         direction=direction,
         level=level,

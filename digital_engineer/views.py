@@ -1,10 +1,7 @@
-import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,23 +33,26 @@ from digital_engineer.services import (
     class_open,
     classes_visible_to,
     filing_decide,
-    filing_state,
     filing_submit,
-    filings_to_remind,
     holders_visible_to,
     institution_overview,
     institution_set_status,
     plan_progress,
     records_from_file,
+    roster_board,
+    roster_state,
+    rosters_due_soon,
     trainee_enrol,
     trainee_record,
+    training_certificate_pdf_ready,
+    training_certificates_visible_to,
 )
+from digital_engineer.tasks import render_training_certificate
 from portal import scoping
 from portal.audit import audit_log
 from portal.forms import XlsxUploadForm
 from portal.identity import mask_id_number
 from portal.models import Role
-from portal.pdf import render_pdf
 from portal.roles import role_required
 from portal.xlsx import UnreadableWorkbook, xlsx_response
 
@@ -84,13 +84,16 @@ def _class_for(request, pk):
 def class_detail(request, pk):
     klass = _class_for(request, pk)
     staff = request.membership.role == Role.INSTITUTION_STAFF
+    filing = getattr(klass, "filing", None)
     context = {
         "klass": klass,
         "staff": staff,
-        "trainees": klass.trainees.select_related("person", "certificate"),
+        "trainees": klass.trainees.select_related("person", "certificate", "training_class"),
         "enrol_form": EnrolForm(),
-        "summary_form": SummaryForm(),
-        "filing": getattr(klass, "filing", None),
+        # A returned filing comes back with the summary filed, to be corrected.
+        "summary_form": SummaryForm(initial={"summary": filing.summary if filing else ""}),
+        "filing": filing,
+        "roster": roster_state(klass, timezone.localdate()),
         "comments": klass.comments.select_related("author"),
     }
     return render(request, "digital_engineer/class.html", context)
@@ -184,43 +187,27 @@ def filing_board(request):
         except ProgrammeError as error:
             messages.error(request, str(error))
         return redirect("digital_engineer:board")
-    filings = RosterFiling.objects.filter(
-        training_class__in=classes_visible_to(request.membership)
-    ).select_related("training_class__institution")
-    rows = sorted((filing_state(f, today) for f in filings), key=lambda s: s.filing.due_on)
+    rows = roster_board(request.membership, today)
     return render(request, "digital_engineer/board.html", {"rows": rows})
 
 
 @role_required(Role.INSTITUTION_STAFF, Role.PROFESSIONAL, Role.PROVINCE_HR)
 def certificate_pdf(request, pk):
-    certificate = get_object_or_404(
-        TrainingCertificate.objects.select_related("trainee__person", "trainee__training_class"),
-        pk=pk,
+    """The stored PDF, which the worker renders after the class closes; until it is
+    there, a page that says so (and queues the rendering again, in case the first
+    task was lost: the task does nothing when the file exists)."""
+    certificate = get_object_or_404(training_certificates_visible_to(request.membership), pk=pk)
+    if not training_certificate_pdf_ready(certificate):
+        render_training_certificate.delay_on_commit(certificate.pk)
+        return render(
+            request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
+        )
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{certificate.serial}.pdf",
     )
-    actor = request.membership
-    klass = certificate.trainee.training_class
-    allowed = (
-        actor.role == Role.PROVINCE_HR
-        or (actor.role == Role.PROFESSIONAL and certificate.trainee.person_id == request.user.pk)
-        or (actor.role == Role.INSTITUTION_STAFF and klass.institution_id == actor.institution_id)
-    )
-    if not allowed:
-        raise Http404
-    url = request.build_absolute_uri(
-        reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
-    )
-    html = render_to_string(
-        "digital_engineer/certificate_pdf.html",
-        {
-            "c": certificate,
-            "klass": klass,
-            "masked_id": mask_id_number(certificate.trainee.person.id_number),
-            "qr": segno.make(url, error="m").svg_inline(scale=3, border=2),
-        },
-    )
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
-    return response
 
 
 def verify(request, code):
@@ -318,13 +305,8 @@ def catalogue(request):
 @role_required(Role.INSTITUTION_STAFF)
 def due_soon(request):
     """Home fragment: this institution's filings due within seven days (or overdue)."""
-    today = timezone.localdate()
-    filings = [
-        filing_state(f, today)
-        for f in filings_to_remind(today)
-        if f.training_class.institution_id == request.membership.institution_id
-    ]
-    return render(request, "digital_engineer/_due_soon.html", {"rows": filings})
+    rows = rosters_due_soon(request.membership, timezone.localdate())
+    return render(request, "digital_engineer/_due_soon.html", {"rows": rows})
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)

@@ -1,17 +1,21 @@
+import re
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning.filings import (
-    STATUS_LABELS,
     FilingError,
     board,
     board_xlsx_rows,
     deadline,
+    filer_view,
     filing_from_plan,
     filing_submit,
+    filing_years,
 )
 from learning.models import Filing, FilingReminder
 from learning.plans import editable_plans
@@ -27,13 +31,26 @@ def _own_filing(actor, year):
     return Filing.objects.filter(year=year, **scope).first()
 
 
+def _asked_year(value: str, default: int) -> int:
+    """A four-digit year from the query or form (ASCII digits only), else `default`."""
+    return int(value) if re.fullmatch(r"[0-9]{4}", value or "") else default
+
+
 @role_required(*FILERS)
 def filing_page(request):
-    actor, year = request.membership, timezone.localdate().year
+    """The filer's filing for a year (the asked one, this year by default): its status,
+    every version filed, and the form to file (again, as a new version)."""
+    actor, this_year = request.membership, timezone.localdate().year
     if request.method == "POST":
+        year = _asked_year(request.POST.get("year", ""), this_year)
         try:
             if request.POST.get("from_plan"):
-                plan = get_object_or_404(editable_plans(actor), year=year)
+                asked, plans = request.POST.get("plan", ""), editable_plans(actor)
+                if re.fullmatch(r"[0-9]{1,18}", asked):
+                    plan = get_object_or_404(plans, pk=int(asked))
+                else:  # the plan of the year asked
+                    plan = get_object_or_404(plans, year=year)
+                year = plan.year
                 filing_from_plan(actor=actor, plan=plan)
             else:
                 filing_submit(
@@ -46,13 +63,15 @@ def filing_page(request):
             messages.error(request, str(error))
         else:
             messages.success(request, _("Filed."))
-        return redirect("learning:filing")
-    plan = editable_plans(actor).filter(year=year).first()
+        return redirect(f"{reverse('learning:filing')}?year={year}")
+    year = _asked_year(request.GET.get("year", ""), this_year)
+    if year not in filing_years():
+        year = this_year
     context = {
         "year": year,
-        "due": deadline(year),
-        "filing": _own_filing(actor, year),
-        "plan": plan,
+        "years": filing_years(),
+        "view": filer_view(actor=actor, year=year),
+        "plan": editable_plans(actor).filter(year=year).first(),
     }
     return render(request, "learning/filing.html", context)
 
@@ -70,15 +89,14 @@ def filing_reminder(request):
 
 @role_required(Role.PROVINCE_HR)
 def filing_board(request):
-    asked = request.GET.get("year", "")
-    year = int(asked) if asked.isdigit() and len(asked) == 4 else timezone.localdate().year
+    year = _asked_year(request.GET.get("year", ""), timezone.localdate().year)
     rows = board(year)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
             f"filings-{year}.xlsx",
             [(_("Filings"), ["报送单位", "类型", "状态", "报送时间"], board_xlsx_rows(rows))],
         )
-    context = {"rows": rows, "year": year, "due": deadline(year), "labels": STATUS_LABELS}
+    context = {"rows": rows, "year": year, "due": deadline(year)}
     return render(request, "learning/filing_board.html", context)
 
 

@@ -13,10 +13,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
 from learning.plans import plan_docx, plan_pdf, published_view
 from portal.audit import audit_log
+from portal.deadlines import Lateness, local_day
 from portal.models import Authority, City, Membership, Role
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -62,32 +64,70 @@ def check_files(word, pdf) -> None:
     pdf.seek(0)
 
 
-def filing_submit(*, actor, year: int, word, pdf) -> Filing:
-    """File for the actor's authority (its plan) or city (its notice), once a year."""
-    check_files(word, pdf)
+FILING_YEARS_BACK = 5  # a plan of an earlier year can still be filed (late)
+
+
+def filing_years(today: datetime.date | None = None) -> range:
+    """The years one may file for: a few past years (a plan filed late), this year
+    and the next."""
+    today = today or timezone.localdate()
+    return range(today.year - FILING_YEARS_BACK, today.year + 2)
+
+
+def _filer(actor) -> dict:
     if actor.role == Role.DEPARTMENT_ADMIN:
-        target = {"kind": Filing.Kind.PLAN, "authority": actor.authority}
-    elif actor.role == Role.CITY_HR:
-        target = {"kind": Filing.Kind.NOTICE, "city": actor.city}
-    else:
-        raise FilingError(_("Only department admins and city HR bureaus file."))
-    filing = Filing(year=year, filed_at=timezone.now(), filed_by=actor.user, **target)
+        return {"kind": Filing.Kind.PLAN, "authority": actor.authority}
+    if actor.role == Role.CITY_HR:
+        return {"kind": Filing.Kind.NOTICE, "city": actor.city}
+    raise FilingError(_("Only department admins and city HR bureaus file."))
+
+
+def filing_submit(*, actor, year: int, word, pdf) -> Filing:
+    """File the Word and PDF for the actor's authority (its plan) or city (its notice)
+    for `year` (any year of `filing_years`). Filing again for the same year adds the
+    next version, dated; earlier versions stay. Raises FilingError on a bad file, a
+    year out of range or an actor who does not file."""
+    check_files(word, pdf)
+    target = _filer(actor)
+    if year not in filing_years():
+        raise FilingError(_("Filing is not open for the year %(year)s.") % {"year": year})
+    scope = {k: v for k, v in target.items() if k != "kind"}
     stem = f"filings/{year}/{target['kind']}-{(actor.authority_id or actor.city_id)}"
     try:
         with transaction.atomic():
-            filing.word.save(
-                f"{stem}.{'docx' if word.name.endswith('x') else 'doc'}", word, save=False
+            last = Filing.objects.filter(year=year, **scope).order_by("-version").first()
+            version = last.version + 1 if last else 1
+            filing = Filing(
+                year=year,
+                version=version,
+                filed_at=timezone.now(),
+                filed_by=actor.user,
+                **target,
             )
-            filing.pdf.save(f"{stem}.pdf", pdf, save=False)
+            filing.word.save(
+                f"{stem}-v{version}.{'docx' if word.name.endswith('x') else 'doc'}",
+                word,
+                save=False,
+            )
+            filing.pdf.save(f"{stem}-v{version}.pdf", pdf, save=False)
             filing.save()
-    except IntegrityError:
-        raise FilingError(_("This year's filing has been made already.")) from None
-    audit_log(actor=actor.user, action="learning.filing.submitted", filing=filing.pk)
+    except IntegrityError:  # another version was filed at the same moment
+        raise FilingError(
+            _("Another version was filed at the same moment; please check and file again.")
+        ) from None
+    audit_log(
+        actor=actor.user,
+        action="learning.filing.submitted",
+        filing=filing.pk,
+        year=year,
+        version=version,
+    )
     return filing
 
 
 def filing_from_plan(*, actor, plan: ProfessionalPlan) -> Filing:
-    """One click: the latest published version's own Word and PDF."""
+    """One click: the latest published version's own Word and PDF, filed for the
+    plan's own year (a changed plan, published again, is filed as a new version)."""
     view = published_view(plan)
     if view is None:
         raise FilingError(_("Publish the plan before filing it."))
@@ -96,60 +136,155 @@ def filing_from_plan(*, actor, plan: ProfessionalPlan) -> Filing:
     return filing_submit(actor=actor, year=plan.year, word=word, pdf=pdf)
 
 
+STATUS_LABELS = {
+    "not_started": gettext_lazy("not started"),
+    "draft": gettext_lazy("draft"),
+    "on_time": gettext_lazy("filed on time"),
+    "late": gettext_lazy("filed late"),
+    "missing": gettext_lazy("missing"),
+}
+
+
+@dataclass(frozen=True)
+class FilingStatus:
+    """A year's filing of one filer as every page shows it (the filer's own page, the
+    provincial board, the export). The year's duty is met by the first version: its
+    date decides on time or late, and a later version does not undo a late one."""
+
+    code: str  # not_started / draft / on_time / late / missing
+    lateness: Lateness
+
+    @property
+    def alert(self) -> bool:
+        """Shown red: filed late, or still missing after the due date."""
+        return self.code in ("late", "missing")
+
+    @property
+    def label(self) -> str:
+        """按时报送 / 逾期报送N天 / 未报送（已逾期N天） / 草稿 / 未开始."""
+        if self.code == "late":
+            return self.lateness.text
+        base = STATUS_LABELS[self.code]
+        if self.code == "missing":
+            return _("%(status)s (%(lateness)s)") % {
+                "status": base,
+                "lateness": self.lateness.text,
+            }
+        return str(base)
+
+
+def filing_status(
+    *, year: int, first: Filing | None, has_draft: bool, today: datetime.date
+) -> FilingStatus:
+    """The one status function of plan and notice filings: `first` is the filer's
+    first version for `year` (None if nothing was filed), `has_draft` whether a plan
+    is being written. Due by `deadline(year)`."""
+    lateness = Lateness(
+        due_on=deadline(year), done_on=local_day(first.filed_at) if first else None, today=today
+    )
+    if first is not None:
+        code = "late" if lateness.late else "on_time"
+    elif lateness.overdue:
+        code = "missing"
+    else:
+        code = "draft" if has_draft else "not_started"
+    return FilingStatus(code, lateness)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One filed version in the filer's history, with how late it was filed."""
+
+    filing: Filing
+    lateness: Lateness
+
+    @property
+    def late(self) -> bool:
+        return self.lateness.late
+
+    @property
+    def label(self) -> str:
+        return self.lateness.text or str(STATUS_LABELS["on_time"])
+
+
+@dataclass
+class FilerView:
+    """A filer's own filing of a year: its status and every version, newest first."""
+
+    year: int
+    due: datetime.date
+    status: FilingStatus
+    versions: list[VersionRow]
+
+    @property
+    def latest(self) -> Filing | None:
+        return self.versions[0].filing if self.versions else None
+
+
+def filer_view(*, actor, year: int, today: datetime.date | None = None) -> FilerView:
+    """What the department admin or city HR bureau sees of its own filing for `year`."""
+    today = today or timezone.localdate()
+    target = _filer(actor)
+    scope = {k: v for k, v in target.items() if k != "kind"}
+    versions = list(
+        Filing.objects.filter(year=year, **scope).select_related("filed_by").order_by("-version")
+    )
+    has_draft = bool(
+        target.get("authority")
+        and ProfessionalPlan.objects.filter(year=year, authority=target["authority"]).exists()
+    )
+    due = deadline(year)
+    status = filing_status(
+        year=year, first=versions[-1] if versions else None, has_draft=has_draft, today=today
+    )
+    rows = [
+        VersionRow(f, Lateness(due_on=due, done_on=local_day(f.filed_at), today=today))
+        for f in versions
+    ]
+    return FilerView(year, due, status, rows)
+
+
 @dataclass
 class BoardRow:
     kind: str
     name: str
     authority: Authority | None
     city: City | None
-    status: str
-    filing: Filing | None
+    state: FilingStatus
+    filing: Filing | None  # the latest version
+    versions: int = 0
+
+    @property
+    def status(self) -> str:
+        return self.state.code
 
     @property
     def overdue(self) -> bool:
-        return self.status in ("missing", "late")
-
-
-STATUS_LABELS = {
-    "not_started": _("not started"),
-    "draft": _("draft"),
-    "on_time": _("filed on time"),
-    "late": _("filed late"),
-    "missing": _("missing"),
-}
+        return self.state.alert
 
 
 def board(year: int, today: datetime.date | None = None) -> list[BoardRow]:
-    """Every authority and every city with the status of its filing on `today`."""
+    """Every authority and every city with the status of its filing on `today`, the
+    latest version and how many versions there are."""
     today = today or timezone.localdate()
-    due = deadline(year)
-    filings = Filing.objects.filter(year=year)
-    by_authority = {f.authority_id: f for f in filings if f.authority_id}
-    by_city = {f.city_id: f for f in filings if f.city_id}
+    firsts, latests, counts = {}, {}, {}
+    for filing in Filing.objects.filter(year=year).order_by("version"):
+        key = ("a", filing.authority_id) if filing.authority_id else ("c", filing.city_id)
+        firsts.setdefault(key, filing)
+        latests[key] = filing
+        counts[key] = counts.get(key, 0) + 1
     drafts = set(ProfessionalPlan.objects.filter(year=year).values_list("authority_id", flat=True))
 
-    def status(filing, has_draft):
-        if filing:
-            return "on_time" if timezone.localtime(filing.filed_at).date() <= due else "late"
-        if today > due:
-            return "missing"
-        return "draft" if has_draft else "not_started"
+    def row(kind, name, authority, city, key, has_draft):
+        state = filing_status(year=year, first=firsts.get(key), has_draft=has_draft, today=today)
+        return BoardRow(kind, name, authority, city, state, latests.get(key), counts.get(key, 0))
 
     rows = [
-        BoardRow(
-            Filing.Kind.PLAN,
-            a.name,
-            a,
-            None,
-            status(by_authority.get(a.pk), a.pk in drafts),
-            by_authority.get(a.pk),
-        )
+        row(Filing.Kind.PLAN, a.name, a, None, ("a", a.pk), a.pk in drafts)
         for a in Authority.objects.all()
     ]
     rows += [
-        BoardRow(
-            Filing.Kind.NOTICE, c.name, None, c, status(by_city.get(c.pk), False), by_city.get(c.pk)
-        )
+        row(Filing.Kind.NOTICE, c.name, None, c, ("c", c.pk), False)
         for c in City.objects.filter(is_province_direct=False)
     ]
     return rows
@@ -200,4 +335,4 @@ def send_reminders(today: datetime.date | None = None) -> list[BoardRow]:
 def board_xlsx_rows(rows: list[BoardRow]):
     for row in rows:
         filed = timezone.localtime(row.filing.filed_at).replace(tzinfo=None) if row.filing else None
-        yield [row.name, str(Filing.Kind(row.kind).label), str(STATUS_LABELS[row.status]), filed]
+        yield [row.name, str(Filing.Kind(row.kind).label), row.state.label, filed]

@@ -12,8 +12,8 @@ from learning.models import (
     PlatformRecord,
     ProfessionalPlan,
     Question,
-    Topic,
 )
+from portal.forms import BaseInlineFormSet, DateInput
 from portal.identity import validate_id_number
 from portal.models import User
 
@@ -71,16 +71,25 @@ class CatalogFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("all")), *Category.choices]
     )
-    topic = forms.ModelChoiceField(
-        label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("all")
-    )
+    # The year's topics, the required special topics apart from the optional
+    # directions (set in __init__ from the year asked for).
+    topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(
         label=_("Platform"), required=False, choices=[("", _("all")), *Course.Channel.choices]
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
 
     def __init__(self, *args, **kwargs):
+        from learning.study import topic_groups
+
         super().__init__(*args, **kwargs)
+        asked = str(self.data.get("year", "")).strip()
+        year = int(asked) if asked.isascii() and asked.isdigit() else self.initial.get("year")
+        self.topic_groups = topic_groups(year) if year else []
+        self.fields["topic"].choices = [
+            ("", _("all")),
+            *[(label, [(t.pk, t.name) for t in topics]) for label, topics in self.topic_groups],
+        ]
         for name, field in self.fields.items():
             css = "form-select" if name in ("category", "topic", "channel") else "form-control"
             field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
@@ -147,6 +156,7 @@ class CourseForm(forms.ModelForm):
 LessonFormSet = forms.inlineformset_factory(
     Course,
     Lesson,
+    formset=BaseInlineFormSet,
     fields=["title", "content", "minutes", "order"],
     extra=1,
     can_delete=True,
@@ -182,9 +192,7 @@ class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     hours = forms.CharField(label=_("Hours"), max_length=10)
-    held_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
     place = forms.CharField(label=_("Place"), max_length=200)
 
 
@@ -219,6 +227,7 @@ class PlanForm(forms.ModelForm):
 PlanItemFormSet = forms.inlineformset_factory(
     ProfessionalPlan,
     PlanItem,
+    formset=BaseInlineFormSet,
     fields=["topic", "course", "hours", "mode", "order"],
     extra=3,
     can_delete=True,

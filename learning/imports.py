@@ -74,7 +74,9 @@ def chunks(records: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
 
 
 def preview(file, name: str, platform) -> dict:
-    """Counts of new / duplicate / rejected rows and the reasons, writing nothing."""
+    """Counts of the rows, writing nothing: `new`, `duplicate` (already in the ledger),
+    `repeated` (a repeat of an earlier row of this file) and `rejected` (with the
+    reasons). Each row counts once, so the four add up to `rows`."""
     counts, reasons, seen, years, rows = Counter(), Counter(), set(), ruled_years(), 0
     for chunk in chunks(iter_records(file, name)):
         rows += len(chunk)
@@ -92,8 +94,10 @@ def preview(file, name: str, platform) -> dict:
             if item.credit is None:
                 counts["rejected"] += 1
                 reasons[item.row.reason] += 1
-            elif item.credit.source_ref in existing or item.credit.source_ref in seen:
+            elif item.credit.source_ref in existing:
                 counts["duplicate"] += 1
+            elif item.credit.source_ref in seen:
+                counts["repeated"] += 1
             else:
                 counts["new"] += 1
                 seen.add(item.credit.source_ref)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from credits.models import Category, CreditEntry, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch, ledger_ref
+from portal.audit import audit_log
 from portal.identity import validate_id_number
 from portal.models import User
 
@@ -320,22 +321,37 @@ def store_records(rows: list[PlatformRecord]) -> None:
 @transaction.atomic
 def reprocess(record: PlatformRecord, *, person=None, actor=None) -> PlatformRecord:
     """Check a rejected record again (after the person registered, or with the person
-    provincial HR matched by hand) and credit it at most once."""
+    provincial HR matched by hand) and credit it at most once.
+
+    The record then holds only its current outcome: credited (or duplicate, when the
+    same course completion reached the ledger another way) with no reason, or still
+    rejected with the reason of this check. What it was before — outcome and reason —
+    goes to the audit log (`learning.platform_record.reprocessed`); `resolved` marks
+    that it was rejected on arrival. A record that is not rejected is left alone.
+    """
     record = PlatformRecord.objects.select_for_update().get(pk=record.pk)
     if record.outcome != PlatformRecord.Outcome.REJECTED or record.resolved:
         return record
+    before = {"outcome": record.outcome, "reason": record.reason}
     people = people_by_id_number([record.raw])
     item = check_record(record.raw, record.platform, people, ruled_years(), person=person)
     if item.credit is None:
         PlatformRecord.objects.filter(pk=record.pk).update(reason=item.row.reason)
-        record.refresh_from_db()
-        return record
-    result = credit_post_batch([item.credit], recorded_by=actor, with_refs=True)
-    entry = CreditEntry.objects.get(source=Source.PLATFORM, source_ref=item.credit.source_ref)
-    outcome = PlatformRecord.Outcome.CREDITED if result.posted else PlatformRecord.Outcome.DUPLICATE
-    # `resolved` remembers that the record was rejected on arrival; the reason stays.
-    PlatformRecord.objects.filter(pk=record.pk).update(
-        outcome=outcome, resolved=True, person=item.row.person, credit=entry
-    )
+    else:
+        result = credit_post_batch([item.credit], recorded_by=actor, with_refs=True)
+        entry = CreditEntry.objects.get(source=Source.PLATFORM, source_ref=item.credit.source_ref)
+        outcome = (
+            PlatformRecord.Outcome.CREDITED if result.posted else PlatformRecord.Outcome.DUPLICATE
+        )
+        PlatformRecord.objects.filter(pk=record.pk).update(
+            outcome=outcome, reason="", resolved=True, person=item.row.person, credit=entry
+        )
     record.refresh_from_db()
+    audit_log(
+        actor=actor,
+        action="learning.platform_record.reprocessed",
+        record=record.pk,
+        before=before,
+        after={"outcome": record.outcome, "reason": record.reason},
+    )
     return record

@@ -295,6 +295,8 @@ class Choice(models.Model):
     correct = models.BooleanField(_("correct"), default=False)
 
     class Meta:
+        verbose_name = _("answer choice")
+        verbose_name_plural = _("answer choices")
         ordering = ["question_id", "id"]
 
     def __str__(self):
@@ -326,6 +328,8 @@ class LessonProgress(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress records")
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "lesson"], name="progress_once")
         ]
@@ -344,6 +348,10 @@ class StudyClock(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, null=True)
     last_beat_at = models.DateTimeField(null=True)
 
+    class Meta:
+        verbose_name = _("study clock")
+        verbose_name_plural = _("study clocks")
+
     def __str__(self):
         return f"{self.person_id} @ {self.lesson_id}"
 
@@ -355,6 +363,8 @@ class QuizAttempt(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self):
@@ -507,12 +517,16 @@ class PlanItem(models.Model):
 
     plan = models.ForeignKey(ProfessionalPlan, on_delete=models.CASCADE, related_name="items")
     topic = models.CharField(_("topic or course"), max_length=200)
-    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True)
+    course = models.ForeignKey(
+        Course, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("course")
+    )
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
     mode = models.CharField(_("form"), max_length=10, choices=Mode.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
         ordering = ["plan_id", "order", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(hours__gt=0), name="plan_item_hours")
@@ -531,6 +545,8 @@ class PlanVersion(models.Model):
     snapshot = models.JSONField()
 
     class Meta:
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
         ordering = ["plan_id", "-number"]
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="plan_version_once")]
 
@@ -554,7 +570,8 @@ class FilingDeadline(models.Model):
 
 class Filing(models.Model):
     """A plan of an authority, or a city HR bureau's yearly notice, filed with the
-    provincial HR department as Word and PDF."""
+    provincial HR department as Word and PDF. Filing again for the same year (a
+    changed plan) adds the next version; every version is kept with its date."""
 
     class Kind(models.TextChoices):
         PLAN = "plan", _("professional-subject plan")
@@ -572,6 +589,7 @@ class Filing(models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("filing")
@@ -579,19 +597,22 @@ class Filing(models.Model):
         ordering = ["-filed_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "authority"],
+                fields=["year", "authority", "version"],
                 condition=models.Q(authority__isnull=False),
-                name="filing_once_per_authority",
+                name="filing_version_once_per_authority",
             ),
             models.UniqueConstraint(
-                fields=["year", "city"],
+                fields=["year", "city", "version"],
                 condition=models.Q(city__isnull=False),
-                name="filing_once_per_city",
+                name="filing_version_once_per_city",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="filing_version_positive"
             ),
         ]
 
     def __str__(self):
-        return f"{self.year} {self.authority or self.city}"
+        return f"{self.year} {self.authority or self.city} v{self.version}"
 
 
 class FilingReminder(models.Model):
@@ -605,6 +626,8 @@ class FilingReminder(models.Model):
     sent_on = models.DateField()
 
     class Meta:
+        verbose_name = _("filing reminder")
+        verbose_name_plural = _("filing reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["authority", "sent_on"],

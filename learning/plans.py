@@ -17,6 +17,7 @@ from credits.models import YearRule
 from learning.models import PLAN_SECTIONS, PlanItem, PlanVersion, ProfessionalPlan
 from portal import scoping
 from portal.audit import audit_log
+from portal.formats import format_hours
 from portal.models import Role
 from portal.pdf import render_pdf
 
@@ -145,9 +146,9 @@ def plan_publish(*, plan: ProfessionalPlan, published_by) -> ProfessionalPlan:
                 "%(minimum)s, %(missing)s hours more are needed."
             )
             % {
-                "total": total,
-                "minimum": rule.professional_min,
-                "missing": rule.professional_min - total,
+                "total": format_hours(total),
+                "minimum": format_hours(rule.professional_min),
+                "missing": format_hours(rule.professional_min - total),
             }
         )
     now = timezone.now()

@@ -67,7 +67,7 @@ def decide(*, nomination: QualityNomination, select: bool, reason: str, decided_
     nomination.save()
     audit_log(
         actor=decided_by,
-        action=f"learning.quality.{'selected' if select else 'declined'}",
+        action="learning.quality.selected" if select else "learning.quality.declined",
         nomination=nomination.pk,
     )
     return nomination

@@ -7,15 +7,19 @@ Outcome = PlatformRecord.Outcome
 
 
 def reconciliation() -> list[dict]:
-    """Per platform and year: what arrived, what became of it, and the ledger's sum."""
+    """Per platform and year: what arrived, what became of it, and the ledger's sum.
+
+    Each record counts once, under its current outcome (a rejected record processed
+    again later counts as credited or duplicate, no longer as rejected), so
+    credited + duplicates + rejected = received on every row.
+    """
     rows = list(
         PlatformRecord.objects.values("platform_id", "year")
         .annotate(
             received=Count("id"),
             credited=Count("id", filter=Q(outcome=Outcome.CREDITED)),
             duplicates=Count("id", filter=Q(outcome=Outcome.DUPLICATE)),
-            rejected=Count("id", filter=Q(outcome=Outcome.REJECTED) | Q(resolved=True)),
-            pending=Count("id", filter=Q(outcome=Outcome.REJECTED)),
+            rejected=Count("id", filter=Q(outcome=Outcome.REJECTED)),
             hours=Sum("hours", filter=Q(outcome=Outcome.CREDITED)),
         )
         .order_by("platform_id", "-year")

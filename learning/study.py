@@ -7,7 +7,9 @@ person means only one lesson at a time earns time: a beat for another lesson mov
 the clock and credits nothing.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +26,7 @@ from learning.models import (
     Question,
     QuizAttempt,
     StudyClock,
+    Topic,
 )
 from portal.audit import audit_log
 from portal.models import User
@@ -160,10 +163,92 @@ def answers_from(post) -> dict[int, set[int]]:
     return answers
 
 
-def suggest_courses(person, year: int) -> list[tuple[str, object, list[Course]]]:
-    """For each category short in `year`: (category label, gap, courses) where the
-    courses close the gap with as few as possible (the largest first is optimal for
-    "fewest courses whose hours reach the gap")."""
+def topic_groups(year: int) -> list[tuple[str, list[Topic]]]:
+    """The public-subject topics of `year`, apart: [("必修专题", [...]), ("选学方向", [...])].
+
+    A year whose topics are not yet entered uses the latest earlier year's; a group
+    with no topic is left out."""
+    latest = Topic.objects.filter(year__lte=year).order_by("-year").values("year")[:1]
+    topics = list(Topic.objects.filter(year__in=latest).order_by("order", "name"))
+    return [
+        (str(kind.label), [t for t in topics if t.kind == kind])
+        for kind in (Topic.Kind.REQUIRED, Topic.Kind.OPTIONAL)
+        if any(t.kind == kind for t in topics)
+    ]
+
+
+@dataclass(frozen=True)
+class CourseGroup:
+    label: str  # "" where the category has no topics to tell apart
+    courses: list[Course]
+
+
+@dataclass(frozen=True)
+class GapPlan:
+    """Courses that close one category's gap, grouped for display."""
+
+    label: str
+    gap: Decimal
+    groups: list[CourseGroup]
+
+    @property
+    def courses(self) -> list[Course]:
+        return [course for group in self.groups for course in group.courses]
+
+
+def _largest_first(candidates, total: Decimal, gap: Decimal) -> tuple[list[Course], Decimal]:
+    # The largest first is optimal for "fewest courses whose hours reach the gap".
+    chosen = []
+    for course in candidates.order_by("-hours", "title")[:50]:
+        if total >= gap:
+            break
+        chosen.append(course)
+        total += course.hours
+    return chosen, total
+
+
+def _public_plan(person, year: int, gap: Decimal, candidates) -> list[CourseGroup]:
+    """Public subjects: first one course for each required special topic (专题) the
+    person has not yet completed a course of this year, then the optional directions
+    (and courses without a topic); the two are listed apart."""
+    required_kind = Topic.Kind.REQUIRED
+    covered = set(
+        Enrolment.objects.filter(
+            person=person, completed_at__year=year, course__topic__kind=required_kind
+        ).values_list("course__topic__name", flat=True)
+    )
+    required_topics = dict(topic_groups(year)).get(str(required_kind.label), [])
+    required, total = [], Decimal(0)
+    for topic in required_topics:
+        if total >= gap:
+            break
+        if topic.name in covered:
+            continue
+        course = (
+            candidates.filter(topic__kind=required_kind, topic__name=topic.name)
+            .order_by("-hours", "title")
+            .first()
+        )
+        if course is not None:
+            required.append(course)
+            total += course.hours
+    chosen_ids = [c.pk for c in required]
+    optional, total = _largest_first(candidates.exclude(topic__kind=required_kind), total, gap)
+    if total < gap:  # only required-topic courses are left to close the gap
+        more, total = _largest_first(
+            candidates.filter(topic__kind=required_kind).exclude(pk__in=chosen_ids), total, gap
+        )
+        required += more
+    return [
+        CourseGroup(str(Topic.Kind.REQUIRED.label), required),
+        CourseGroup(str(Topic.Kind.OPTIONAL.label), optional),
+    ]
+
+
+def suggest_courses(person, year: int) -> list[GapPlan]:
+    """For each category short in `year`, the courses that close its gap with as few
+    as possible; public subjects put the required special topics first, apart from
+    the optional directions (the notice, section 二(一))."""
     from credits.models import Category
     from credits.selectors import year_status
 
@@ -176,12 +261,10 @@ def suggest_courses(person, year: int) -> list[tuple[str, object, list[Course]]]
     ):
         if not gap:
             continue
-        chosen, total = [], 0
         candidates = published_courses(year).filter(category=category).exclude(pk__in=done)
-        for course in candidates.order_by("-hours", "title")[:50]:
-            if total >= gap:
-                break
-            chosen.append(course)
-            total += course.hours
-        plans.append((str(Category(category).label), gap, chosen))
+        if category == Category.PUBLIC:
+            groups = _public_plan(person, year, gap, candidates)
+        else:
+            groups = [CourseGroup("", _largest_first(candidates, Decimal(0), gap)[0])]
+        plans.append(GapPlan(str(Category(category).label), gap, groups))
     return plans

@@ -145,7 +145,7 @@ def records_export(request):
             r.get_category_display(),
             timezone.localtime(r.completed_at).replace(tzinfo=None) if r.completed_at else None,
             r.get_outcome_display(),
-            r.reason,
+            r.reason if r.outcome == PlatformRecord.Outcome.REJECTED else "",
         ]
         for r in found.iterator(chunk_size=2000)
     )
@@ -161,7 +161,6 @@ def record_detail(request, pk):
     form = ReprocessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         record = ingest.reprocess(record, person=form.cleaned_data["person"], actor=request.user)
-        audit_log(actor=request.user, action="learning.platform_record.reprocessed", record=pk)
         if record.outcome == PlatformRecord.Outcome.REJECTED:
             messages.error(request, _("Still rejected: %(reason)s") % {"reason": record.reason})
         else:

@@ -211,16 +211,14 @@ def unit_people(request):
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()
     people = selectors.unit_people(actor, status=status, search=search)
+    # Every open transfer the home tile counts, on whichever side the unit is.
+    transfers = selectors.open_transfers(actor)
     context = {
         "registrations": scoping.registrations_visible_to(actor).filter(
             profile__status=ReviewStatus.PENDING
         ),
-        "incoming": scoping.transfers_visible_to(actor).filter(
-            to_unit_id=actor.unit_id, status=Transfer.Status.REQUESTED
-        ),
-        "outgoing": scoping.transfers_visible_to(actor).filter(
-            from_unit_id=actor.unit_id, status__in=Transfer.OPEN
-        ),
+        "incoming": transfers.filter(to_unit_id=actor.unit_id),
+        "outgoing": transfers.filter(from_unit_id=actor.unit_id),
         "page": Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page")),
         "statuses": selectors.PERSON_STATUSES,
         "status": status,

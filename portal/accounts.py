@@ -40,7 +40,7 @@ def account_set_active(*, actor: Membership, person: User, active: bool) -> User
     person.save(update_fields=["is_active"])
     audit_log(
         actor=actor.user,
-        action=f"portal.account.{'enabled' if active else 'disabled'}",
+        action="portal.account.enabled" if active else "portal.account.disabled",
         person=person.pk,
     )
     return person

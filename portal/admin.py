@@ -144,13 +144,39 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter by action, listed by its Chinese label rather than its code."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        from portal.audit import action_label
+
+        codes = model_admin.get_queryset(request).values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "actor"]
-    list_filter = ["action"]
+    list_display = ["created_at", "action_display", "actor"]
+    list_filter = [AuditActionFilter]
     search_fields = ["action", "actor__real_name"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+    fields = ["created_at", "action_display", "action_code", "actor", "payload"]
+    readonly_fields = ["action_display", "action_code"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, obj):
+        return obj.action_label
+
+    @admin.display(description=_("action code"))
+    def action_code(self, obj):
+        return obj.action
 
 
 @admin.register(Transfer)

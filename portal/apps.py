@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal"
     verbose_name = _("people and organisations")
+
+    def ready(self):
+        from portal import checks  # noqa: F401 - registers the system checks

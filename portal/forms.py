@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from portal.http import is_pk
 from portal.identity import normalize_id_number, validate_credit_code, validate_id_number
@@ -23,6 +24,50 @@ from portal.registration import (
     phone_taken_message,
 )
 from portal.uploads import check_xlsx_file
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, for every date field of the portal.
+
+    Its value is always an ISO date (2017-10-01) whatever the language: an
+    <input type="date"> reads nothing else, and a date rendered in the Chinese
+    format (2017/10/01) shows empty and posts empty, so saving the form unchanged
+    would erase the date.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs=attrs, format=format or "%Y-%m-%d")
+
+
+class LabelledUniqueErrorsMixin:
+    """Duplicate rows of a model formset named by the fields' labels (方向 和 等级),
+    not by their code names (direction and level) as Django names them."""
+
+    def get_unique_error_message(self, unique_check):
+        parent = getattr(getattr(self, "fk", None), "name", None)
+        fields = self.form.base_fields
+        labels = [str(fields[name].label) for name in unique_check if name != parent]
+        return _("Two rows have the same %(fields)s; each may appear only once.") % {
+            "fields": text_list(labels)
+        }
+
+
+def text_list(items: list[str]) -> str:
+    """The items as "A, B and C" in the active language (Chinese: A、B和C, no spaces)."""
+    if len(items) < 2:
+        return "".join(items)
+    head = pgettext("list separator", ", ").join(items[:-1])
+    return _("%(items)s and %(last)s") % {"items": head, "last": items[-1]}
+
+
+class BaseInlineFormSet(LabelledUniqueErrorsMixin, forms.BaseInlineFormSet):
+    pass
+
+
+class BaseModelFormSet(LabelledUniqueErrorsMixin, forms.BaseModelFormSet):
+    pass
 
 
 class LoginForm(AuthenticationForm):
@@ -56,7 +101,7 @@ class LoginForm(AuthenticationForm):
 
 
 class SwitchRoleForm(forms.Form):
-    membership = forms.IntegerField()
+    membership = forms.IntegerField(label=_("Role"))
 
 
 class ResetRequestForm(forms.Form):
@@ -201,7 +246,7 @@ class TitleMixin(forms.Form):
     title_obtained_on = forms.DateField(
         label=_("Current title obtained on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
 
     def title_data(self) -> dict:

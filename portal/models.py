@@ -421,7 +421,14 @@ class AuditLog(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        """What happened, in Chinese (the code itself stays in `action`)."""
+        from portal.audit import action_label
+
+        return action_label(self.action)
 
 
 class JobStatus(models.TextChoices):
@@ -471,6 +478,10 @@ class PasswordResetCode(models.Model):
     expires_at = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
 
     def __str__(self):
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -178,7 +178,10 @@ def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "
         record.status, record.rejection_reason = status, reason
         record.save(update_fields=["status", "rejection_reason"])
     audit_log(
-        actor=actor.user, action=f"portal.registration.{status}", person=person.pk, reason=reason
+        actor=actor.user,
+        action="portal.registration.approved" if approve else "portal.registration.rejected",
+        person=person.pk,
+        reason=reason,
     )
     return person
 
@@ -261,7 +264,7 @@ def unit_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> Un
         _activate(unit.registered_by, (Role.PROFESSIONAL, None), (Role.UNIT_HR, unit))
     audit_log(
         actor=actor.user,
-        action=f"portal.unit.{unit.status}",
+        action="portal.unit.approved" if approve else "portal.unit.rejected",
         unit=unit.pk,
         reason=unit.rejection_reason,
     )

@@ -105,9 +105,11 @@ def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:
     return User.objects.filter(profile__unit_id=actor.unit_id).select_related("profile__unit")
 
 
-def unit_registrations_visible_to(actor: Membership | None) -> QuerySet[Unit]:
-    """Unit registrations in any state: city HR decides its city's, provincial HR the
-    province-direct ones (the queue filters the pending ones)."""
+def units_overseen_by(actor: Membership | None) -> QuerySet[Unit]:
+    """Units, in any registration state, whose HR bureau above them the actor is: a
+    city HR bureau for its city's units, provincial HR for the province-direct ones.
+    It decides what the unit cannot decide itself (its registration, the declaration
+    of its only HR administrator)."""
     units = Unit.objects.select_related("city", "authority", "registered_by")
     match getattr(actor, "role", None):
         case Role.CITY_HR:
@@ -115,6 +117,12 @@ def unit_registrations_visible_to(actor: Membership | None) -> QuerySet[Unit]:
         case Role.PROVINCE_HR:
             return units.filter(is_province_direct=True)
     return units.none()
+
+
+def unit_registrations_visible_to(actor: Membership | None) -> QuerySet[Unit]:
+    """Unit registrations in any state, for the HR bureau above the unit (the queue
+    filters the pending ones)."""
+    return units_overseen_by(actor)
 
 
 def transfers_visible_to(actor: Membership | None) -> QuerySet[Transfer]:

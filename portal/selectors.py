@@ -29,10 +29,15 @@ def home_summary(actor: Membership) -> dict:
         "pending_registrations": scoping.registrations_visible_to(actor)
         .filter(profile__status=ReviewStatus.PENDING)
         .count(),
-        "open_transfers": scoping.transfers_visible_to(actor)
-        .filter(status__in=Transfer.OPEN)
-        .count(),
+        "open_transfers": open_transfers(actor).count(),
     }
+
+
+def open_transfers(actor: Membership) -> QuerySet[Transfer]:
+    """Transfers in the actor's scope still under way: waiting for the new unit, or
+    accepted and in their objection period until the beat task completes them. The
+    home tile counts exactly these and the accounts page lists every one of them."""
+    return scoping.transfers_visible_to(actor).filter(status__in=Transfer.OPEN)
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.datetime]:

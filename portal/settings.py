@@ -3,8 +3,8 @@
 With nothing set the portal runs embedded: SQLite under var/, Celery tasks run
 in-process, media under var/media, DEBUG on. DATABASE_URL and REDIS_URL switch
 to PostgreSQL and Redis. DJANGO_ENV=production refuses to start without
-SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL, and turns on the HTTPS settings
-that `manage.py check --deploy` asks for.
+SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and an https PORTAL_BASE_URL, and turns on
+the HTTPS settings that `manage.py check --deploy` asks for.
 """
 
 from datetime import timedelta
@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "axes",
+    "portal.axes_config.AxesConfig",  # django-axes, named in Chinese
     "portal",
     "credits",
     "learning",
@@ -200,6 +200,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates first in the input formats, so every date input round-trips (see the module).
+FORMAT_MODULE_PATH = ["portal.locale_formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -251,7 +253,18 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The address printed in certificates' QR codes; the public verification page.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# `make run` sets it from its HOST and PORT. A printed QR code cannot be corrected,
+# so production refuses to start without an https address among ALLOWED_HOSTS.
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.checks import base_url_problems
+
+    PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+    if problems := base_url_problems(PORTAL_BASE_URL, ALLOWED_HOSTS):
+        raise ImproperlyConfigured(" ".join(problems))
+else:
+    PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 PORTAL_NAME = _("Shandong Continuing Education Portal for Professional Technical Personnel")
 

@@ -62,10 +62,18 @@ def _locked(actor: Membership, pk, *, statuses, side: str) -> Transfer:
     return transfer
 
 
+# The audit action of each way a transfer closes without completing.
+_CLOSED_ACTIONS = {
+    Transfer.Status.CANCELLED: "portal.transfer.cancelled",
+    Transfer.Status.REJECTED: "portal.transfer.rejected",
+    Transfer.Status.OBJECTED: "portal.transfer.objected",
+}
+
+
 def _close(transfer: Transfer, status, actor: User | None, reason: str = "") -> Transfer:
     transfer.status, transfer.reason, transfer.closed_at = status, reason, timezone.now()
     transfer.save(update_fields=["status", "reason", "closed_at"])
-    audit_log(actor=actor, action=f"portal.transfer.{status}", transfer=transfer.pk, reason=reason)
+    audit_log(actor=actor, action=_CLOSED_ACTIONS[status], transfer=transfer.pk, reason=reason)
     return transfer
 
 

@@ -63,6 +63,24 @@ def test_qr_code_decodes_to_the_verification_url(rendered, tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_qr_code_opens_the_address_make_run_serves(alice, hr_a, settings, tmp_path):
+    from tests.portal.test_settings import make_run_base_url
+
+    settings.PORTAL_BASE_URL = make_run_base_url("PORT=8101")  # as `make run PORT=8101`
+    make_compliant(alice)
+    issued = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
+    certificate = certificate_render(issued.pk)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", certificate.pdf.path, str(tmp_path / "page")], check=True
+    )
+    [image] = tmp_path.glob("page*.png")
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert decoded == f"http://127.0.0.1:8101/verify/{certificate.verification_code}"
+
+
+@pytest.mark.django_db
 def test_stored_sha256_is_that_of_the_file(rendered):
     import hashlib
 

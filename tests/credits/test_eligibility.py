@@ -108,21 +108,21 @@ class TestVerdict:
         credit_every_year(alice, hours={2024: (20, 60)})
 
         text = verdict(check(client, alice))
-        assert text == "2022年至2025年不符合条件。 2024年：公需科目还差 10 学时"
+        assert text == "2022年至2025年不符合条件。 2024年：公需科目还差 10.0 学时"
 
     def test_a_year_with_no_entries_is_not_met(self, client, alice):
         credit_every_year(alice, years=[2022, 2024, 2025])
 
         text = verdict(check(client, alice))
         assert text.startswith("2022年至2025年不符合条件。")
-        assert "2023年：公需科目还差 30 学时；专业科目还差 60 学时" in text
+        assert "2023年：公需科目还差 30.0 学时；专业科目还差 60.0 学时" in text
         assert not eligibility_check(alice, *PERIOD).met
 
     def test_a_surplus_of_professional_hours_does_not_make_up_for_public_hours(self, client, alice):
         credit_every_year(alice, hours={2024: (20, 100)})
 
         text = verdict(check(client, alice))
-        assert "2024年：公需科目还差 10 学时" in text
+        assert "2024年：公需科目还差 10.0 学时" in text
         assert "专业科目还差" not in text
         assert not eligibility_check(alice, *PERIOD).met
 
@@ -133,7 +133,7 @@ class TestVerdict:
         YearRule.objects.filter(year=2024).update(public_min=40)
 
         text = verdict(check(client, alice))
-        assert text == "2022年至2025年不符合条件。 2024年：公需科目还差 10 学时"
+        assert text == "2022年至2025年不符合条件。 2024年：公需科目还差 10.0 学时"
 
     def test_a_year_without_a_rule_is_never_met(self, client, alice):
         credit_every_year(alice, years=[2021, 2022])
@@ -298,7 +298,7 @@ class TestPdfStatement:
         text = pdf_text(self.get_pdf(client, alice).content)
 
         assert "结论：未达标" in text
-        assert "2024年：公需科目还差 10 学时" in text
+        assert "2024年：公需科目还差 10.0 学时" in text
         assert alice.id_number not in text
 
     def test_statement_for_an_invalid_period_is_404(self, client, alice):
@@ -349,7 +349,7 @@ class TestBulkCheck:
         alice_row, colleague_row, malformed_row, bob_row = rows
         assert alice_row == [
             alice.id_number, "艾丽丝", "济南测试医院", "2022-2025", "未达标",
-            "2024年：公需科目还差 10 学时", 30, 60, 30, 60, 20, 60, 30, 60,
+            "2024年：公需科目还差 10.0 学时", 30, 60, 30, 60, 20, 60, 30, 60,
         ]  # fmt: skip
         assert colleague_row == [
             colleague.id_number, "陈晓明", "济南测试医院", "2022-2025", "达标", None,
@@ -378,7 +378,7 @@ class TestBulkCheck:
 
         _header, alice_row = read_back(response.content)
         assert alice_row[3:5] == [f"{start}-{end}", "未达标"]
-        assert f"{start}年：公需科目还差 30 学时；专业科目还差 60 学时" in alice_row[5]
+        assert f"{start}年：公需科目还差 30.0 学时；专业科目还差 60.0 学时" in alice_row[5]
 
     def test_file_whose_first_header_is_not_id_number_is_refused(self, client, alice):
         upload = xlsx_upload(["姓名", "身份证号"], [["艾丽丝", alice.id_number]])

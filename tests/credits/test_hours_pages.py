@@ -43,7 +43,7 @@ class TestMyHours:
         give(alice, public=30, professional=48)
         client.force_login(alice)
         page = my_hours(client).content.decode()
-        assert "专业科目还差 12 学时" in page
+        assert "专业科目还差 12.0 学时" in page
         assert "公需科目还差" not in page
         assert "未达标" in page
 
@@ -57,7 +57,7 @@ class TestMyHours:
         give(alice, public=10, professional=200)
         client.force_login(alice)
         page = my_hours(client).content.decode()
-        assert "公需科目还差 20 学时" in page
+        assert "公需科目还差 20.0 学时" in page
         assert "未达标" in page
 
     def test_a_changed_year_rule_changes_the_verdict(self, client, alice):
@@ -66,7 +66,7 @@ class TestMyHours:
         assert "均已达标" in my_hours(client).content.decode()
         YearRule.objects.filter(year=YEAR).update(public_min=Decimal(40))
         page = my_hours(client).content.decode()
-        assert "公需科目还差 10 学时" in page
+        assert "公需科目还差 10.0 学时" in page
         assert "均已达标" not in my_hours(client, 2023).content.decode()  # 2023 has no hours
 
     def test_a_past_year_is_judged_by_its_own_rule(self, client, alice):
@@ -75,7 +75,7 @@ class TestMyHours:
         give(alice, public=24, professional=48, year=2022)
         client.force_login(alice)
         assert "均已达标" in my_hours(client, 2021).content.decode()
-        assert "公需科目还差 6 学时" in my_hours(client, 2022).content.decode()
+        assert "公需科目还差 6.0 学时" in my_hours(client, 2022).content.decode()
 
     def test_reversal_is_shown_as_such(self, client, alice, province_hr):
         from credits.services import credit_reverse
@@ -104,7 +104,7 @@ class TestMyHours:
         summary = {row[0]: row for row in workbook.worksheets[0].iter_rows(values_only=True)}
         assert summary[2023][1:4] == (30, 60, 90)
         assert summary[2023][6] == "达标"
-        assert "专业科目还差 60 学时" in summary[2024][7]
+        assert "专业科目还差 60.0 学时" in summary[2024][7]
         entries = list(workbook.worksheets[1].iter_rows(min_row=2, values_only=True))
         assert len(entries) == 3
 

@@ -71,17 +71,26 @@ def enrol_with_results(staff_client, klass, person, hours=(64, 64), scores=(88, 
 
 @pytest.mark.django_db
 def test_a_class_from_opening_to_acknowledged_filing(
-    client, staff_client, jinan, alice, jinan_hr, qingdao_hr
+    client,
+    staff_client,
+    jinan,
+    alice,
+    jinan_hr,
+    qingdao_hr,
+    eager_celery,
+    django_capture_on_commit_callbacks,
 ):
     klass = open_class(staff_client, jinan)
     trainee = enrol_with_results(staff_client, klass, alice)
-    action(staff_client, klass, "close")
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders the PDF
+        action(staff_client, klass, "close")
     trainee.refresh_from_db()
     certificate = trainee.certificate
     pdf = staff_client.get(
         reverse("digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk})
     )
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    content = b"".join(pdf.streaming_content)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert alice.real_name in text and certificate.serial in text
     page = action(staff_client, klass, "file", summary="")
     assert "须附培训总结" in page.content.decode()
@@ -169,12 +178,12 @@ def test_holders_roster_and_revocation(
     from openpyxl import load_workbook
 
     klass = open_class(staff_client, jinan)
-    trainee = enrol_with_results(staff_client, klass, alice, hours=(60, 64), scores=(70, 70))
+    trainee = enrol_with_results(staff_client, klass, alice, hours=(64, 64), scores=(70, 70))
     action(staff_client, klass, "close")
     action(staff_client, klass, "file", summary="总结")
     roster = load_workbook(RosterFiling.objects.get().roster.open("rb")).active
     rows = list(roster.iter_rows(values_only=True))
-    assert rows[1][:3] == (alice.real_name, alice.id_number, 60)
+    assert rows[1][:3] == (alice.real_name, alice.id_number, 64)
     assert rows[1][6] == "合格"
 
     client.force_login(jinan_hr)

@@ -44,7 +44,7 @@ def test_professional_sees_her_year_and_chart(browser, live_server, alice):
 
     seen = browser.run(steps)
     assert seen["role"] == "专业技术人员"
-    assert "专业科目还差 12 学时" in seen["status"]
+    assert "专业科目还差 12.0 学时" in seen["status"]
     assert seen["verdict"] == "未达标"
     assert 48 in seen["bars"]
 
@@ -175,7 +175,7 @@ def test_department_admin_publishes_a_plan_her_industry_sees(
 
 
 def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
-    browser, live_server, institution, institution_staff, jinan_hr, unit_a
+    browser, live_server, institution, institution_staff, jinan_hr, unit_a, eager_celery
 ):
     from digital_engineer.models import Approval, InstitutionState, RosterFiling
     from tests.factories import make_professional
@@ -203,7 +203,7 @@ def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
         page.wait_for_load_state()
         for person in people:
             page.fill("#id_id_number", person.id_number)
-            page.get_by_role("button", name="选课").click()
+            page.get_by_role("button", name="添加学员").click()
             page.wait_for_load_state()
         for index, person in enumerate(people):
             row = page.locator("tr", has_text=person.real_name)

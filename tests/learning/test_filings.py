@@ -76,12 +76,11 @@ class TestSubmitting:
         assert "卫生健康专业科目学习方案" in "\n".join(p.text for p in document.paragraphs)
         assert filing.pdf.open("rb").read(5) == b"%PDF-"
 
-    def test_filing_twice_is_refused(self, client, jinan_hr):
+    def test_filing_twice_keeps_both_versions(self, client, jinan_hr):
         client.force_login(jinan_hr)
         client.post(reverse("learning:filing"), files())
-        page = client.post(reverse("learning:filing"), files(), follow=True)
-        assert "已报送过" in page.content.decode()
-        assert Filing.objects.count() == 1
+        client.post(reverse("learning:filing"), files())
+        assert list(Filing.objects.order_by("version").values_list("version", flat=True)) == [1, 2]
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -150,10 +151,36 @@ class TestReconciliation:
         reprocess(PlatformRecord.objects.get(external_id="3"))
         [row] = reconciliation()
         assert (row["received"], row["credited"], row["duplicates"]) == (4, 3, 1)
-        assert (row["rejected"], row["pending"]) == (1, 0)
+        assert row["rejected"] == 0  # processed again: counted once, as credited
         assert row["hours"] == row["ledger_hours"] == Decimal("13.5")
         page = hr.get(reverse("learning:reconciliation")).content.decode()
         assert "13.5" in page
+
+    def test_every_count_adds_up_to_what_was_received_after_a_reprocess(
+        self, hr, key, alice, bob, unit_a
+    ):
+        from learning.ingest import reprocess
+
+        late = {"id_number": "11010519491231002X", "name": "新同志"}
+        push(hr, key, [record(alice, "a"), record(bob, "b")])
+        push(hr, key, [record(alice, "a"), record(None, "c", **late), record(None, "d")])
+        make_professional(unit_a, **{"id_number": late["id_number"], "real_name": "新同志"})
+        reprocess(PlatformRecord.objects.get(external_id="c"))
+        page = hr.get(reverse("learning:reconciliation")).content.decode()
+        table = page.split('data-testid="reconciliation"', 1)[1].split("</table>", 1)[0]
+        head = re.findall(r"<th[^>]*>([^<]+)</th>", table)
+        body = table.split("<tbody>", 1)[1]
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)
+        ]
+        counts = dict(zip(head, cells, strict=True))
+        assert (counts["接收"], counts["计入"], counts["重复"], counts["未通过"]) == (
+            "5",
+            "3",
+            "1",
+            "1",
+        )
+        assert "待处理" not in head  # no second count of the same rejected records
 
     def test_drill_down_and_export(self, hr, key, alice):
         push(hr, key, [record(alice, "ok"), record(alice, "no", hours=0)])
@@ -188,6 +215,46 @@ def test_hr_fixes_a_rejected_record_from_its_page(hr, key, alice):
     assert "已处理：已计入" in response.content.decode()
     hr.post(url, {"id_number": alice.id_number})
     assert CreditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_record_processed_again_shows_only_its_current_outcome(hr, key, unit_a):
+    from portal.models import AuditLog
+
+    push(hr, key, [record(None, "late")])  # nobody has this ID number yet
+    stored = PlatformRecord.objects.get()
+    url = reverse("learning:record", kwargs={"pk": stored.pk})
+    assert "未找到该身份证号的人员" in hr.get(url).content.decode()
+    newcomer = make_professional(unit_a, id_number="11010519491231002X", real_name="无此人")
+    response = hr.post(url, {"id_number": newcomer.id_number}, follow=True)
+    page = response.content.decode()
+    assert "已处理：已计入" in page
+    outcome = page.split('data-testid="outcome">', 1)[1].split("</dd>", 1)[0]
+    assert outcome == "已计入"
+    assert "未找到该身份证号的人员" not in page
+    stored.refresh_from_db()
+    assert (stored.outcome, stored.reason) == ("credited", "")
+    listing = hr.get(reverse("learning:records")).content.decode()
+    assert "未找到该身份证号的人员" not in listing
+    export = hr.get(reverse("learning:records_export"))
+    [row] = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))[1:]
+    assert row[-2:] == ("已计入", None)
+    # The history is in the audit log.
+    entry = AuditLog.objects.get(action="learning.platform_record.reprocessed")
+    assert entry.payload["before"] == {"outcome": "rejected", "reason": "未找到该身份证号的人员"}
+    assert entry.payload["after"] == {"outcome": "credited", "reason": ""}
+
+
+@pytest.mark.django_db
+def test_the_preview_tells_a_repeat_inside_the_file_from_a_credited_record(
+    hr, platform, key, alice
+):
+    push(hr, key, [record(alice, "old")])
+    records = [record(alice, "old"), record(alice, "new"), record(alice, "new")]
+    page = upload(hr, platform, xlsx(records)).content.decode()
+    assert "共3行：新记录1条，此前已计入1条，与本文件前面的行重复1条，未通过0条。" in page
+    job = ImportJob.objects.get()
+    assert (job.preview["new"], job.preview["duplicate"], job.preview["repeated"]) == (1, 1, 1)
 
 
 @pytest.mark.django_db

@@ -65,7 +65,7 @@ class TestPublishing:
         page = admin_client.post(
             reverse("learning:plan_publish", kwargs={"pk": plan.pk}), follow=True
         )
-        assert "还差16.0学时" in page.content.decode()
+        assert "还差 16.0 学时" in page.content.decode()
         plan.refresh_from_db()
         assert plan.status == "draft"
 

@@ -297,7 +297,7 @@ class TestGapPlanner:
             make_course(title=title, hours=hours)
         client.force_login(alice)
         page = client.get(reverse("learning:suggestions"), {"year": YEAR})
-        plans = {label: (gap, courses) for label, gap, courses in page.context["plans"]}
+        plans = {plan.label: (plan.gap, plan.courses) for plan in page.context["plans"]}
         gap, courses = plans["公需科目"]
         assert gap == Decimal(9)
         assert [c.title for c in courses] == ["六学时", "四学时"]

@@ -382,6 +382,19 @@ def test_a_client_that_keeps_failing_is_made_to_wait(client, settings, unit_a, a
 
 
 @pytest.mark.django_db
+def test_successful_registrations_from_one_address_are_not_counted(client, settings, unit_a):
+    """A hospital's staff registering one after another from the office's address."""
+    settings.REGISTRATION_FAILURES_PER_HOUR = 1
+    client.defaults["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.8"
+    for serial in (902, 903):
+        number = id_number_for(serial, birth=datetime.date(1990, 3, 8))
+        response = register(client, unit_a, id_number=number, phone=f"13900009{serial}")
+        assert response.status_code == 302
+        client.logout()
+    assert User.objects.filter(phone__in=["13900009902", "13900009903"]).count() == 2
+
+
+@pytest.mark.django_db
 def test_behind_the_proxy_the_throttle_counts_each_client_address(client, settings, unit_a):
     settings.REGISTRATION_FAILURES_PER_HOUR = 1
     settings.BEHIND_TLS_PROXY = True

@@ -1,9 +1,12 @@
 """Production settings: refuse to start half-configured, pass check --deploy."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -12,6 +15,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "jxjy.example.gov.cn",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PORTAL_BASE_URL": "https://jxjy.example.gov.cn",
 }
 
 
@@ -45,3 +49,74 @@ def test_production_refuses_to_start_without_allowed_hosts():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_to_start_without_portal_base_url():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "PORTAL_BASE_URL"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("http://jxjy.example.gov.cn", "must start with https://"),
+        ("https://127.0.0.1:8000", "is not in ALLOWED_HOSTS"),
+        ("https://jxjy.example.gov.cn.evil.example", "is not in ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_a_base_url_that_is_not_https_or_not_served(base_url, problem):
+    result = manage("check", env={**PRODUCTION_ENV, "PORTAL_BASE_URL": base_url})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert problem in result.stderr
+
+
+def test_production_accepts_a_base_url_matching_a_wildcard_host():
+    env = {
+        **PRODUCTION_ENV,
+        "ALLOWED_HOSTS": ".example.gov.cn",
+        "PORTAL_BASE_URL": "https://jxjy.example.gov.cn/",
+    }
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_reports_a_base_url_the_qr_codes_cannot_use():
+    """Outside production nothing refuses to start; the deploy check still says so."""
+    result = manage(
+        "check",
+        "--deploy",
+        env={"PORTAL_BASE_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "jxjy.example.gov.cn"},
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "portal.E001" in output
+    assert "must start with https://" in output
+    assert "'127.0.0.1' is not in ALLOWED_HOSTS" in output
+
+
+def test_make_run_gives_the_qr_codes_its_own_host_and_port():
+    """`make run PORT=8101` serves on 8101 and its certificates point there."""
+    assert make_run_base_url("PORT=8101") == "http://127.0.0.1:8101"
+    assert make_run_base_url("HOST=localhost", "PORT=8102") == "http://localhost:8102"
+    given = make_run_base_url("PORT=8101", PORTAL_BASE_URL="https://jxjy.example.gov.cn")
+    assert given == "https://jxjy.example.gov.cn"
+
+
+def make_run_base_url(*arguments, **environment) -> str | None:
+    """The PORTAL_BASE_URL `make run` starts the server with (read from `make -n`)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PORTAL_BASE_URL", "HOST", "PORT")}
+    result = subprocess.run(
+        ["make", "-n", "run", *arguments],
+        cwd=ROOT,
+        env={**base, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    [command] = [line for line in result.stdout.splitlines() if "runserver" in line]
+    found = re.search(r"PORTAL_BASE_URL=(\S+)", command)
+    return found and found[1]

@@ -1,0 +1,54 @@
+"""System checks of the portal's own settings.
+
+`PORTAL_BASE_URL` is printed into every certificate's QR code and verification link,
+and a printed certificate cannot be corrected: in production it must be the public
+HTTPS address the portal actually answers on. Production settings refuse to start
+with a bad value (`base_url_problems` there); `manage.py check --deploy` reports the
+same problems for any settings it is run with.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+def base_url_problems(base_url: str, allowed_hosts: list[str]) -> list[str]:
+    """What is wrong with `base_url` as the public address of a production portal:
+    an empty list when it is an https URL whose host the portal serves (matches
+    `allowed_hosts` the way Django matches a request's Host header)."""
+    # Imported here: settings.py calls this before Django is set up.
+    from django.http.request import validate_host
+
+    if not base_url:
+        return ["PORTAL_BASE_URL is not set: certificates' QR codes need the portal's address."]
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return [f"PORTAL_BASE_URL {base_url!r} is not a URL."]
+    problems = []
+    if parts.scheme != "https":
+        problems.append(f"PORTAL_BASE_URL {base_url!r} must start with https://.")
+    if not host:
+        problems.append(f"PORTAL_BASE_URL {base_url!r} names no host.")
+    elif not validate_host(host, allowed_hosts):
+        problems.append(
+            f"PORTAL_BASE_URL's host {host!r} is not in ALLOWED_HOSTS: "
+            "the verification links would be refused."
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def check_portal_base_url(app_configs, **kwargs):
+    """portal.E001: the address in the QR codes is not a served https address."""
+    return [
+        Error(
+            problem, hint="Set PORTAL_BASE_URL, e.g. https://jxjy.example.gov.cn", id="portal.E001"
+        )
+        for problem in base_url_problems(
+            getattr(settings, "PORTAL_BASE_URL", ""), settings.ALLOWED_HOSTS
+        )
+    ]

@@ -1,0 +1,63 @@
+"""A trainee finds her 培训合格证书 in 我的证书 and downloads it."""
+
+import datetime
+
+import pytest
+
+from digital_engineer.models import Approval, InstitutionState, TrainingCertificate
+from digital_engineer.services import class_close, class_open, trainee_enrol, trainee_record
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
+
+# live_server needs committed data; serialized_rollback restores the data
+# migrations' rows (cities, year rules, the conversion table) after each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_a_trainee_sees_and_downloads_her_training_certificate(
+    browser, live_server, institution, jinan, alice, eager_celery
+):
+    InstitutionState.objects.create(institution=institution, status="listed")
+    Approval.objects.create(institution=institution, direction="ai", level="junior")
+    klass = class_open(
+        institution=institution,
+        opened_by=None,
+        name="人工智能初级一期",
+        direction="ai",
+        level="junior",
+        kind="open",
+        target_group="graduates",
+        city=jinan,
+        starts_on=datetime.date(2025, 5, 1),
+        ends_on=datetime.date(2025, 6, 30),
+        theory_hours=64,
+        practice_hours=64,
+        capacity=3,
+    )
+    trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+    trainee_record(
+        trainee=trainee,
+        theory_attended=64,
+        practice_attended=64,
+        theory_score=85,
+        practice_score=78,
+    )
+    class_close(training_class=klass, closed_by=None)  # the PDF is rendered after commit
+    certificate = TrainingCertificate.objects.get(trainee=trainee)
+
+    def steps(page):
+        log_in(page, live_server.url, alice.phone, PASSWORD)
+        page.get_by_role("link", name="我的证书").first.click()
+        page.wait_for_load_state()
+        row = page.get_by_test_id("held-certificates").locator("tr", has_text=certificate.serial)
+        text = row.inner_text()
+        with page.expect_download() as download:
+            row.get_by_role("link", name="下载PDF").click()
+        return page.locator("h1").inner_text(), text, download.value.suggested_filename
+
+    heading, row, filename = browser.run(steps)
+    assert heading == "我的证书"
+    assert "数字技术工程师培训合格证书" in row
+    assert "理论 64 学时 + 实操 64 学时" in row
+    assert "有效" in row
+    assert filename == f"{certificate.serial}.pdf"
