@@ -9,6 +9,7 @@ of Hong Kong, Macao and Taiwan residents, credit codes starting with letters).
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -18,9 +19,44 @@ from stdnum.cn import ric, uscc
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def normalize_id_number(value: str) -> str:
-    """Strip spaces and upper-case the check character (x → X)."""
-    return "".join(str(value).split()).upper()
+# Characters people's keyboards and copy-paste leave in a number or a name that no
+# reader sees: zero-width spaces and joiners, the byte-order mark, soft hyphens.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Look-alikes of the middle dot of minority and foreign names (阿依古丽·吐尔逊).
+MIDDLE_DOTS = "\u2022\u2027\u2219\u22c5\u30fb\uff65\uff0e\u0387\u16eb\u2e31\u00b7"
+_DOT_RUN = re.compile(f"\\s*[{MIDDLE_DOTS}]\\s*")
+_ASCII_DOT_IN_NAME = re.compile(r"(?<=[^\x00-\x7f])\s*\.\s*(?=[^\x00-\x7f])")
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+
+
+def _plain(value) -> str:
+    """NFKC (full-width digits and letters to ASCII) without invisible characters."""
+    return unicodedata.normalize("NFKC", str(value)).translate(INVISIBLE)
+
+
+def normalize_id_number(value) -> str:
+    """The ID-card number as stored: NFKC (full-width digits and Ｘ), no invisible
+    characters or spaces of any kind, the check character upper-cased (x → X)."""
+    return "".join(_plain(value).split()).upper()
+
+
+def normalize_phone(value) -> str:
+    """A phone number as stored: NFKC, no invisible characters, spaces or hyphens."""
+    return "".join(_plain(value).split()).replace("-", "")
+
+
+def normalize_name(value) -> str:
+    """A person's name as stored and compared: NFKC, no invisible characters, every
+    middle-dot look-alike (and "." between Chinese characters) as U+00B7, and no
+    spaces inside a Chinese name (李　华 → 李华). Latin names keep single spaces."""
+    # NFKC first would turn the full-width full stop into ".", so dots come first.
+    text = _DOT_RUN.sub("\u00b7", str(value).translate(INVISIBLE))
+    text = unicodedata.normalize("NFKC", text)
+    text = _ASCII_DOT_IN_NAME.sub("\u00b7", text)
+    text = " ".join(text.split())
+    if _CJK.search(text):
+        text = text.replace(" ", "")
+    return text
 
 
 def validate_id_number(value: str) -> str:
@@ -57,6 +93,29 @@ def validate_id_number(value: str) -> str:
             code="checksum",
         )
     return number
+
+
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+
+
+def id_number_from_cell(value) -> str:
+    """The validated ID-card number of a spreadsheet cell, or ValidationError.
+
+    Excel keeps 15 significant digits of a number: an ID column left as "General"
+    turns 370112197505059013 into 3.70112197505059E+17, whose last digits are gone
+    for good. Such a cell (a number, or that text in a CSV) is reported as exactly
+    that, not as a number of the wrong length."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int | float) or _SCIENTIFIC.fullmatch(normalize_id_number(value)):
+        raise ValidationError(
+            _(
+                "Excel stored the ID card number as a number and its last digits are lost; "
+                "set the column to text and type the numbers again."
+            ),
+            code="number_cell",
+        )
+    return validate_id_number(value)
 
 
 def mask_id_number(number: str) -> str:
