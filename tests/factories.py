@@ -131,3 +131,28 @@ def xlsx_bytes(header, rows) -> bytes:
 
 def xlsx_upload(header, rows, name="名单.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, xlsx_bytes(header, rows), content_type=XLSX_TYPE)
+
+
+def make_training_class(institution, city, **fields):
+    """A digital-engineer class of a listed institution approved for AI, junior level:
+    64 + 64 hours from 1 May to 30 June 2025 (its roster is due on 30 July)."""
+    from digital_engineer.models import Approval, InstitutionState
+    from digital_engineer.services import class_open
+
+    InstitutionState.objects.get_or_create(institution=institution, defaults={"status": "listed"})
+    Approval.objects.get_or_create(institution=institution, direction="ai", level="junior")
+    values = {
+        "name": "人工智能初级班",
+        "direction": "ai",
+        "level": "junior",
+        "kind": "open",
+        "target_group": "graduates",
+        "city": city,
+        "starts_on": datetime.date(2025, 5, 1),
+        "ends_on": datetime.date(2025, 6, 30),
+        "theory_hours": 64,
+        "practice_hours": 64,
+        "capacity": 3,
+        **fields,
+    }
+    return class_open(institution=institution, opened_by=None, **values)

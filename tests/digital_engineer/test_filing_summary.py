@@ -2,37 +2,19 @@
 of the class's city and provincial HR, on the class page and the filing board; by
 nobody else."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
-from digital_engineer.models import Approval, InstitutionState, RosterFiling
-from digital_engineer.services import class_close, class_open, filing_decide, filing_submit
-from tests.factories import InstitutionFactory, UserFactory, make_member
+from digital_engineer.models import RosterFiling
+from digital_engineer.services import class_close, filing_decide, filing_submit
+from tests.factories import InstitutionFactory, UserFactory, make_member, make_training_class
 
 SUMMARY = "本期共培训学员1名，理论与实操均按计划完成。"
 
 
 @pytest.fixture
 def filing(institution, jinan, institution_staff):
-    InstitutionState.objects.create(institution=institution, status="listed")
-    Approval.objects.create(institution=institution, direction="ai", level="junior")
-    klass = class_open(
-        institution=institution,
-        opened_by=None,
-        name="人工智能初级班",
-        direction="ai",
-        level="junior",
-        kind="open",
-        target_group="graduates",
-        city=jinan,
-        starts_on=datetime.date(2025, 5, 1),
-        ends_on=datetime.date(2025, 6, 30),
-        theory_hours=64,
-        practice_hours=64,
-        capacity=3,
-    )
+    klass = make_training_class(institution, jinan)
     class_close(training_class=klass, closed_by=None)
     return filing_submit(
         filing=RosterFiling.objects.get(training_class=klass),

@@ -7,16 +7,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from digital_engineer.models import Approval, InstitutionState, RosterFiling
+from digital_engineer.models import RosterFiling
 from digital_engineer.services import (
     class_close,
-    class_open,
     filing_decide,
     filing_state,
     filing_submit,
     roster_state,
 )
 from portal.deadlines import Lateness
+from tests.factories import make_training_class
 
 END = datetime.date(2025, 6, 30)
 DUE = datetime.date(2025, 7, 30)  # 30 days after the end
@@ -35,23 +35,7 @@ def frozen(monkeypatch):
 
 @pytest.fixture
 def klass(institution, jinan):
-    InstitutionState.objects.create(institution=institution, status="listed")
-    Approval.objects.create(institution=institution, direction="ai", level="junior")
-    return class_open(
-        institution=institution,
-        opened_by=None,
-        name="人工智能初级班",
-        direction="ai",
-        level="junior",
-        kind="open",
-        target_group="graduates",
-        city=jinan,
-        starts_on=datetime.date(2025, 5, 1),
-        ends_on=END,
-        theory_hours=64,
-        practice_hours=64,
-        capacity=3,
-    )
+    return make_training_class(institution, jinan, ends_on=END)
 
 
 @pytest.fixture

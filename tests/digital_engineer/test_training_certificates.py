@@ -2,7 +2,6 @@
 portal's own address in the QR code, and listed in the holder's 我的证书."""
 
 import ast
-import datetime
 import io
 import subprocess
 from decimal import Decimal
@@ -18,42 +17,26 @@ from credits.models import CreditEntry
 from credits.selectors import year_status
 from digital_engineer import services
 from digital_engineer.models import (
-    Approval,
-    InstitutionState,
     Trainee,
     TrainingCertificate,
 )
 from digital_engineer.services import (
     class_close,
-    class_open,
     institution_overview,
     roster_xlsx,
     trainee_enrol,
     trainee_record,
 )
 from portal.models import Membership
+from tests.factories import make_training_class
 
 THEORY, PRACTICE = 80, 48  # unequal, so that the text shows which is which
 
 
 @pytest.fixture
 def klass(institution, jinan):
-    InstitutionState.objects.create(institution=institution, status="listed")
-    Approval.objects.create(institution=institution, direction="ai", level="junior")
-    return class_open(
-        institution=institution,
-        opened_by=None,
-        name="人工智能初级班",
-        direction="ai",
-        level="junior",
-        kind="open",
-        target_group="graduates",
-        city=jinan,
-        starts_on=datetime.date(2025, 5, 1),
-        ends_on=datetime.date(2025, 6, 30),
-        theory_hours=THEORY,
-        practice_hours=PRACTICE,
-        capacity=10,
+    return make_training_class(
+        institution, jinan, theory_hours=THEORY, practice_hours=PRACTICE, capacity=10
     )
 
 

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from digital_engineer.models import Approval, InstitutionState, RosterFiling
-from digital_engineer.services import class_close, class_open
+from digital_engineer.models import RosterFiling
+from digital_engineer.services import class_close
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import make_training_class
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -18,23 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_institution_files_late_and_sees_filed_late(
     browser, live_server, institution, institution_staff, jinan, monkeypatch
 ):
-    InstitutionState.objects.create(institution=institution, status="listed")
-    Approval.objects.create(institution=institution, direction="ai", level="junior")
-    klass = class_open(
-        institution=institution,
-        opened_by=None,
-        name="人工智能初级班",
-        direction="ai",
-        level="junior",
-        kind="open",
-        target_group="graduates",
-        city=jinan,
-        starts_on=datetime.date(2025, 5, 1),
-        ends_on=datetime.date(2025, 6, 30),  # the roster is due on 30 July
-        theory_hours=64,
-        practice_hours=64,
-        capacity=3,
-    )
+    klass = make_training_class(institution, jinan)
     class_close(training_class=klass, closed_by=None)
     # The live server runs in this process: its clock reads 4 August, five days late.
     moment = timezone.make_aware(datetime.datetime(2025, 8, 4, 10))

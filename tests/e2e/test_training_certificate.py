@@ -1,13 +1,12 @@
 """A trainee finds her 培训合格证书 in 我的证书 and downloads it."""
 
-import datetime
-
 import pytest
 
-from digital_engineer.models import Approval, InstitutionState, TrainingCertificate
-from digital_engineer.services import class_close, class_open, trainee_enrol, trainee_record
+from digital_engineer.models import TrainingCertificate
+from digital_engineer.services import class_close, trainee_enrol, trainee_record
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import make_training_class
 
 # live_server needs committed data; serialized_rollback restores the data
 # migrations' rows (cities, year rules, the conversion table) after each test.
@@ -17,23 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_trainee_sees_and_downloads_her_training_certificate(
     browser, live_server, institution, jinan, alice, eager_celery
 ):
-    InstitutionState.objects.create(institution=institution, status="listed")
-    Approval.objects.create(institution=institution, direction="ai", level="junior")
-    klass = class_open(
-        institution=institution,
-        opened_by=None,
-        name="人工智能初级一期",
-        direction="ai",
-        level="junior",
-        kind="open",
-        target_group="graduates",
-        city=jinan,
-        starts_on=datetime.date(2025, 5, 1),
-        ends_on=datetime.date(2025, 6, 30),
-        theory_hours=64,
-        practice_hours=64,
-        capacity=3,
-    )
+    klass = make_training_class(institution, jinan, name="人工智能初级一期")
     trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
     trainee_record(
         trainee=trainee,
