@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from portal.identity import validate_credit_code, validate_id_number
 from portal.models import (
@@ -83,3 +84,16 @@ def test_every_printed_demo_login_reaches_its_home_page(client):
             assert response.status_code == 200, line
             landed.add(response.redirect_chain[-1][0])
     assert landed == {f"/home/{role}/" for role in Role.values}
+
+
+@pytest.mark.django_db
+def test_the_demo_institution_opens_a_class_at_once(client):
+    from digital_engineer.models import TrainingClass
+    from tests.digital_engineer.test_pages import CLASS
+
+    seed()
+    client.force_login(User.objects.get(phone="13800000006"))
+    jinan = City.objects.get(code="370100")
+    response = client.post(reverse("digital_engineer:classes"), {**CLASS, "city": jinan.pk})
+    assert response.status_code == 302
+    assert TrainingClass.objects.filter(name=CLASS["name"]).exists()

@@ -98,7 +98,8 @@ def test_check_deploy_reports_a_base_url_the_qr_codes_cannot_use():
 
 
 def test_make_run_gives_the_qr_codes_its_own_host_and_port():
-    """`make run PORT=8101` serves on 8101 and its certificates point there."""
+    """`make run PORT=8101` serves on 8101 and its certificates, the demo's included,
+    point there."""
     assert make_run_base_url("PORT=8101") == "http://127.0.0.1:8101"
     assert make_run_base_url("HOST=localhost", "PORT=8102") == "http://localhost:8102"
     given = make_run_base_url("PORT=8101", PORTAL_BASE_URL="https://jxjy.example.gov.cn")
@@ -106,7 +107,8 @@ def test_make_run_gives_the_qr_codes_its_own_host_and_port():
 
 
 def make_run_base_url(*arguments, **environment) -> str | None:
-    """The PORTAL_BASE_URL `make run` starts the server with (read from `make -n`)."""
+    """The PORTAL_BASE_URL `make run` seeds the demo and starts the server with (read
+    from `make -n`); both steps must use the same one."""
     base = {k: v for k, v in os.environ.items() if k not in ("PORTAL_BASE_URL", "HOST", "PORT")}
     result = subprocess.run(
         ["make", "-n", "run", *arguments],
@@ -117,6 +119,9 @@ def make_run_base_url(*arguments, **environment) -> str | None:
         timeout=60,
         check=True,
     )
-    [command] = [line for line in result.stdout.splitlines() if "runserver" in line]
-    found = re.search(r"PORTAL_BASE_URL=(\S+)", command)
-    return found and found[1]
+    commands = [
+        line for line in result.stdout.splitlines() if "runserver" in line or "seed_demo" in line
+    ]
+    assert len(commands) == 2, result.stdout
+    [url] = {(re.search(r"PORTAL_BASE_URL=(\S+)", c) or [None, None])[1] for c in commands}
+    return url
