@@ -7,7 +7,6 @@ from the certificates it produced, not incremented by the tasks. Running a batch
 again, or after a worker was killed, finishes the work without duplicates.
 """
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -19,11 +18,11 @@ from certificates.services import (
     CertificateError,
     certificate_html,
     certificate_issue,
+    document_render_store,
 )
 from credits.models import YearRule
 from portal.audit import audit_log
 from portal.models import JobStatus, User
-from portal.pdf import render_pdf
 
 CHUNK = 25
 
@@ -198,14 +197,11 @@ def bundle_render(bundle_id: int) -> Bundle:
         )
         bundle.refresh_from_db()
         return bundle
-    data = render_pdf(certificate_html(certificates), stylesheets=(STYLESHEET,))
-    storage = Bundle._meta.get_field("pdf").storage
-    name = f"bundles/{bundle.year}/unit-{bundle.unit_id}-{bundle.pk}.pdf"
-    if storage.exists(name):
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(data))
-    Bundle.objects.filter(pk=bundle_id).update(
-        pdf=stored,
+    document_render_store(
+        instance=bundle,
+        html=lambda: certificate_html(certificates),
+        name=f"bundles/{bundle.year}/unit-{bundle.unit_id}-{bundle.pk}.pdf",
+        stylesheets=(STYLESHEET,),
         status=JobStatus.DONE,
         done=len(certificates),
         total=len(certificates),

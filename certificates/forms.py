@@ -2,6 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from credits.forms import rule_years
+from portal.forms import NameField
+from portal.identity import normalize_id_number
+
+
+class SerialField(forms.CharField):
+    """A certificate number or an ID-card number as typed: full width folded, no
+    spaces or invisible characters, upper case."""
+
+    def to_python(self, value):
+        return normalize_id_number(super().to_python(value))
 
 
 class YearChoiceForm(forms.Form):
@@ -19,9 +29,9 @@ class RevokeForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    serial = forms.CharField(label=_("Certificate number"), max_length=20)
-    name = forms.CharField(label=_("Name"), max_length=50)
+    serial = SerialField(label=_("Certificate number"), max_length=20)
+    name = NameField(label=_("Name"))
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Certificate number or ID card number"), max_length=20)
+    q = SerialField(label=_("Certificate number or ID card number"), max_length=30)

@@ -1,9 +1,10 @@
-"""Certificates of other kinds that a person holds, shown in 我的证书 beside the annual ones.
+"""Certificates of other kinds: shown in 我的证书 beside the annual ones, and found by
+the public lookup on /verify/ by serial and name.
 
 The apps that issue them (digital_engineer's 培训合格证书) sit above `certificates` in
 the app order and may import it, never the other way round. So such an app registers
-a provider here from its AppConfig.ready(), and the 我的证书 page asks the registry,
-knowing nothing of the app behind each provider.
+a provider and a finder here from its AppConfig.ready(), and the pages ask the
+registry, knowing nothing of the app behind each.
 """
 
 import datetime
@@ -36,6 +37,28 @@ def register_provider(provider: Provider) -> None:
     """Add `provider(user) -> list[HeldCertificate]`; registering it twice adds it once."""
     if provider not in _providers:
         _providers.append(provider)
+
+
+Finder = Callable[[str, str], str | None]
+
+_finders: list[Finder] = []
+
+
+def register_finder(finder: Finder) -> None:
+    """Add `finder(serial, name) -> verification path or None`, for /verify/'s lookup.
+    `name` comes in normal form (portal.identity.normalize_name); registering twice
+    adds it once."""
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def verification_path(serial: str, name: str) -> str | None:
+    """The verification page of the registered kind of certificate with this serial
+    whose holder has this name, or None."""
+    for finder in _finders:
+        if path := finder(serial, name):
+            return path
+    return None
 
 
 def held_by(user) -> list[HeldCertificate]:

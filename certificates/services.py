@@ -8,6 +8,7 @@ and idempotent (`certificate_render`), so a task that runs twice writes one file
 """
 
 import hashlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -125,13 +126,50 @@ def verification_url(certificate: Certificate) -> str:
     )
 
 
-def pdf_store(*, storage, name: str, data: bytes) -> str:
-    """Store a rendered PDF under `name` and return the stored name. A file already
-    there is what a worker that died before recording it left behind: it is replaced,
-    so a repeated rendering leaves one file, not a second one beside it."""
-    if storage.exists(name):
-        storage.delete(name)
-    return storage.save(name, ContentFile(data))
+def document_stored(instance) -> bool:
+    """Whether `instance` (anything with a `pdf` file field) records a PDF that is
+    really in storage, with its SHA-256 where the model keeps one."""
+    if getattr(instance, "pdf_sha256", True) == "":
+        return False
+    return bool(instance.pdf) and instance.pdf.storage.exists(instance.pdf.name)
+
+
+def document_render_store(
+    *, instance, html: Callable[[], str], name: str, stylesheets=(), **fields
+):
+    """Render `instance`'s PDF and store it as its `pdf` file, once: the one path by
+    which annual certificates, training certificates and bundles get their file.
+    Returns the instance as stored (this run's file, or a concurrent run's).
+
+    Steps:
+    1. Stop if the file the row records is in storage: a repeat writes nothing.
+    2. Render `html()` with the pure renderer.
+    3. Save the bytes under `name`. The storage never overwrites: if `name` is taken
+       (a concurrent run's file, or one a worker that died before recording it left
+       behind) this run's file gets a name of its own, so no run can delete or
+       replace a file another run records.
+    4. Record it with a conditional UPDATE, only while the row still records what this
+       run read in step 1 (nothing, or a file since lost), together with its SHA-256
+       where the model has `pdf_sha256` and any `fields` (a bundle's status).
+    5. Lost the race (0 rows): delete this run's own file and return the winner's.
+       Won: delete a leftover file under `name` that is not the one recorded.
+    """
+    model = type(instance)
+    if document_stored(instance):
+        return instance
+    seen = instance.pdf.name or ""
+    data = render_pdf(html(), stylesheets=stylesheets)
+    storage = model._meta.get_field("pdf").storage
+    stored = storage.save(name, ContentFile(data))
+    if any(f.name == "pdf_sha256" for f in model._meta.concrete_fields):
+        fields["pdf_sha256"] = hashlib.sha256(data).hexdigest()
+    recorded = model.objects.filter(pk=instance.pk, pdf=seen).update(pdf=stored, **fields)
+    if not recorded:
+        storage.delete(stored)
+    elif stored != name:
+        storage.delete(name)  # a dead worker's leftover, never recorded
+    instance.refresh_from_db(fields=["pdf", *fields])
+    return instance
 
 
 def qr_svg(url: str) -> str:
@@ -159,22 +197,12 @@ def certificate_html(certificates: list[Certificate]) -> str:
 def certificate_render(certificate_id: int) -> Certificate:
     """Render and store the PDF once; a repeat finds it done and writes nothing."""
     certificate = Certificate.objects.get(pk=certificate_id)
-    if (
-        certificate.pdf_sha256
-        and certificate.pdf
-        and certificate.pdf.storage.exists(certificate.pdf.name)
-    ):
-        return certificate
-    data = render_pdf(certificate_html([certificate]), stylesheets=(STYLESHEET,))
-    stored = pdf_store(
-        storage=Certificate._meta.get_field("pdf").storage,
+    return document_render_store(
+        instance=certificate,
+        html=lambda: certificate_html([certificate]),
         name=f"certificates/{certificate.year}/{certificate.serial}.pdf",
-        data=data,
+        stylesheets=(STYLESHEET,),
     )
-    digest = hashlib.sha256(data).hexdigest()
-    Certificate.objects.filter(pk=certificate.pk).update(pdf=stored, pdf_sha256=digest)
-    certificate.pdf.name, certificate.pdf_sha256 = stored, digest
-    return certificate
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by) -> Certificate:

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,8 @@ from certificates.services import CertificateError, certificate_issue, certifica
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
 from portal import scoping, throttle
-from portal.identity import mask_id_number
+from portal.downloads import download_response
+from portal.identity import mask_id_number, normalize_name
 from portal.models import Role
 from portal.roles import role_required
 
@@ -39,10 +40,16 @@ def _year(request, data=None) -> int:
     return min(default_year(), timezone.localdate().year - 1)
 
 
-def _pdf_response(file_field, filename: str):
+def _pdf_response(file_field, filename: str, fallback: str):
     if not file_field:
         raise Http404
-    return FileResponse(file_field.open("rb"), content_type="application/pdf", filename=filename)
+    return download_response(
+        file_field.open("rb"),
+        content_type="application/pdf",
+        filename=filename,
+        fallback=fallback,
+        as_attachment=False,
+    )
 
 
 # -- professionals -----------------------------------------------------------------
@@ -67,7 +74,11 @@ def certificate_pdf(request, pk):
         return render(
             request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
         )
-    return _pdf_response(certificate.pdf, f"{certificate.serial}.pdf")
+    return _pdf_response(
+        certificate.pdf,
+        _("certificate-%(serial)s.pdf") % {"serial": certificate.serial},
+        f"{certificate.serial}.pdf",
+    )
 
 
 # -- unit HR -----------------------------------------------------------------------
@@ -179,7 +190,11 @@ def bundle_detail(request, pk):
 @role_required(Role.UNIT_HR)
 def bundle_pdf(request, pk):
     bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
-    return _pdf_response(bundle.pdf, f"certificates-{bundle.year}.pdf")
+    return _pdf_response(
+        bundle.pdf,
+        _("certificates-%(year)s.pdf") % {"year": bundle.year},
+        f"certificates-{bundle.year}.pdf",
+    )
 
 
 # -- revocation and search ---------------------------------------------------------
@@ -220,7 +235,7 @@ def search(request):
     form = SearchForm(request.GET or None)
     results = None
     if form.is_valid():
-        q = form.cleaned_data["q"].strip().upper()
+        q = form.cleaned_data["q"]
         results = Certificate.objects.filter(Q(serial=q) | Q(id_number=q)).select_related("unit")
     context = {
         "form": form,
@@ -249,7 +264,11 @@ def verify_form(request):
     address is never locked out, someone guessing names is."""
     form = VerifyForm(request.POST or None)
     if request.method == "POST":
-        if throttle.attempts("verify", request) >= VERIFY_ATTEMPTS:
+        # Counted as a failure up front (atomically, so that a burst cannot all pass
+        # the check), taken back below when the lookup succeeds.
+        if not throttle.attempt(
+            "verify", request, limit=VERIFY_ATTEMPTS, window_seconds=VERIFY_WINDOW_SECONDS
+        ):
             return render(
                 request,
                 "certificates/verify_form.html",
@@ -257,12 +276,16 @@ def verify_form(request):
                 status=429,
             )
         if form.is_valid():
-            certificate = Certificate.objects.filter(
-                serial=form.cleaned_data["serial"].strip().upper(),
-                real_name=form.cleaned_data["name"].strip(),
-            ).first()
-            if certificate:
+            serial = form.cleaned_data["serial"]
+            certificate = Certificate.objects.filter(serial=serial).first()
+            # The name as stored on the certificate (a snapshot, perhaps from before
+            # names were normalised) and as typed, both in normal form.
+            name = form.cleaned_data["name"]
+            if certificate and normalize_name(certificate.real_name) == name:
+                throttle.forgive("verify", request)
                 return redirect("certificates:verify", code=certificate.verification_code)
+            if certificate is None and (path := registry.verification_path(serial, name)):
+                throttle.forgive("verify", request)
+                return redirect(path)
             form.add_error(None, _("No certificate matches this number and name."))
-        throttle.hit("verify", request, VERIFY_WINDOW_SECONDS)
     return render(request, "certificates/verify_form.html", {"form": form})

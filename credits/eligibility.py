@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credits.models import ReviewPeriodRule
 from credits.selectors import YearStatus, rules_by_year, year_statuses
-from portal.identity import validate_id_number
-from portal.models import TitleLevel
-from portal.xlsx import read_rows, workbook_bytes
+from portal.models import Role, TitleLevel
+from portal.tabular import (
+    Column,
+    Repeats,
+    TableSpec,
+    id_number_column,
+    read_table,
+    register_template,
+    row_message,
+)
+from portal.xlsx import workbook_bytes
 
 NEXT_LEVEL = {
     "": TitleLevel.INTERMEDIATE,
@@ -87,52 +96,74 @@ def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eli
     return Eligibility(person, start_year, end_year, statuses)
 
 
-BULK_HEADERS = ["身份证号", "起始年度", "截止年度"]
+BULK_SPEC = TableSpec(
+    columns=(
+        id_number_column(),
+        Column(
+            "start",
+            "起始年度",
+            "integer",
+            required=False,
+            minimum=EARLIEST_YEAR,
+            maximum=2100,
+            example=2021,
+        ),
+        Column(
+            "end",
+            "截止年度",
+            "integer",
+            required=False,
+            minimum=EARLIEST_YEAR,
+            maximum=2100,
+            example=2024,
+        ),
+    ),
+    max_rows=MAX_BULK_ROWS,
+    title=gettext_lazy("Eligibility list"),
+)
+BULK_HEADERS = BULK_SPEC.headers
+register_template(
+    "eligibility-list",
+    BULK_SPEC,
+    roles=(Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR),
+    url_name="credits:eligibility_template",
+)
 
 
 def bulk_eligibility(upload, people, full_ids: bool = True) -> bytes:
-    """Read ID numbers (and optional periods) from a workbook; return the verdicts.
+    """Read ID numbers (and optional periods) from a file; return the verdicts.
 
-    Raises ValidationError for a file that cannot be read as such a list; a bad or
-    unknown ID number is reported on its own row of the result.
+    Raises TableError for a file that cannot be read as such a list; a bad, unknown
+    or repeated ID number is reported on its own row of the result.
     """
-    header, data, too_many = read_rows(upload, MAX_BULK_ROWS, len(BULK_HEADERS))
-    if not header or header[0] != BULK_HEADERS[0]:
-        raise ValidationError(
-            _("The first column must be headed “身份证号”; columns 2 and 3 may give the period.")
-        )
-    if too_many:
-        raise ValidationError(_("At most %(max)s rows per file.") % {"max": MAX_BULK_ROWS})
+    _table, data = read_table(upload, BULK_SPEC)
     rules = rules_by_year()
-    rows_in = [[*row, None, None][:3] for row in data]
-    numbers = {}
-    for row in rows_in:
-        try:
-            numbers[str(row[0] or "").strip()] = validate_id_number(str(row[0] or ""))
-        except ValidationError as error:
-            numbers[str(row[0] or "").strip()] = error
-    valid = [n for n in numbers.values() if isinstance(n, str)]
+    valid = [row.values["id_number"] for row in data if row.ok]
     known = {p.id_number: p for p in people.filter(id_number__in=valid)}
-    results, all_years = [], set()
-    for row in rows_in:
-        raw = str(row[0] or "").strip()
-        id_number = numbers[raw]
-        if isinstance(id_number, ValidationError):
-            results.append((raw, None, id_number.messages[0]))
+    results, all_years, repeats = [], set(), Repeats()
+    for row in data:
+        id_number = row.values["id_number"]
+        if not row.ok:
+            results.append((_shown_raw(row), None, "；".join(row.problems)))
+            continue
+        other = repeats.seen(id_number, row.number)
+        if other:
+            message = _("the same ID card number as row %(other)s") % {"other": other}
+            results.append((id_number, None, row_message(row.number, message)))
             continue
         person = known.get(id_number)
         if person is None:
             results.append((id_number, None, _("no professional in your scope has this number")))
             continue
         try:
-            if row[1] and row[2]:
-                start, end = int(row[1]), int(row[2])
-            else:
+            start, end = row.values["start"], row.values["end"]
+            if start is None or end is None:
+                if start is not None or end is not None:
+                    raise ValidationError(_("the period must be two years"))
                 start, end = default_period(person)
             check_period(start, end)
-        except (TypeError, ValueError, ValidationError) as error:
-            message = error.messages[0] if isinstance(error, ValidationError) else None
-            results.append((id_number, person, message or _("the period must be two years")))
+        except ValidationError as error:
+            results.append((id_number, person, error.messages[0]))
             continue
         result = eligibility_check(person, start, end, rules)
         all_years.update(range(start, end + 1))
@@ -165,3 +196,9 @@ def bulk_eligibility(upload, people, full_ids: bool = True) -> bytes:
             line += [float(status.public), float(status.professional)] if status else ["", ""]
         rows.append(line)
     return workbook_bytes([(_("Eligibility"), headers, rows)])
+
+
+def _shown_raw(row) -> str:
+    """The ID number as written in an unreadable row, for the result sheet."""
+    raw = (row.raw or {}).get("id_number", row.values.get("id_number"))
+    return "" if raw is None else str(raw).strip()

@@ -238,9 +238,10 @@ class DeclarationQuerySet(models.QuerySet):
         """Annotate what the status shown to users depends on (Declaration.status_label):
 
         - `unit_can_review`: the unit has an active HR administrator other than the
-          declarant. If not (a sole HR officer's own declaration, a unit without HR),
-          nobody in the unit may review it and its unit review goes up to the HR
-          bureau above the unit (portal.scoping.units_overseen_by).
+          declarant. If not, no HR officer of the unit can review it (every
+          declaration of a unit without HR, a sole HR officer's own) and its unit
+          review goes up to the HR bureau above the unit
+          (portal.scoping.units_overseen_by).
         - `is_reversed`: the credit its approval posted has a reversal in the ledger.
         """
         other_hr = Membership.objects.filter(
@@ -370,8 +371,9 @@ class Review(models.Model):
 
     class Level(models.TextChoices):
         UNIT = "unit", _("unit review")
-        # The unit review of a declaration nobody in the unit may review (a sole HR
-        # officer's own), given by the city HR bureau or provincial HR instead.
+        # The unit review of a declaration no HR officer of the unit can review (of a
+        # unit without HR, a sole HR officer's own), given by the city HR bureau or
+        # provincial HR instead.
         HR_BUREAU = "hr_bureau", _("HR bureau review")
         AUTHORITY = "authority", _("authority review")
 

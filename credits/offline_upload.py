@@ -6,61 +6,80 @@ OfflineUpload awaiting confirmation; confirming posts its rows in one batch, key
 by the unit and the row key, so that uploading the same file again credits nothing.
 """
 
-import contextlib
 import datetime
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credits.models import Category, CreditEntry, OfflineUpload, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from portal.audit import audit_log
-from portal.identity import validate_id_number
-from portal.xlsx import read_rows
+from portal.identity import normalize_name
+from portal.models import Role
+from portal.tabular import (
+    Column,
+    Repeats,
+    TableSpec,
+    check_rows,
+    id_number_column,
+    name_column,
+    read_table,
+    register_template,
+    row_message,
+)
 
-COLUMNS = ["身份证号", "姓名", "科目类别", "学时", "日期", "培训内容", "记录编号"]
 CATEGORY_WORDS = {
     "公需": Category.PUBLIC,
     "公需科目": Category.PUBLIC,
+    "公需课": Category.PUBLIC,
     "专业": Category.PROFESSIONAL,
     "专业科目": Category.PROFESSIONAL,
+    "专业课": Category.PROFESSIONAL,
 }
 MAX_ROWS = 5000
 CONTENT_LIMIT = 200
 KEY_LIMIT = 100
-TEMPLATE_EXAMPLE = [
-    "370102198506150012",
-    "张三",
-    "专业科目",
-    6,
-    "2025-03-18",
-    "医院感染防控专题培训",
-    "2025-001",
-]
+MAX_HOURS_PER_ROW = 100
+SPEC = TableSpec(
+    columns=(
+        id_number_column(),
+        name_column(),
+        Column(
+            "category",
+            "科目类别",
+            "category",
+            aliases=("科目", "类别"),
+            choices=CATEGORY_WORDS,
+            example="专业科目",
+        ),
+        Column("hours", "学时", "hours", aliases=("学时数",), example=6),
+        Column("date", "日期", "date", aliases=("培训日期",), example="2025-03-18"),
+        Column("content", "培训内容", max_length=CONTENT_LIMIT, example="医院感染防控专题培训"),
+        Column("key", "记录编号", max_length=KEY_LIMIT, example="2025-001"),
+    ),
+    max_rows=MAX_ROWS,
+    title=gettext_lazy("Offline hours"),
+)
+COLUMNS = SPEC.headers
+register_template(
+    "offline-hours",
+    SPEC,
+    roles=(Role.UNIT_HR,),
+    url_name="credits:offline_template",
+    name=gettext_lazy("offline-hours-template.xlsx"),
+)
+TEMPLATE_EXAMPLE = [c.example for c in SPEC.columns]
 
 
 @dataclass
 class ParsedUpload:
     rows: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def _parse_date(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    return datetime.date.fromisoformat(text)
-
-
-def _row_error(number: int, message: str) -> str:
-    return _("Row %(row)s: %(message)s") % {"row": number, "message": message}
 
 
 def entry_ref(unit_id: int, key: str) -> str:
@@ -70,102 +89,79 @@ def entry_ref(unit_id: int, key: str) -> str:
 def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
     """Check every row; `people` is the queryset of professionals the HR may credit.
 
-    A row key already in the ledger for this unit is fine when the row is the same
-    record (it is shown as credited before); reused for another record, it is an error.
+    Raises TableError for a file that cannot be taken as a whole. A row key already
+    in the ledger for this unit is fine when the row is the same record (it is shown
+    as credited before); reused for another record, it is an error. Two rows of one
+    file for the same person, date, hours and content are an error too: under two
+    keys they would be credited twice.
     """
     result = ParsedUpload()
-    header, data, too_many = read_rows(upload, MAX_ROWS, len(COLUMNS))
-    header = header[: len(COLUMNS)]
-    if header != COLUMNS:
-        result.errors.append(
-            _("The columns must be, in this order: %(columns)s. Please use the template.")
-            % {"columns": "、".join(COLUMNS)}
-        )
-        return result
-    if too_many:
-        result.errors.append(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
-        return result
-    if not data:
-        result.errors.append(_("The file has no data rows."))
-        return result
-
-    numbers = set()
-    for row in data:
-        with contextlib.suppress(ValidationError):
-            numbers.add(validate_id_number(str(row[0] or "")))
+    _table, data = read_table(upload, SPEC)
+    numbers = {row.values["id_number"] for row in data if row.values.get("id_number")}
     known = {p.id_number: p for p in people.filter(id_number__in=numbers)}
-    years, today, seen_keys = ruled_years(), timezone.localdate(), {}
+    years, today = ruled_years(), timezone.localdate()
+    keys, trainings = Repeats(), Repeats()
 
-    for number, row in enumerate(data, start=2):
-        row = (list(row) + [None] * len(COLUMNS))[: len(COLUMNS)]
-        id_number, name, category, hours, date, content, key = row
-        problems = []
-        person = None
+    def check(row) -> None:
+        values = row.values
+        person = known.get(values["id_number"])
+        if values["id_number"] == uploader.id_number:
+            row.problem(_("you cannot register hours for yourself"), SPEC.column("id_number"))
+        elif person is None:
+            row.problem(
+                _("no professional of your unit has this ID card number"),
+                SPEC.column("id_number"),
+            )
+        elif values["name"] != normalize_name(person.real_name):
+            row.problem(_("the name does not match the ID card number"), SPEC.column("name"))
         try:
-            id_number = validate_id_number(str(id_number or ""))
-            person = known.get(id_number)
-            if id_number == uploader.id_number:
-                person = None
-                problems.append(_("you cannot register hours for yourself"))
-            elif person is None:
-                problems.append(_("no professional of your unit has this ID card number"))
-            elif str(name or "").strip() != person.real_name:
-                problems.append(_("the name does not match the ID card number"))
-        except ValidationError as error:
-            problems.append(error.messages[0])
-        category_value = CATEGORY_WORDS.get(str(category or "").strip())
-        if category_value is None:
-            problems.append(_("the category must be 公需科目 or 专业科目"))
-        try:
-            hours = clean_hours(hours if hours is not None else "")
-            if hours > 100:
-                problems.append(_("more than 100 hours in one row"))
+            values["hours"] = clean_hours(values["hours"])
+            if values["hours"] > MAX_HOURS_PER_ROW:
+                row.problem(_("more than 100 hours in one row"), SPEC.column("hours"))
         except LedgerError as error:
-            problems.append(str(error))
-        try:
-            date = _parse_date(date)
-            if date > today:
-                problems.append(_("the date is in the future"))
-            elif date.year not in years:
-                problems.append(_("there is no rule for the year %(year)s") % {"year": date.year})
-        except (TypeError, ValueError):
-            problems.append(_("the date must look like 2025-03-18"))
-        content = str(content or "").strip()
-        if not content:
-            problems.append(_("the training content is empty"))
-        elif len(content) > CONTENT_LIMIT:
-            problems.append(
-                _("the training content is longer than %(max)s characters") % {"max": CONTENT_LIMIT}
+            row.problem(str(error), SPEC.column("hours"))
+        if values["date"] > today:
+            row.problem(_("the date is in the future"), SPEC.column("date"))
+        elif values["date"].year not in years:
+            row.problem(
+                _("there is no rule for the year %(year)s") % {"year": values["date"].year},
+                SPEC.column("date"),
             )
-        key = str(key or "").strip()
-        if not key:
-            problems.append(_("the row key is empty"))
-        elif len(key) > KEY_LIMIT:
-            problems.append(_("the row key is longer than %(max)s characters") % {"max": KEY_LIMIT})
-        elif key in seen_keys:
-            problems.append(
+        other = keys.seen(values["key"], row.number)
+        if other:
+            row.problem(
                 _("the row key %(key)s is used in row %(other)s too")
-                % {"key": key, "other": seen_keys[key]}
+                % {"key": values["key"], "other": other},
+                SPEC.column("key"),
             )
-        else:
-            seen_keys[key] = number
-        if problems:
-            result.errors.append(_row_error(number, "；".join(str(p) for p in problems)))
-            continue
-        result.rows.append(
-            {
-                "row": number,
-                "person_id": person.pk,
-                "id_number": id_number,
-                "name": person.real_name,
-                "category": category_value,
-                "hours": str(hours),
-                "date": date.isoformat(),
-                "content": content,
-                "key": key,
-            }
-        )
-    _compare_with_ledger(result, unit)
+        training = (values["id_number"], values["date"], values["hours"], values["content"])
+        other = trainings.seen(training, row.number)
+        if other:
+            row.problem(
+                _(
+                    "the same training as row %(other)s (person, date, hours and content); "
+                    "it would be credited twice"
+                )
+                % {"other": other}
+            )
+        if row.ok:
+            result.rows.append(
+                {
+                    "row": row.number,
+                    "person_id": person.pk,
+                    "id_number": values["id_number"],
+                    "name": person.real_name,
+                    "category": values["category"],
+                    "hours": str(values["hours"]),
+                    "date": values["date"].isoformat(),
+                    "content": values["content"],
+                    "key": values["key"],
+                }
+            )
+
+    result.errors = check_rows(data, check)
+    if not result.errors:
+        _compare_with_ledger(result, unit)
     return result
 
 
@@ -185,7 +181,7 @@ def _compare_with_ledger(result: ParsedUpload, unit) -> None:
             row["credited_before"] = True
         else:
             result.errors.append(
-                _row_error(
+                row_message(
                     row["row"],
                     _(
                         "the row key %(key)s was used before for another record "

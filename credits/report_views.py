@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from credits.models import ReportJob
 from credits.reports import report_request, report_retry
 from credits.selectors import default_year
 from portal import scoping
+from portal.downloads import download_response
 from portal.models import Role
 from portal.roles import role_required
 
@@ -116,6 +117,9 @@ def report_file(request, pk, kind):
     file = {"xlsx": job.xlsx, "pdf": job.pdf}.get(kind)
     if not file:
         raise Http404
-    return FileResponse(
-        file.open("rb"), as_attachment=True, filename=f"report-{job.year}-{job.pk}.{kind}"
+    return download_response(
+        file.open("rb"),
+        filename=_("compliance-report-%(year)s-%(number)s.%(kind)s")
+        % {"year": job.year, "number": job.pk, "kind": kind},
+        fallback=f"report-{job.year}-{job.pk}.{kind}",
     )

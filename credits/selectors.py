@@ -249,9 +249,9 @@ def _gone_up_to(actor) -> QuerySet[Declaration]:
 
 def review_queue(actor) -> QuerySet[Declaration]:
     """Declarations waiting for the actor's decision, oldest first. The unit reviews
-    its people's declarations; one nobody in the unit may review (its only HR
-    administrator's own) goes to the HR bureau above the unit instead; an authority
-    that requires it reviews again."""
+    its people's declarations; one no HR officer of the unit can review (all of a
+    unit without HR, a sole HR officer's own) goes to the HR bureau above the unit
+    instead; an authority that requires it reviews again."""
     match getattr(actor, "role", None):
         case Role.UNIT_HR:
             waiting = declarations_visible_to(actor).filter(

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from credits import report_views, views
+from portal.upload_views import upload_template
 
 app_name = "credits"
 
@@ -23,7 +24,18 @@ urlpatterns = [
     path("former/<int:pk>/", views.past_staff_detail, name="past_staff_detail"),
     path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("offline/", views.offline_upload, name="offline_upload"),
-    path("offline/template.xlsx", views.offline_template, name="offline_template"),
+    path(
+        "offline/template.xlsx",
+        upload_template,
+        {"key": "offline-hours"},
+        name="offline_template",
+    ),
+    path(
+        "eligibility/template.xlsx",
+        upload_template,
+        {"key": "eligibility-list"},
+        name="eligibility_template",
+    ),
     path("offline/<int:pk>/", views.offline_preview, name="offline_preview"),
     path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
     path("eligibility/<int:pk>/statement.pdf", views.eligibility_pdf, name="eligibility_pdf"),

@@ -4,8 +4,7 @@ form, call one service, message, redirect."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,22 +28,23 @@ from credits.forms import (
 )
 from credits.models import ActivityKind, OfflineUpload, YearRule
 from credits.offline_upload import (
-    COLUMNS,
-    TEMPLATE_EXAMPLE,
     parse_offline_workbook,
     upload_confirm,
     upload_store,
 )
 from credits.services import LedgerError, credit_reverse
 from portal import scoping
+from portal.downloads import download_response
 from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
 from portal.pdf import render_pdf
 from portal.roles import role_required
-from portal.xlsx import XLSX_TYPE, UnreadableWorkbook, xlsx_response
+from portal.selectors import name_or_id_number_q
+from portal.tabular import TableError
+from portal.xlsx import xlsx_file_response, xlsx_response
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
-# City and provincial HR review what a unit cannot (its only HR officer's own).
+# City and provincial HR review declarations no HR officer of the unit can review.
 REVIEWER_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR, Role.DEPARTMENT_ADMIN)
 ENTRIES_PER_PAGE = 50
 STAFF_PER_PAGE = 50
@@ -93,6 +93,7 @@ def my_hours_export(request):
     return xlsx_response(
         _("continuing-education-record-%(name)s.xlsx") % {"name": person.real_name},
         exports.person_record_sheets(person, _history(person)),
+        fallback="continuing-education-record.xlsx",
     )
 
 
@@ -156,11 +157,12 @@ def evidence_download(request, pk, evidence_pk):
         selectors.evidence_declarations_visible_to(request.membership), pk=pk
     )
     evidence = get_object_or_404(declaration.evidence, pk=evidence_pk)
-    return FileResponse(
+    return download_response(
         evidence.file.open("rb"),
         content_type=evidence.content_type,
         as_attachment=False,
         filename=evidence.original_name,
+        fallback=f"evidence-{evidence.pk}.{evidence.original_name.rpartition('.')[2]}",
     )
 
 
@@ -221,8 +223,7 @@ def _staff(request):
     if data.get("level"):
         people = people.filter(profile__title_level=data["level"])
     if data.get("q"):
-        q = data["q"].strip()
-        people = people.filter(Q(real_name__contains=q) | Q(id_number__startswith=q.upper()))
+        people = people.filter(name_or_id_number_q(data["q"]))
     if rule is None:
         raise Http404
     people = selectors.staff_compliance(people, year, rule, data.get("status", ""))
@@ -245,6 +246,7 @@ def staff_export(request):
     return xlsx_response(
         _("staff-hours-%(year)s.xlsx") % {"year": year},
         exports.staff_sheets(people, year, rule),
+        fallback=f"staff-hours-{year}.xlsx",
     )
 
 
@@ -322,13 +324,6 @@ def entry_reverse(request, pk):
 
 
 @role_required(Role.UNIT_HR)
-def offline_template(request):
-    return xlsx_response(
-        _("offline-hours-template.xlsx"), [(_("Offline hours"), COLUMNS, [TEMPLATE_EXAMPLE])]
-    )
-
-
-@role_required(Role.UNIT_HR)
 def offline_upload(request):
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
     errors = []
@@ -341,9 +336,9 @@ def offline_upload(request):
                 unit=request.membership.unit,
                 uploader=request.user,
             )
-        except UnreadableWorkbook:
+        except TableError as error:
             parsed = None
-            form.add_error("file", _("The file could not be read as an Excel workbook."))
+            form.add_error("file", str(error))
         if parsed and parsed.errors:
             errors = parsed.errors
         elif parsed:
@@ -355,7 +350,11 @@ def offline_upload(request):
             )
             return redirect("credits:offline_preview", pk=stored.pk)
     recent = OfflineUpload.objects.filter(unit=request.membership.unit)[:10]
-    context = {"form": form, "errors": errors, "recent": recent, "columns": COLUMNS}
+    context = {
+        "form": form,
+        "errors": errors,
+        "recent": recent,
+    }
     return render(request, "credits/offline_upload.html", context)
 
 
@@ -427,9 +426,13 @@ def eligibility_pdf(request, pk):
         {"person": person, "result": result, "today": timezone.localdate()},
         request=request,
     )
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="eligibility-{person.pk}.pdf"'
-    return response
+    return download_response(
+        render_pdf(html),
+        filename=_("eligibility-statement-%(name)s.pdf") % {"name": person.real_name},
+        fallback=f"eligibility-{person.pk}.pdf",
+        content_type="application/pdf",
+        as_attachment=False,
+    )
 
 
 @role_required(*HR_ROLES)
@@ -445,10 +448,10 @@ def eligibility_bulk(request):
             )
         except ValidationError as error:
             form.add_error("file", error)
-        except UnreadableWorkbook:
-            form.add_error("file", _("The file could not be read as an Excel workbook."))
+        except TableError as error:
+            form.add_error("file", str(error))
         else:
-            response = HttpResponse(content, content_type=XLSX_TYPE)
-            response["Content-Disposition"] = 'attachment; filename="eligibility.xlsx"'
-            return response
+            return xlsx_file_response(
+                content, filename=_("eligibility.xlsx"), fallback="eligibility.xlsx"
+            )
     return render(request, "credits/eligibility_bulk.html", {"form": form})

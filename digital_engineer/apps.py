@@ -8,10 +8,11 @@ class DigitalEngineerConfig(AppConfig):
     verbose_name = _("digital-technology engineers")
 
     def ready(self):
-        from certificates.registry import register_provider
+        from certificates.registry import register_finder, register_provider
         from digital_engineer import receivers  # noqa: F401  (connects the signal receivers)
-        from digital_engineer.services import held_training_certificates
+        from digital_engineer.services import find_training_certificate, held_training_certificates
 
-        # Training certificates appear in 我的证书, which `certificates` renders
-        # without importing this app.
+        # Training certificates appear in 我的证书 and are found on /verify/, which
+        # `certificates` renders without importing this app.
         register_provider(held_training_certificates)
+        register_finder(find_training_certificate)

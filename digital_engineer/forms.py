@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from digital_engineer.models import CityPlan, CityPlanTarget, Standard, TrainingClass
-from portal.forms import BaseInlineFormSet, BaseModelFormSet, DateInput
+from portal.forms import BaseInlineFormSet, BaseModelFormSet, DateInput, NameField
 
 
 class ClassForm(forms.ModelForm):
@@ -27,10 +27,10 @@ class ClassForm(forms.ModelForm):
 
 
 class EnrolForm(forms.Form):
-    id_number = forms.CharField(label=_("ID card number"), max_length=18)
-    real_name = forms.CharField(
-        label=_("Name (for a trainee without an account)"), max_length=50, required=False
-    )
+    # Checked (and normalised) by trainee_enrol, which says what is wrong with it; room
+    # for the spaces and full-width characters people type.
+    id_number = forms.CharField(label=_("ID card number"), max_length=30)
+    real_name = NameField(label=_("Name (for a trainee without an account)"), required=False)
 
 
 class SummaryForm(forms.Form):

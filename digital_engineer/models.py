@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,6 +36,14 @@ class Level(models.TextChoices):
     JUNIOR = "junior", "初级"
     INTERMEDIATE = "intermediate", "中级"
     SENIOR = "senior", "高级"
+
+
+def level_rank() -> Case:
+    """The level as a number (初级 0 < 中级 1 < 高级 2), for ordering by it."""
+    return Case(
+        *(When(level=value, then=rank) for rank, value in enumerate(Level.values)),
+        output_field=models.IntegerField(),
+    )
 
 
 class InstitutionState(models.Model):
@@ -105,9 +113,10 @@ class TrainingClass(models.Model):
     class Kind(models.TextChoices):
         # "open" is also the status of a running class (进行中); as a kind it is 开放班.
         OPEN = "open", pgettext_lazy("training class kind", "open")
-        ORDER = "order", "订单"
-        CUSTOM = "custom", "订制"
-        DIRECTED = "directed", "定向"
+        # The notice's 订单、订制、定向培训班, each read as a kind of class.
+        ORDER = "order", "订单班"
+        CUSTOM = "custom", "订制班"
+        DIRECTED = "directed", "定向班"
 
     class Group(models.TextChoices):
         MANUFACTURING = "manufacturing", "先进制造业企业"
@@ -271,6 +280,10 @@ class TrainingCertificate(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
     pdf = models.FileField(storage=private_storage, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    # When the rendering was last queued: a download while the PDF is missing queues it
+    # again only after a while (services.training_certificate_render_request).
+    render_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The holder asked city HR for title evaluation or recognition service.
     service_requested_at = models.DateTimeField(_("service requested at"), null=True, blank=True)
 
@@ -301,6 +314,9 @@ class RosterFiling(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The first submission decides lateness (portal.deadlines.filing_lateness): kept
+    # when a returned filing is submitted again, while `submitted_at` is the latest.
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -13,9 +13,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.registry import HeldCertificate
-from certificates.services import pdf_store, portal_url, qr_svg
+from certificates.services import document_render_store, portal_url, qr_svg
 from credits.models import Category, Source
 from credits.services import credit_post, waiting_for_approval
 from digital_engineer.models import (
@@ -34,11 +35,20 @@ from digital_engineer.models import (
 )
 from portal import scoping
 from portal.audit import audit_log
-from portal.deadlines import Lateness, local_day
-from portal.identity import mask_id_number, validate_id_number
+from portal.deadlines import Lateness, filing_lateness, status_label
+from portal.identity import mask_id_number, normalize_name, validate_id_number
 from portal.models import ReviewStatus, Role, User
-from portal.pdf import render_pdf
-from portal.xlsx import read_rows, workbook_bytes
+from portal.tabular import (
+    Column,
+    Repeats,
+    TableSpec,
+    check_rows,
+    id_number_column,
+    name_column,
+    read_table,
+    register_template,
+)
+from portal.xlsx import workbook_bytes
 
 REMINDER_DAYS = 7
 
@@ -115,9 +125,10 @@ def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: s
             % {"name": person.real_name}
         )
     if person is None:
-        if not real_name.strip():
+        real_name = normalize_name(real_name)
+        if not real_name:
             raise ProgrammeError(_("A new trainee needs a name."))
-        person = User.objects.create_user(number, None, real_name=real_name.strip())
+        person = User.objects.create_user(number, None, real_name=real_name)
     already = TrainingCertificate.objects.filter(
         trainee__person=person,
         trainee__training_class__direction=training_class.direction,
@@ -211,8 +222,6 @@ def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
     after commit, and the hours attended in the ledger; and the roster filing due 30
     days after the end. Trainees short of the hours get neither. Closing twice does
     nothing more."""
-    from digital_engineer.tasks import render_training_certificate
-
     training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     if training_class.status == TrainingClass.Status.CLOSED:
         return training_class
@@ -226,7 +235,7 @@ def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
         if certificate.serial.startswith("pending-"):
             certificate.serial = f"SDSZ{year}{certificate.pk:06d}"
             certificate.save(update_fields=["serial"])
-        render_training_certificate.delay_on_commit(certificate.pk)
+        training_certificate_render_request(certificate)
         if trainee.person_id not in held:  # the others get them once approved
             trainee_credit(trainee, recorded_by=closed_by)
     RosterFiling.objects.get_or_create(
@@ -238,22 +247,55 @@ def class_close(*, training_class: TrainingClass, closed_by) -> TrainingClass:
     return training_class
 
 
+def _filing_locked(filing: RosterFiling, *allowed: str) -> RosterFiling:
+    """Lock the filing's row until the end of the transaction and read it afresh into
+    `filing`; return it if its status is one of `allowed`. Someone may have acted on it
+    since the user's page was drawn (city HR returned or acknowledged it, a colleague
+    submitted it, a second click): then ProgrammeError, saying what it is now and that
+    nothing was changed."""
+    RosterFiling.objects.select_for_update().filter(pk=filing.pk).values_list("pk").get()
+    filing.refresh_from_db()
+    if filing.status not in allowed:
+        raise ProgrammeError(
+            _(
+                "The filing is now %(status)s: it may have been dealt with since this page "
+                "was shown. Nothing was changed; please reload the page."
+            )
+            % {"status": filing.get_status_display()}
+        )
+    return filing
+
+
+@transaction.atomic
 def filing_submit(*, filing: RosterFiling, summary: str, submitted_by) -> RosterFiling:
+    """Submit the class's roster filing (or submit a returned one again): the summary
+    and the roster workbook. The first submission's time is kept for good, since it
+    decides lateness (`portal.deadlines.filing_lateness`); `submitted_at` is the
+    latest. Raises ProgrammeError without a summary, for a filing already submitted or
+    acknowledged (also when that happened since the page was drawn), or for a
+    suspended institution."""
     if not (summary or "").strip():
         raise ProgrammeError(_("The filing needs the training summary."))
-    if filing.status not in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED):
-        raise ProgrammeError(_("The filing has been submitted already."))
+    filing = _filing_locked(filing, RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED)
     _active(filing.training_class.institution)
+    resubmitted = filing.status == RosterFiling.Status.RETURNED
     filing.summary, filing.status = summary.strip(), RosterFiling.Status.SUBMITTED
     filing.submitted_at = timezone.now()
+    if filing.first_submitted_at is None:
+        filing.first_submitted_at = filing.submitted_at
     klass = filing.training_class
     filing.roster.save(
         f"rosters/{klass.ends_on.year}/class-{klass.pk}.xlsx",
         ContentFile(roster_xlsx(klass)),
         save=False,
     )
-    filing.save(update_fields=["summary", "status", "submitted_at", "roster"])
-    audit_log(actor=submitted_by, action="digital_engineer.filing.submitted", filing=filing.pk)
+    filing.save(update_fields=["summary", "status", "submitted_at", "first_submitted_at", "roster"])
+    audit_log(
+        actor=submitted_by,
+        action="digital_engineer.filing.submitted",
+        filing=filing.pk,
+        resubmitted=resubmitted,
+    )
     return filing
 
 
@@ -282,19 +324,24 @@ def roster_xlsx(klass: TrainingClass) -> bytes:
         "考核结果",
         "证书编号",
     ]
-    return workbook_bytes([(klass.name[:31], headers, rows)])
+    return workbook_bytes([(klass.name, headers, rows)])
 
 
 def certificate_revoke(*, certificate: TrainingCertificate, reason: str, revoked_by):
+    """Revoke a training certificate, once: the revocation is a conditional UPDATE, so
+    of two at the same moment one revokes and the other is told it was revoked
+    already (ProgrammeError, as for a missing reason)."""
     if not (reason or "").strip():
         raise ProgrammeError(_("A reason is required to revoke a certificate."))
-    if certificate.revoked_at:
+    revoked = TrainingCertificate.objects.filter(pk=certificate.pk, revoked_at=None).update(
+        revoked_at=timezone.now(), revoked_reason=reason.strip()
+    )
+    if not revoked:
         raise ProgrammeError(_("This certificate has already been revoked."))
-    certificate.revoked_at, certificate.revoked_reason = timezone.now(), reason.strip()
-    certificate.save(update_fields=["revoked_at", "revoked_reason"])
     audit_log(
         actor=revoked_by, action="digital_engineer.certificate.revoked", certificate=certificate.pk
     )
+    certificate.refresh_from_db(fields=["revoked_at", "revoked_reason"])
     return certificate
 
 
@@ -338,43 +385,55 @@ def training_certificate_html(certificate: TrainingCertificate) -> str:
     )
 
 
-def training_certificate_pdf_ready(certificate: TrainingCertificate) -> bool:
-    return bool(certificate.pdf) and certificate.pdf.storage.exists(certificate.pdf.name)
+RENDER_REQUEST_INTERVAL = datetime.timedelta(minutes=5)
+
+
+def training_certificate_render_request(certificate: TrainingCertificate) -> bool:
+    """Queue the rendering of the certificate's PDF (after commit), at most once per
+    RENDER_REQUEST_INTERVAL: a download that finds the PDF missing asks again in case
+    the first task was lost, but while the worker is down every such download must not
+    add a task to the queue. The claim is a conditional UPDATE, so of concurrent
+    requests one queues. Returns whether this call queued it."""
+    from digital_engineer.tasks import render_training_certificate
+
+    now = timezone.now()
+    claimed = (
+        TrainingCertificate.objects.filter(pk=certificate.pk)
+        .filter(
+            Q(render_requested_at__isnull=True)
+            | Q(render_requested_at__lte=now - RENDER_REQUEST_INTERVAL)
+        )
+        .update(render_requested_at=now)
+    )
+    if claimed:
+        render_training_certificate.delay_on_commit(certificate.pk)
+    return bool(claimed)
 
 
 def training_certificate_render(certificate_id: int) -> TrainingCertificate:
     """Render and store the certificate's PDF once (the worker's task); a repeat finds
-    it stored and writes nothing.
-
-    Steps: load the certificate; stop if its PDF is stored; render (the pure renderer,
-    as annual certificates); store the file; record it only if no concurrent run
-    recorded one first (a conditional UPDATE), else drop this run's file unless it is
-    the recorded one.
-    """
+    it stored and writes nothing. The same path as annual certificates
+    (certificates.services.document_render_store)."""
     certificate = TrainingCertificate.objects.select_related(
         "trainee__person", "trainee__training_class__institution"
     ).get(pk=certificate_id)
-    if training_certificate_pdf_ready(certificate):
-        return certificate
-    data = render_pdf(training_certificate_html(certificate))
-    storage = TrainingCertificate._meta.get_field("pdf").storage
-    stored = pdf_store(
-        storage=storage,
+    return document_render_store(
+        instance=certificate,
+        html=lambda: training_certificate_html(certificate),
         name=f"training-certificates/{certificate.serial}.pdf",
-        data=data,
     )
-    recorded = (
-        TrainingCertificate.objects.filter(pk=certificate.pk)
-        .filter(Q(pdf="") | Q(pdf=certificate.pdf.name or ""))
-        .update(pdf=stored)
+
+
+def find_training_certificate(serial: str, name: str) -> str | None:
+    """The verification path of the training certificate numbered `serial` whose
+    holder's name, in normal form, is `name`; None otherwise (registered with
+    certificates.registry for the lookup on /verify/)."""
+    certificate = (
+        TrainingCertificate.objects.filter(serial=serial).select_related("trainee__person").first()
     )
-    if not recorded:
-        certificate.refresh_from_db(fields=["pdf"])
-        if certificate.pdf.name != stored:
-            storage.delete(stored)
-        return certificate
-    certificate.pdf.name = stored
-    return certificate
+    if certificate is None or normalize_name(certificate.trainee.person.real_name) != name:
+        return None
+    return reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
 
 
 def held_training_certificates(user) -> list[HeldCertificate]:
@@ -415,16 +474,31 @@ def holders_visible_to(actor) -> QuerySet[TrainingCertificate]:
     ).select_related("trainee__person", "trainee__training_class__institution")
 
 
+@transaction.atomic
 def filing_decide(*, filing: RosterFiling, acknowledge: bool, reason: str, decided_by):
-    if filing.status != RosterFiling.Status.SUBMITTED:
-        raise ProgrammeError(_("Only a submitted filing can be acknowledged or returned."))
+    """City or provincial HR acknowledges a submitted roster filing, or returns it with
+    a reason to be corrected and submitted again (its lateness stays what its first
+    submission made it). Raises ProgrammeError for a return without a reason, or when
+    the filing is not (or no longer: decided or changed since the page was drawn)
+    submitted."""
     if not acknowledge and not reason.strip():
         raise ProgrammeError(_("Please give the reason for returning the filing."))
+    filing = _filing_locked(filing, RosterFiling.Status.SUBMITTED)
     filing.status = (
         RosterFiling.Status.ACKNOWLEDGED if acknowledge else RosterFiling.Status.RETURNED
     )
     filing.reason, filing.decided_by = reason.strip(), decided_by
     filing.save(update_fields=["status", "reason", "decided_by"])
+    audit_log(
+        actor=decided_by,
+        action=(
+            "digital_engineer.filing.acknowledged"
+            if acknowledge
+            else "digital_engineer.filing.returned"
+        ),
+        filing=filing.pk,
+        reason=filing.reason,
+    )
     return filing
 
 
@@ -446,8 +520,9 @@ class FilingState:
 
     @property
     def days_to_go(self) -> int | None:
-        """Days left while the roster waits and is not overdue; None otherwise."""
-        waiting = self.status in (RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED)
+        """Days left while the roster has never been submitted and is not overdue;
+        None otherwise (once first submitted, its lateness is settled)."""
+        waiting = self.lateness.done_on is None and not self.lateness.overdue
         return self.lateness.days_left if waiting else None
 
     @property
@@ -456,7 +531,8 @@ class FilingState:
 
     @property
     def late(self) -> bool:
-        """Submitted after the due date (stays true once acknowledged)."""
+        """First submitted after the due date (stays true once acknowledged, returned
+        or submitted again)."""
         return self.lateness.late
 
     @property
@@ -466,19 +542,20 @@ class FilingState:
 
     @property
     def label(self) -> str:
-        """待报送 / 已报送 / 已确认 / 已退回, with 已逾期N天 or 逾期报送N天 beside it."""
+        """待报送 / 已报送 / 已确认 / 已退回, with 已逾期N天 or 逾期报送N天 beside it
+        (`portal.deadlines.status_label`, as for plan and notice filings)."""
         waiting = self.filing is None or self.filing.status == RosterFiling.Status.OPEN
-        base = _("to be filed") if waiting else self.filing.get_status_display()
-        if not self.lateness.text:
-            return str(base)
-        return _("%(status)s (%(lateness)s)") % {"status": base, "lateness": self.lateness.text}
+        return status_label(
+            _("to be filed") if waiting else self.filing.get_status_display(), self.lateness
+        )
 
 
 def roster_state(klass: TrainingClass, today: datetime.date) -> FilingState:
     """Where the class's roster filing stands on `today`: due 30 days after the class
     ends, whether or not the class has been closed (and its filing made) yet.
-    A filing submitted after the due date stays late, counted in days past the due
-    date on the day it was submitted."""
+    The first submission decides lateness (`portal.deadlines.filing_lateness`): one
+    made after the due date stays late, counted in days past the due date on the day
+    it was made; one made on time stays on time when returned and submitted again."""
     return _state(klass, getattr(klass, "filing", None), today)
 
 
@@ -487,18 +564,39 @@ def filing_state(filing: RosterFiling, today: datetime.date) -> FilingState:
 
 
 def _state(klass: TrainingClass, filing: RosterFiling | None, today: datetime.date):
-    due_on = filing.due_on if filing else klass.roster_due_on
-    filed = filing is not None and filing.status in (
-        RosterFiling.Status.SUBMITTED,
-        RosterFiling.Status.ACKNOWLEDGED,
+    lateness = filing_lateness(
+        due_on=filing.due_on if filing else klass.roster_due_on,
+        first_done_at=filing.first_submitted_at if filing else None,
+        today=today,
     )
-    done_on = local_day(filing.submitted_at) if filed else None
-    lateness = Lateness(due_on=due_on, done_on=done_on, today=today)
     if lateness.overdue:
         status = "overdue"
     else:
         status = filing.status if filing else RosterFiling.Status.OPEN
     return FilingState(klass, filing, status, lateness)
+
+
+@dataclass(frozen=True)
+class ClassState:
+    """A class's status as its pages show it (the class page and the class list):
+    已结束 once closed; 进行中 while it runs; 待结班 once it has ended and is not yet
+    closed; and 未结班（已逾期N天） once its roster is overdue because the class was
+    never closed. Build it with `class_state`."""
+
+    klass: TrainingClass
+    label: str
+    alert: bool
+
+
+def class_state(klass: TrainingClass, today: datetime.date) -> ClassState:
+    """The shown status of `klass` on `today` (see ClassState). Reads no filing: a class
+    still open has none, and its roster is due `klass.roster_due_on`."""
+    if klass.status == TrainingClass.Status.CLOSED or today <= klass.ends_on:
+        return ClassState(klass, str(klass.get_status_display()), False)
+    lateness = filing_lateness(due_on=klass.roster_due_on, first_done_at=None, today=today)
+    if lateness.overdue:
+        return ClassState(klass, status_label(_("not closed"), lateness), True)
+    return ClassState(klass, _("ended, to be closed"), False)
 
 
 def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
@@ -544,16 +642,15 @@ def rosters_due_soon(actor, today: datetime.date) -> list[FilingState]:
 
 def _roster_counts_q(today: datetime.date) -> tuple[Q, Q]:
     """The rule of `roster_state` in SQL, over classes: (filed on time, filed late or
-    overdue). Same days as `Lateness`: the submission's local day against the due date,
-    and a roster still waiting counts once `today` is past the due date."""
-    filed = Q(filing__status__in=[RosterFiling.Status.SUBMITTED, RosterFiling.Status.ACKNOWLEDGED])
-    on_time = filed & Q(filing__submitted_at__date__lte=F("filing__due_on"))
+    overdue). Same rule as `portal.deadlines.filing_lateness`: the FIRST submission's
+    local day against the due date, whatever the filing's status now (a returned
+    filing first made on time is on time), and a roster never submitted counts once
+    `today` is past the due date."""
+    first_day = "filing__first_submitted_at__date"
+    on_time = Q(**{f"{first_day}__lte": F("filing__due_on")})
     late = (
-        (filed & Q(filing__submitted_at__date__gt=F("filing__due_on")))
-        | Q(
-            filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
-            filing__due_on__lt=today,
-        )
+        Q(**{f"{first_day}__gt": F("filing__due_on")})
+        | Q(filing__first_submitted_at__isnull=True, filing__due_on__lt=today)
         | (Q(filing__isnull=True) & _unclosed_ended_by(today - datetime.timedelta(days=1)))
     )
     return on_time, late
@@ -607,17 +704,21 @@ def institution_overview(actor, today: datetime.date | None = None) -> list[dict
     return rows
 
 
+@transaction.atomic
 def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionState:
     """City HR for institutions of its city, provincial HR for any (404 otherwise).
 
     Audited as what happened: `listed` (an applicant enters the catalogue),
     `suspended`, or `reinstated` (a suspended institution returns); a request that
-    changes nothing writes nothing. Raises ProgrammeError when city HR tries to list
-    an applicant."""
+    changes nothing writes nothing. The state's row is locked while it is read and
+    changed, so two requests at once (two HR officers, a double click) are decided
+    one after the other: the second sees the first's change. Raises ProgrammeError
+    when city HR tries to list an applicant."""
     from django.shortcuts import get_object_or_404
 
     institution = get_object_or_404(scoping.institutions_visible_to(actor), pk=institution.pk)
-    state, _created = InstitutionState.objects.get_or_create(institution=institution)
+    InstitutionState.objects.get_or_create(institution=institution)
+    state = InstitutionState.objects.select_for_update().get(institution=institution)
     if (
         state.status == InstitutionState.Status.APPLIED
         and not suspend
@@ -722,52 +823,70 @@ def plan_progress(plan) -> list[dict]:
     return rows
 
 
-RECORD_COLUMNS = ["身份证号", "理论学时", "实操学时", "理论成绩", "实操成绩"]
 RECORD_ROWS_MAX = 1000
+RECORD_SPEC = TableSpec(
+    columns=(
+        id_number_column(),
+        Column(
+            "theory", "理论学时", "integer", required=False, minimum=0, maximum=10000, example=64
+        ),
+        Column(
+            "practice", "实操学时", "integer", required=False, minimum=0, maximum=10000, example=64
+        ),
+        Column("theory_score", "理论成绩", "score", required=False, example=85),
+        Column("practice_score", "实操成绩", "score", required=False, example=90),
+        name_column(required=False),
+    ),
+    max_rows=RECORD_ROWS_MAX,
+    title=gettext_lazy("Hours and scores"),
+)
+RECORD_COLUMNS = RECORD_SPEC.headers
+register_template(
+    "hours-and-scores",
+    RECORD_SPEC,
+    roles=(Role.INSTITUTION_STAFF,),
+    url_name="digital_engineer:records_template",
+)
 
 
 def records_from_file(*, training_class: TrainingClass, upload) -> list[str]:
-    """Attendance and scores of the class's trainees from a workbook, each row checked
-    as `trainee_record` checks a single entry. Any bad row is listed back and nothing
-    is written."""
+    """Attendance and scores of the class's trainees from a file, each row checked
+    as `trainee_record` checks a single entry. Scores are whole numbers: 59.9 is
+    refused, never cut to 59 (the pass mark is 60). Any bad or repeated row is listed
+    back and nothing is written; TableError for a file that cannot be taken."""
     _open_class(training_class)
-    header, data, too_many = read_rows(upload, RECORD_ROWS_MAX, len(RECORD_COLUMNS))
-    if header != RECORD_COLUMNS:
-        return [
-            _("The columns must be, in this order: %(columns)s.")
-            % {"columns": "、".join(RECORD_COLUMNS)}
-        ]
-    if too_many:
-        return [_("The file has more than %(limit)s rows.") % {"limit": RECORD_ROWS_MAX}]
+    _table, data = read_table(upload, RECORD_SPEC)
     trainees = {t.person.id_number: t for t in training_class.trainees.select_related("person")}
-    problems = []
-    with transaction.atomic():
-        for line, row in enumerate(data, start=2):
-            number = str(row[0] or "").strip().upper()
-            trainee = trainees.get(number)
-            if trainee is None:
-                problems.append(
-                    _("Row %(row)s: %(number)s is not a trainee of this class.")
-                    % {"row": line, "number": number}
-                )
-                continue
+    repeats = Repeats()
+    id_column = RECORD_SPEC.column("id_number")
+
+    def check(row) -> None:
+        values = row.values
+        trainee = trainees.get(values["id_number"])
+        other = repeats.seen(values["id_number"], row.number)
+        if trainee is None:
+            row.problem(
+                _("%(number)s is not a trainee of this class.") % {"number": values["id_number"]},
+                id_column,
+            )
+        elif other:
+            row.problem(_("the same trainee as row %(other)s") % {"other": other}, id_column)
+        elif values["name"] and values["name"] != normalize_name(trainee.person.real_name):
+            row.problem(_("the name does not match the ID card number"), RECORD_SPEC.column("name"))
+        else:
             try:
-                theory, practice, theory_score, practice_score = (
-                    None if v in (None, "") else int(v) for v in row[1:5]
-                )
                 trainee_record(
                     trainee=trainee,
-                    theory_attended=theory or 0,
-                    practice_attended=practice or 0,
-                    theory_score=theory_score,
-                    practice_score=practice_score,
+                    theory_attended=values["theory"] or 0,
+                    practice_attended=values["practice"] or 0,
+                    theory_score=values["theory_score"],
+                    practice_score=values["practice_score"],
                 )
             except ProgrammeError as error:
-                problems.append(_("Row %(row)s: %(message)s") % {"row": line, "message": error})
-            except (TypeError, ValueError):
-                problems.append(
-                    _("Row %(row)s: hours and scores must be whole numbers.") % {"row": line}
-                )
+                row.problem(str(error))
+
+    with transaction.atomic():
+        problems = check_rows(data, check)
         if problems:
             transaction.set_rollback(True)
     return problems

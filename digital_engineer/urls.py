@@ -1,12 +1,19 @@
 from django.urls import path
 
 from digital_engineer import views
+from portal.upload_views import upload_template
 
 app_name = "digital_engineer"
 
 urlpatterns = [
     path("digital/classes/", views.class_list, name="classes"),
     path("digital/classes/<int:pk>/", views.class_detail, name="class"),
+    path(
+        "digital/classes/records-template.xlsx",
+        upload_template,
+        {"key": "hours-and-scores"},
+        name="records_template",
+    ),
     path("digital/classes/<int:pk>/comment/", views.class_comment_view, name="class_comment"),
     path("digital/classes/<int:pk>/<str:action>/", views.class_action, name="class_action"),
     path("digital/filings/", views.filing_board, name="board"),

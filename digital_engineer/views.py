@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certificates.services import document_stored
 from credits.services import LedgerError
 from digital_engineer.forms import (
     CityPlanForm,
@@ -16,6 +17,7 @@ from digital_engineer.forms import (
     target_formset,
 )
 from digital_engineer.models import (
+    Approval,
     CityPlan,
     Direction,
     Level,
@@ -23,6 +25,7 @@ from digital_engineer.models import (
     Standard,
     Trainee,
     TrainingCertificate,
+    level_rank,
 )
 from digital_engineer.services import (
     ProgrammeError,
@@ -31,6 +34,7 @@ from digital_engineer.services import (
     class_close,
     class_comment,
     class_open,
+    class_state,
     classes_visible_to,
     filing_decide,
     filing_submit,
@@ -44,17 +48,18 @@ from digital_engineer.services import (
     rosters_due_soon,
     trainee_enrol,
     trainee_record,
-    training_certificate_pdf_ready,
+    training_certificate_render_request,
     training_certificates_visible_to,
 )
-from digital_engineer.tasks import render_training_certificate
 from portal import scoping
 from portal.audit import audit_log
+from portal.downloads import download_response
 from portal.forms import XlsxUploadForm
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.roles import role_required
-from portal.xlsx import UnreadableWorkbook, xlsx_response
+from portal.tabular import TableError
+from portal.xlsx import xlsx_response
 
 VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
 
@@ -72,7 +77,8 @@ def class_list(request):
             form.add_error(None, str(error))
         else:
             return redirect("digital_engineer:class", pk=klass.pk)
-    classes = classes_visible_to(actor)[:200]
+    today = timezone.localdate()
+    classes = [class_state(klass, today) for klass in classes_visible_to(actor)[:200]]
     return render(request, "digital_engineer/classes.html", {"form": form, "classes": classes})
 
 
@@ -94,6 +100,7 @@ def class_detail(request, pk):
         "summary_form": SummaryForm(initial={"summary": filing.summary if filing else ""}),
         "filing": filing,
         "roster": roster_state(klass, timezone.localdate()),
+        "class_state": class_state(klass, timezone.localdate()),
         "comments": klass.comments.select_related("author"),
     }
     return render(request, "digital_engineer/class.html", context)
@@ -131,7 +138,12 @@ def class_action(request, pk, action):
 
             def number(name):
                 value = request.POST.get(name, "").strip()
-                return int(value) if value else None
+                if not value:
+                    return None
+                try:
+                    return int(value)
+                except ValueError:
+                    raise ProgrammeError(_("Enter whole numbers.")) from None
 
             trainee_record(
                 trainee=trainee,
@@ -146,8 +158,8 @@ def class_action(request, pk, action):
                 raise ProgrammeError(" ".join(e for errors in form.errors.values() for e in errors))
             try:
                 problems = records_from_file(training_class=klass, upload=form.cleaned_data["file"])
-            except UnreadableWorkbook:
-                raise ProgrammeError(_("The file could not be read.")) from None
+            except TableError as error:
+                raise ProgrammeError(str(error)) from None
             if problems:
                 raise ProgrammeError("；".join(str(p) for p in problems[:20]))
         elif action == "close":
@@ -161,9 +173,10 @@ def class_action(request, pk, action):
             )
         else:
             raise ProgrammeError(_("Unknown action."))
-    except ValueError as error:  # ProgrammeError, LedgerError, or a number that is not one
-        readable = isinstance(error, ProgrammeError | LedgerError)
-        messages.error(request, str(error) if readable else _("Enter whole numbers."))
+    except (ProgrammeError, LedgerError) as error:
+        # Only refusals written for the user: any other error is a fault to see in
+        # the logs, not "请输入整数" on a form that asked for no number.
+        messages.error(request, str(error))
     else:
         messages.success(request, _("Saved."))
     return redirect("digital_engineer:class", pk=pk)
@@ -195,18 +208,18 @@ def filing_board(request):
 def certificate_pdf(request, pk):
     """The stored PDF, which the worker renders after the class closes; until it is
     there, a page that says so (and queues the rendering again, in case the first
-    task was lost: the task does nothing when the file exists)."""
+    task was lost, at most once every few minutes)."""
     certificate = get_object_or_404(training_certificates_visible_to(request.membership), pk=pk)
-    if not training_certificate_pdf_ready(certificate):
-        render_training_certificate.delay_on_commit(certificate.pk)
+    if not document_stored(certificate):
+        training_certificate_render_request(certificate)
         return render(
             request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
         )
-    return FileResponse(
+    return download_response(
         certificate.pdf.open("rb"),
         content_type="application/pdf",
-        as_attachment=True,
-        filename=f"{certificate.serial}.pdf",
+        filename=_("training-certificate-%(serial)s.pdf") % {"serial": certificate.serial},
+        fallback=f"{certificate.serial}.pdf",
     )
 
 
@@ -253,7 +266,7 @@ def catalogue(request):
     directions and levels, and the subsidy standards."""
     standards = standard_formset()(
         request.POST if request.POST.get("action") == "standards" else None,
-        queryset=Standard.objects.order_by("direction", "level"),
+        queryset=Standard.objects.order_by("direction", level_rank()),
     )
     if request.method == "POST":
         action = request.POST.get("action")
@@ -289,7 +302,9 @@ def catalogue(request):
     institutions = (
         scoping.institutions_visible_to(request.membership)
         .select_related("state", "city")
-        .prefetch_related("approvals")
+        .prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.order_by("direction", level_rank()))
+        )
         .order_by("name")
     )
     page = Paginator(institutions, 50).get_page(request.GET.get("page"))
@@ -356,7 +371,11 @@ def holders(request):
             "状态",
             "申请职称服务",
         ]
-        return xlsx_response("digital-engineer-holders.xlsx", [(_("Holders"), headers, rows)])
+        return xlsx_response(
+            _("digital-engineer-holders.xlsx"),
+            [(_("Holders"), headers, rows)],
+            fallback="digital-engineer-holders.xlsx",
+        )
     page = Paginator(certificates, 50).get_page(request.GET.get("page"))
     return render(request, "digital_engineer/holders.html", {"page": page})
 

@@ -1,13 +1,14 @@
 import re
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning.filings import (
+    BOARD_XLSX_HEADERS,
     FilingError,
     board,
     board_xlsx_rows,
@@ -19,6 +20,7 @@ from learning.filings import (
 )
 from learning.models import Filing, FilingReminder
 from learning.plans import editable_plans
+from portal.downloads import download_response
 from portal.models import Role
 from portal.roles import role_required
 from portal.xlsx import xlsx_response
@@ -93,8 +95,9 @@ def filing_board(request):
     rows = board(year)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
-            f"filings-{year}.xlsx",
-            [(_("Filings"), ["报送单位", "类型", "状态", "报送时间"], board_xlsx_rows(rows))],
+            _("filings-%(year)s.xlsx") % {"year": year},
+            [(_("Filings"), BOARD_XLSX_HEADERS, board_xlsx_rows(rows))],
+            fallback=f"filings-{year}.xlsx",
         )
     context = {"rows": rows, "year": year, "due": deadline(year)}
     return render(request, "learning/filing_board.html", context)
@@ -112,4 +115,13 @@ def filing_file(request, pk, kind):
     file = {"word": filing.word, "pdf": filing.pdf}.get(kind)
     if not file:
         raise Http404
-    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1])
+    stored = file.name.rsplit("/", 1)[-1]
+    owner = filing.authority or filing.city
+    name = _("%(owner)s-%(year)s-%(kind)s-v%(version)s.%(extension)s") % {
+        "owner": owner.name if owner else "",
+        "year": filing.year,
+        "kind": filing.get_kind_display(),
+        "version": filing.version,
+        "extension": stored.rpartition(".")[2],
+    }
+    return download_response(file.open("rb"), filename=name, fallback=stored)

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
-from learning.plans import plan_docx, plan_pdf, published_view
+from learning.models import Filing, FilingDeadline, FilingReminder, PlanVersion, ProfessionalPlan
+from learning.plan_export import plan_docx, plan_pdf
+from learning.plans import published_view
 from portal.audit import audit_log
-from portal.deadlines import Lateness, local_day
+from portal.deadlines import Lateness, filing_lateness, local_day, status_label
 from portal.models import Authority, City, Membership, Role
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -82,11 +83,15 @@ def _filer(actor) -> dict:
     raise FilingError(_("Only department admins and city HR bureaus file."))
 
 
-def filing_submit(*, actor, year: int, word, pdf) -> Filing:
+def filing_submit(
+    *, actor, year: int, word, pdf, plan_version: PlanVersion | None = None
+) -> Filing:
     """File the Word and PDF for the actor's authority (its plan) or city (its notice)
     for `year` (any year of `filing_years`). Filing again for the same year adds the
-    next version, dated; earlier versions stay. Raises FilingError on a bad file, a
-    year out of range or an actor who does not file."""
+    next version, dated; earlier versions stay. `plan_version`: the published plan
+    version the files were made from, refused when the latest version filed already
+    is that one (a second click). Raises FilingError on a bad file, a year out of
+    range, an actor who does not file, or that repeat."""
     check_files(word, pdf)
     target = _filer(actor)
     if year not in filing_years():
@@ -96,12 +101,21 @@ def filing_submit(*, actor, year: int, word, pdf) -> Filing:
     try:
         with transaction.atomic():
             last = Filing.objects.filter(year=year, **scope).order_by("-version").first()
+            if plan_version is not None and last and last.plan_version_id == plan_version.pk:
+                raise FilingError(
+                    _(
+                        "Version %(number)s filed on %(date)s already is the plan as "
+                        "published now; publish the changed plan before filing it again."
+                    )
+                    % {"number": last.version, "date": local_day(last.filed_at)}
+                )
             version = last.version + 1 if last else 1
             filing = Filing(
                 year=year,
                 version=version,
                 filed_at=timezone.now(),
                 filed_by=actor.user,
+                plan_version=plan_version,
                 **target,
             )
             filing.word.save(
@@ -127,20 +141,23 @@ def filing_submit(*, actor, year: int, word, pdf) -> Filing:
 
 def filing_from_plan(*, actor, plan: ProfessionalPlan) -> Filing:
     """One click: the latest published version's own Word and PDF, filed for the
-    plan's own year (a changed plan, published again, is filed as a new version)."""
+    plan's own year (a changed plan, published again, is filed as a new version).
+    Raises FilingError for a plan never published, and when the latest version filed
+    already is the plan as published now (a double click files it once)."""
     view = published_view(plan)
     if view is None:
         raise FilingError(_("Publish the plan before filing it."))
+    published = plan.versions.order_by("-number").first()
     word = ContentFile(plan_docx(view), name=f"plan-{plan.year}.docx")
     pdf = ContentFile(plan_pdf(view), name=f"plan-{plan.year}.pdf")
-    return filing_submit(actor=actor, year=plan.year, word=word, pdf=pdf)
+    return filing_submit(actor=actor, year=plan.year, word=word, pdf=pdf, plan_version=published)
 
 
 STATUS_LABELS = {
     "not_started": gettext_lazy("not started"),
     "draft": gettext_lazy("draft"),
-    "on_time": gettext_lazy("filed on time"),
-    "late": gettext_lazy("filed late"),
+    "on_time": gettext_lazy("submitted"),
+    "late": gettext_lazy("submitted"),
     "missing": gettext_lazy("missing"),
 }
 
@@ -161,16 +178,9 @@ class FilingStatus:
 
     @property
     def label(self) -> str:
-        """按时报送 / 逾期报送N天 / 未报送（已逾期N天） / 草稿 / 未开始."""
-        if self.code == "late":
-            return self.lateness.text
-        base = STATUS_LABELS[self.code]
-        if self.code == "missing":
-            return _("%(status)s (%(lateness)s)") % {
-                "status": base,
-                "lateness": self.lateness.text,
-            }
-        return str(base)
+        """已报送 / 已报送（逾期报送N天） / 未报送（已逾期N天） / 草稿 / 未开始, composed
+        as roster filings are (`portal.deadlines.status_label`)."""
+        return status_label(STATUS_LABELS[self.code], self.lateness)
 
 
 def filing_status(
@@ -179,8 +189,8 @@ def filing_status(
     """The one status function of plan and notice filings: `first` is the filer's
     first version for `year` (None if nothing was filed), `has_draft` whether a plan
     is being written. Due by `deadline(year)`."""
-    lateness = Lateness(
-        due_on=deadline(year), done_on=local_day(first.filed_at) if first else None, today=today
+    lateness = filing_lateness(
+        due_on=deadline(year), first_done_at=first.filed_at if first else None, today=today
     )
     if first is not None:
         code = "late" if lateness.late else "on_time"
@@ -193,18 +203,19 @@ def filing_status(
 
 @dataclass(frozen=True)
 class VersionRow:
-    """One filed version in the filer's history, with how late it was filed."""
+    """One filed version in the filer's history. The first version carries the year's
+    status (it decides lateness); a later one is a revision, never late by itself."""
 
     filing: Filing
-    lateness: Lateness
+    status: FilingStatus | None  # on the first version only
 
     @property
     def late(self) -> bool:
-        return self.lateness.late
+        return self.status is not None and self.status.alert
 
     @property
     def label(self) -> str:
-        return self.lateness.text or str(STATUS_LABELS["on_time"])
+        return self.status.label if self.status is not None else str(_("revised version"))
 
 
 @dataclass
@@ -237,15 +248,15 @@ def filer_view(*, actor, year: int, today: datetime.date | None = None) -> Filer
     status = filing_status(
         year=year, first=versions[-1] if versions else None, has_draft=has_draft, today=today
     )
-    rows = [
-        VersionRow(f, Lateness(due_on=due, done_on=local_day(f.filed_at), today=today))
-        for f in versions
-    ]
+    rows = [VersionRow(f, status if f.version == versions[-1].version else None) for f in versions]
     return FilerView(year, due, status, rows)
 
 
 @dataclass
 class BoardRow:
+    """One filer on the provincial board: the status, decided by the first version
+    (`first`, whose date is shown beside it), and the latest version apart."""
+
     kind: str
     name: str
     authority: Authority | None
@@ -253,6 +264,7 @@ class BoardRow:
     state: FilingStatus
     filing: Filing | None  # the latest version
     versions: int = 0
+    first: Filing | None = None  # the version that decided the status
 
     @property
     def status(self) -> str:
@@ -277,7 +289,16 @@ def board(year: int, today: datetime.date | None = None) -> list[BoardRow]:
 
     def row(kind, name, authority, city, key, has_draft):
         state = filing_status(year=year, first=firsts.get(key), has_draft=has_draft, today=today)
-        return BoardRow(kind, name, authority, city, state, latests.get(key), counts.get(key, 0))
+        return BoardRow(
+            kind,
+            name,
+            authority,
+            city,
+            state,
+            latests.get(key),
+            counts.get(key, 0),
+            firsts.get(key),
+        )
 
     rows = [
         row(Filing.Kind.PLAN, a.name, a, None, ("a", a.pk), a.pk in drafts)
@@ -332,7 +353,22 @@ def send_reminders(today: datetime.date | None = None) -> list[BoardRow]:
     return reminded
 
 
+BOARD_XLSX_HEADERS = ["报送单位", "类型", "状态", "报送时间", "最新版本", "最新版本报送时间"]
+
+
 def board_xlsx_rows(rows: list[BoardRow]):
+    """The board as the export has it (BOARD_XLSX_HEADERS): the status with the date of
+    the version that decided it, then the latest version's number and date."""
+
+    def moment(filing: Filing | None):
+        return timezone.localtime(filing.filed_at).replace(tzinfo=None) if filing else None
+
     for row in rows:
-        filed = timezone.localtime(row.filing.filed_at).replace(tzinfo=None) if row.filing else None
-        yield [row.name, str(Filing.Kind(row.kind).label), row.state.label, filed]
+        yield [
+            row.name,
+            str(Filing.Kind(row.kind).label),
+            row.state.label,
+            moment(row.first),
+            row.filing.version if row.filing else None,
+            moment(row.filing),
+        ]

@@ -13,19 +13,23 @@ from learning.models import (
     ProfessionalPlan,
     Question,
 )
-from portal.forms import BaseInlineFormSet, DateInput
-from portal.identity import validate_id_number
+from portal.forms import BaseInlineFormSet, DateInput, IdNumberField
 from portal.models import User
+from portal.tabular import TableError, check_upload
 
 
 class ImportForm(forms.Form):
     platform = forms.ModelChoiceField(label=_("Platform"), queryset=Platform.objects.all())
-    file = forms.FileField(label=_("Export file (.xlsx or .csv)"))
+    file = forms.FileField(label=_("Export file (.xlsx, .xls or .csv)"))
 
     def clean_file(self):
+        from learning.imports import IMPORT_SPEC
+
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Only .xlsx and .csv files are accepted."))
+        try:
+            check_upload(upload, IMPORT_SPEC.max_bytes)
+        except TableError as error:
+            raise ValidationError(str(error)) from None
         return upload
 
 
@@ -42,18 +46,16 @@ class RecordFilterForm(forms.Form):
 
 
 class ReprocessForm(forms.Form):
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("Match to the person with ID card number"),
         required=False,
-        max_length=18,
         help_text=_("Leave empty to match by the record's own ID number."),
     )
 
     def clean_id_number(self):
-        value = self.cleaned_data["id_number"].strip()
-        if not value:
+        number = self.cleaned_data["id_number"]
+        if not number:
             return ""
-        number = validate_id_number(value)
         if not User.objects.professionals().filter(id_number=number).exists():
             raise ValidationError(_("No professional has this ID card number."))
         return number
@@ -96,10 +98,9 @@ class CatalogFilterForm(forms.Form):
 
 
 class CourseForm(forms.ModelForm):
-    teacher_id_number = forms.CharField(
+    teacher_id_number = IdNumberField(
         label=_("Teacher's ID card number"),
         required=False,
-        max_length=18,
         help_text=_("Links the teacher's account: a selected quality course credits it."),
     )
 
@@ -125,10 +126,10 @@ class CourseForm(forms.ModelForm):
             self.fields["teacher_id_number"].initial = self.instance.teacher.id_number
 
     def clean_teacher_id_number(self):
-        value = self.cleaned_data["teacher_id_number"].strip()
-        if not value:
+        number = self.cleaned_data["teacher_id_number"]
+        if not number:
             return None
-        teacher = User.objects.filter(id_number=validate_id_number(value)).first()
+        teacher = User.objects.filter(id_number=number).first()
         if teacher is None:
             raise ValidationError(_("No account has this ID card number."))
         return teacher

@@ -1,8 +1,7 @@
-"""A platform's export file (xlsx or csv, the push fields as columns), previewed and
-then processed on a worker in chunks through the push path (`ingest_records`)."""
+"""A platform's export file (xlsx, xls or csv; the push fields as columns, under
+their Chinese headers or the field names), previewed and then processed on a worker
+in chunks through the push path (`ingest_records`)."""
 
-import csv
-import io
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -11,15 +10,22 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from django.utils.translation import gettext_lazy
 
 from credits.models import CreditEntry, Source
 from credits.services import ruled_years
 from learning.ingest import FIELDS, check_record, ingest_records, people_by_id_number
 from learning.models import ImportJob, ReceivedBatch
 from portal.audit import audit_log
-from portal.models import JobStatus
-from portal.xlsx import UnreadableWorkbook
+from portal.models import JobStatus, Role
+from portal.tabular import (
+    Column,
+    Table,
+    TableSpec,
+    id_number_column,
+    name_column,
+    register_template,
+)
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
@@ -30,42 +36,64 @@ class BadImportFile(ValueError):
     """A file that is not such an export; the message is for the user."""
 
 
-def iter_records(file, name: str) -> Iterator[dict]:
-    """Yield the rows of an export as dicts of the push fields, streaming."""
-    file.seek(0)
-    if name.lower().endswith(".csv"):
-        text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        header = [h.strip() for h in next(reader, [])]
-        _check_header(header)
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield dict(zip(FIELDS, row, strict=False))
-        text.detach()
-        return
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl reports damage in many ways
-        raise UnreadableWorkbook(str(error)) from error
-    try:
-        rows = workbook.worksheets[0].iter_rows(max_col=len(FIELDS), values_only=True)
-        header = [str(h or "").strip() for h in next(rows, ())]
-        _check_header(header)
-        for row in rows:
-            if any(v not in (None, "") for v in row):
-                yield {
-                    field: (value.isoformat() if hasattr(value, "isoformat") else value)
-                    for field, value in zip(FIELDS, row, strict=False)
-                }
-    finally:
-        workbook.close()
+IMPORT_SPEC = TableSpec(
+    columns=(
+        Column(
+            "external_id",
+            "记录编号",
+            max_length=100,
+            aliases=("external_id", "学习记录编号", "记录ID"),
+            example="P-2025-000001",
+        ),
+        id_number_column("id_text", aliases=("id_number",)),
+        name_column(aliases=("name",)),
+        Column(
+            "course_title",
+            "课程名称",
+            max_length=200,
+            aliases=("course_title", "课程", "课程名"),
+            example="医院感染防控专题培训",
+        ),
+        Column("hours", "学时", "hours", aliases=("hours", "学时数"), example=2),
+        Column("category", "科目类别", aliases=("category", "类别", "科目"), example="专业科目"),
+        Column(
+            "completed_at",
+            "完成时间",
+            "datetime",
+            aliases=("completed_at", "完成日期", "学习完成时间"),
+            example="2025-03-18 10:00",
+        ),
+    ),
+    max_rows=MAX_ROWS,
+    max_bytes=64 * 1024 * 1024,
+    max_unpacked=400 * 1024 * 1024,
+    title=gettext_lazy("Platform records"),
+)
+register_template(
+    "platform-records", IMPORT_SPEC, roles=(Role.PROVINCE_HR,), url_name="learning:import_template"
+)
+MAX_PROBLEMS_SHOWN = 20
 
 
-def _check_header(header: list[str]) -> None:
-    if header[: len(FIELDS)] != list(FIELDS):
-        raise BadImportFile(
-            _("The columns must be, in this order: %(columns)s.") % {"columns": ", ".join(FIELDS)}
-        )
+def _field(value):
+    """A typed value as the push API sends it (JSON: text, numbers as text)."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def iter_rows(file) -> Iterator:
+    """The export's data rows (portal.tabular.Row), streaming; TableError for a file
+    that cannot be taken."""
+    return Table(file, IMPORT_SPEC).rows()
+
+
+def iter_records(file) -> Iterator[dict]:
+    """Yield the rows of an export as dicts of the push fields."""
+    for row in iter_rows(file):
+        yield {key: _field(row.values.get(key)) for key in FIELDS}
 
 
 def chunks(records: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
@@ -73,15 +101,36 @@ def chunks(records: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
         yield chunk
 
 
+def _readable(file) -> Iterator[dict]:
+    """The records of a file whose every row reads; BadImportFile listing the rows
+    that do not (a value that cannot be read, such as an ID number Excel stored as a
+    number). What reads but is wrong (an unknown person, hours out of range) is
+    rejected record by record, as the push API does; the same course under two
+    record numbers is two records there too, so it is not refused here either."""
+    problems, records = [], []
+    for row in iter_rows(file):
+        problems.extend(row.problems)
+        if not problems:
+            records.append({key: _field(row.values.get(key)) for key in FIELDS})
+            if len(records) >= CHUNK:
+                yield from records
+                records = []
+    if problems:
+        raise BadImportFile(
+            "；".join(problems[:MAX_PROBLEMS_SHOWN])
+            + ("……" if len(problems) > MAX_PROBLEMS_SHOWN else "")
+        )
+    yield from records
+
+
 def preview(file, name: str, platform) -> dict:
     """Counts of the rows, writing nothing: `new`, `duplicate` (already in the ledger),
     `repeated` (a repeat of an earlier row of this file) and `rejected` (with the
-    reasons). Each row counts once, so the four add up to `rows`."""
+    reasons). Each row counts once, so the four add up to `rows`. TableError or
+    BadImportFile for a file that cannot be taken (nothing is counted then)."""
     counts, reasons, seen, years, rows = Counter(), Counter(), set(), ruled_years(), 0
-    for chunk in chunks(iter_records(file, name)):
+    for chunk in chunks(_readable(file)):
         rows += len(chunk)
-        if rows > MAX_ROWS:
-            raise BadImportFile(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
         people = people_by_id_number(chunk)
         checked = [check_record(raw, platform, people, years) for raw in chunk]
         refs = [c.credit.source_ref for c in checked if c.credit]
@@ -153,7 +202,7 @@ def _import_run(job_id: int) -> ImportJob:
         return job
     ImportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING)
     with job.file.open("rb") as file:
-        records = iter_records(file, job.file_name)
+        records = iter_records(file)
         for _skipped in islice(records, job.done):
             pass
         for chunk in chunks(records):

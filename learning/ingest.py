@@ -25,7 +25,7 @@ from credits.models import Category, CreditEntry, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch, ledger_ref
 from portal.audit import audit_log
-from portal.identity import validate_id_number
+from portal.identity import normalize_name, validate_id_number
 from portal.models import User
 
 MAX_RECORDS = 1000
@@ -203,7 +203,7 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
                 problems.append(_("unknown ID number"))
             except ValidationError as error:
                 problems.append(str(error.messages[0]))
-        elif row.name != person.real_name:
+        elif normalize_name(row.name) != normalize_name(person.real_name):
             problems.append(_("the name does not match the ID number's person"))
             person = None
     row.person = person

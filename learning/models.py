@@ -590,6 +590,15 @@ class Filing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
+    # The published plan version this filing was made from (None for uploaded files).
+    plan_version = models.ForeignKey(
+        PlanVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filings",
+        verbose_name=_("plan version"),
+    )
 
     class Meta:
         verbose_name = _("filing")

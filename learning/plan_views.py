@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,18 +8,18 @@ from django.views.decorators.http import require_POST
 from credits.selectors import default_year
 from learning.forms import PlanForm, PlanItemFormSet
 from learning.models import ProfessionalPlan
+from learning.plan_export import plan_docx, plan_pdf
 from learning.plans import (
     PlanError,
     draft_view,
     editable_plans,
-    plan_docx,
-    plan_pdf,
     plan_publish,
     published_plans,
     published_view,
 )
 from learning.study import published_courses
 from portal.audit import audit_log
+from portal.downloads import download_response
 from portal.models import Role
 from portal.roles import role_required
 
@@ -55,15 +55,17 @@ def plan_detail(request, pk):
 def plan_download(request, pk, kind):
     plan, _editor = _readable_plan(request, pk)
     if kind == "docx":
-        response = HttpResponse(plan_docx(plan), content_type=DOCX_TYPE)
+        content, content_type = plan_docx(plan), DOCX_TYPE
     elif kind == "pdf":
-        response = HttpResponse(plan_pdf(plan), content_type="application/pdf")
+        content, content_type = plan_pdf(plan), "application/pdf"
     else:
         raise Http404
-    response["Content-Disposition"] = (
-        f'attachment; filename="plan-{plan.year}-{plan.plan.pk}.{kind}"'
+    return download_response(
+        content,
+        filename=f"{plan.title}.{kind}",
+        fallback=f"plan-{plan.year}-{plan.plan.pk}.{kind}",
+        content_type=content_type,
     )
-    return response
 
 
 @role_required(Role.DEPARTMENT_ADMIN)

@@ -1,7 +1,6 @@
 """Professional-subject plans: drafted and published by an authority's department
-admin, kept in versions, exported as Word and PDF."""
+admin, kept in versions (exported as Word and PDF by learning.plan_export)."""
 
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,7 +8,6 @@ from decimal import Decimal
 import nh3
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,11 +17,9 @@ from portal import scoping
 from portal.audit import audit_log
 from portal.formats import format_hours
 from portal.models import Role
-from portal.pdf import render_pdf
 
 # Plain formatting only: no scripts, links, styles or event attributes survive.
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li"}
-CJK_FONT = "Noto Sans CJK SC"
 
 
 class PlanError(ValueError):
@@ -158,49 +154,3 @@ def plan_publish(*, plan: ProfessionalPlan, published_by) -> ProfessionalPlan:
     PlanVersion.objects.create(plan=plan, number=number, published_at=now, snapshot=snapshot(plan))
     audit_log(actor=published_by, action="learning.plan.published", plan=plan.pk, version=number)
     return plan
-
-
-def plan_docx(plan: PlanView) -> bytes:
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = CJK_FONT
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), CJK_FONT)
-    document.add_heading(plan.title, level=1)
-    for index, (label, html) in enumerate(plan.sections):
-        text = plain(html)
-        if index == 1 or text:
-            document.add_heading(str(label), level=2)
-            for line in filter(None, text.splitlines()):
-                document.add_paragraph(line)
-        if index == 1:  # after 学习对象 comes the content table, as in attachment 1
-            document.add_heading(_("Content of study"), level=2)
-            table = document.add_table(rows=1, cols=3)
-            table.style = "Table Grid"
-            for cell, text in zip(
-                table.rows[0].cells, (_("Topic or course"), _("Hours"), _("Form")), strict=True
-            ):
-                cell.text = str(text)
-            for item in plan.items:
-                row = table.add_row().cells
-                row[0].text, row[1].text, row[2].text = (
-                    item.topic,
-                    str(item.hours),
-                    item.mode_label,
-                )
-            total = table.add_row().cells
-            total[0].text, total[1].text = str(_("Total")), str(plan.total_hours)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def plan_pdf(plan: PlanView) -> bytes:
-    html = render_to_string(
-        "learning/plan_pdf.html", {"plan": plan, "sections": plan.sections, "items": plan.items}
-    )
-    return render_pdf(html)

@@ -17,7 +17,7 @@ from portal import scoping
 from portal.forms import XlsxUploadForm
 from portal.models import Role
 from portal.roles import role_required
-from portal.xlsx import UnreadableWorkbook
+from portal.tabular import TableError
 
 TICK_LIST_LIMIT = 300
 
@@ -66,9 +66,8 @@ def session_detail(request, pk):
                 ids = [p for p in request.POST.getlist("person") if p.isdigit()]
                 chosen = people.filter(pk__in=ids)
                 attendance_add(session=session, people=chosen)
-        except (SessionError, UnreadableWorkbook) as error:
-            message = str(error) if isinstance(error, SessionError) else None
-            context["problems"] = [message or _("The file could not be read.")]
+        except (SessionError, TableError) as error:
+            context["problems"] = [str(error)]
         if not context["problems"]:
             messages.success(request, _("The attendance has been updated."))
             return redirect("learning:session", pk=pk)

@@ -1,22 +1,41 @@
 """Offline training sessions: attendees ticked or uploaded, hours posted on closing."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credits.models import Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from learning.models import Attendance, OfflineSession
 from portal import scoping
 from portal.audit import audit_log
-from portal.identity import validate_id_number
+from portal.identity import normalize_name
 from portal.models import Role
-from portal.xlsx import read_rows
+from portal.tabular import (
+    Repeats,
+    TableSpec,
+    check_rows,
+    id_number_column,
+    name_column,
+    read_table,
+    register_template,
+)
 
 ORGANISERS = (Role.UNIT_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
 MAX_ATTENDEES_FILE = 5000
+ATTENDANCE_SPEC = TableSpec(
+    columns=(
+        id_number_column(),
+        name_column(required=False),
+    ),
+    max_rows=MAX_ATTENDEES_FILE,
+    title=gettext_lazy("Attendance"),
+)
+register_template(
+    "attendance", ATTENDANCE_SPEC, roles=ORGANISERS, url_name="learning:session_template"
+)
 
 
 class SessionError(ValueError):
@@ -71,29 +90,35 @@ def attendance_add(*, session: OfflineSession, people) -> int:
 
 
 def attendance_from_file(*, session: OfflineSession, upload, people) -> list[str]:
-    """Add the ID numbers of a workbook's first column; any unknown, malformed or
-    out-of-scope number is listed back and nothing is added."""
+    """Add the people of a file's ID-number column (a name beside it is checked
+    against the number); any unknown, malformed, repeated or out-of-scope row is
+    listed back and nothing is added. TableError for a file that cannot be taken."""
     _open(session)
-    header, data, too_many = read_rows(upload, MAX_ATTENDEES_FILE, 1)
-    if not header or header[0] != "身份证号":
-        return [_("The first column must be headed “身份证号”.")]
-    if too_many:
-        return [_("At most %(max)s rows per file.") % {"max": MAX_ATTENDEES_FILE}]
-    numbers, problems = {}, []
-    for line, row in enumerate(data, start=2):
-        try:
-            numbers[validate_id_number(str(row[0] or ""))] = line
-        except ValidationError as error:
-            problems.append(
-                _("Row %(row)s: %(message)s") % {"row": line, "message": error.messages[0]}
+    _table, data = read_table(upload, ATTENDANCE_SPEC)
+    numbers = {row.values["id_number"] for row in data if row.ok}
+    found = {p.id_number: p for p in people.filter(id_number__in=numbers)}
+    repeats = Repeats()
+
+    def check(row) -> None:
+        number, name = row.values["id_number"], row.values.get("name")
+        person = found.get(number)
+        other = repeats.seen(number, row.number)
+        if other:
+            row.problem(
+                _("the same person as row %(other)s") % {"other": other},
+                ATTENDANCE_SPEC.column("id_number"),
             )
-    found = {p.id_number: p for p in people.filter(id_number__in=list(numbers))}
-    for number, line in numbers.items():
-        if number not in found:
-            problems.append(
-                _("Row %(row)s: %(number)s is not a professional in your scope.")
-                % {"row": line, "number": number}
+        elif person is None:
+            row.problem(
+                _("%(number)s is not a professional in your scope.") % {"number": number},
+                ATTENDANCE_SPEC.column("id_number"),
             )
+        elif name and name != normalize_name(person.real_name):
+            row.problem(
+                _("the name does not match the ID card number"), ATTENDANCE_SPEC.column("name")
+            )
+
+    problems = check_rows(data, check)
     if problems:
         return problems
     attendance_add(session=session, people=found.values())

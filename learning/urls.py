@@ -9,6 +9,7 @@ from learning import (
     study_views,
     views,
 )
+from portal.upload_views import upload_template
 
 app_name = "learning"
 
@@ -22,6 +23,18 @@ urlpatterns = [
     path("platforms/<slug:code>/keys/new/", views.key_create, name="key_create"),
     path("platforms/keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
     path("platforms/imports/new/", views.import_upload, name="import_upload"),
+    path(
+        "platforms/imports/template.xlsx",
+        upload_template,
+        {"key": "platform-records"},
+        name="import_template",
+    ),
+    path(
+        "sessions/template.xlsx",
+        upload_template,
+        {"key": "attendance"},
+        name="session_template",
+    ),
     path("platforms/imports/<int:pk>/", views.import_detail, name="import"),
     path("courses/", study_views.catalog, name="catalog"),
     path("courses/<int:pk>/", study_views.course_detail, name="course"),

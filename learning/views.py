@@ -1,4 +1,3 @@
-import csv
 import logging
 
 from django.contrib import messages
@@ -26,7 +25,8 @@ from learning.openapi import spec
 from portal.audit import audit_log
 from portal.models import Role
 from portal.roles import role_required
-from portal.xlsx import UnreadableWorkbook, xlsx_response
+from portal.tabular import TableError
+from portal.xlsx import xlsx_response
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +145,15 @@ def records_export(request):
             r.get_category_display(),
             timezone.localtime(r.completed_at).replace(tzinfo=None) if r.completed_at else None,
             r.get_outcome_display(),
-            r.reason if r.outcome == PlatformRecord.Outcome.REJECTED else "",
+            r.reason,
         ]
         for r in found.iterator(chunk_size=2000)
     )
     headers = ["平台", "外部编号", "身份证号", "姓名", "课程", "学时", "科目类别", "完成时间"]
     return xlsx_response(
-        "platform-records.xlsx", [(_("Records"), [*headers, "结果", "原因"], rows)]
+        _("platform-records.xlsx"),
+        [(_("Records"), [*headers, "结果", "原因"], rows)],
+        fallback="platform-records.xlsx",
     )
 
 
@@ -202,13 +204,16 @@ def import_upload(request):
                 upload=form.cleaned_data["file"],
                 requested_by=request.user,
             )
-        except (BadImportFile, UnreadableWorkbook, UnicodeDecodeError, csv.Error) as error:
-            message = str(error) if isinstance(error, BadImportFile) else None
-            messages.error(request, message or _("The file could not be read."))
+        except (BadImportFile, TableError) as error:
+            messages.error(request, str(error))
         else:
             return redirect("learning:import", pk=job.pk)
     else:
-        messages.error(request, _("Choose a platform and an .xlsx or .csv file."))
+        errors = form.errors.get("file")
+        if errors and "file" in request.FILES:
+            messages.error(request, errors[0])
+        else:
+            messages.error(request, _("Choose a platform and an .xlsx or .csv file."))
     return redirect("learning:reconciliation")
 
 

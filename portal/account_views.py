@@ -60,22 +60,27 @@ def _registration(request, form_class, save, success, template):
     validated, since the answers would tell which numbers are taken."""
     if request.user.is_authenticated:
         return redirect("portal:home")
-    limit = settings.REGISTRATION_FAILURES_PER_HOUR
-    if request.method == "POST" and throttle.attempts("register", request) >= limit:
+    # A post is counted as a failure up front (atomically, so that a burst cannot all
+    # pass the check) and taken back once the registration is saved.
+    if request.method == "POST" and not throttle.attempt(
+        "register",
+        request,
+        limit=settings.REGISTRATION_FAILURES_PER_HOUR,
+        window_seconds=REGISTRATION_WINDOW_SECONDS,
+    ):
         messages.error(request, _("Too many failed attempts; please try again in an hour."))
         return render(request, template, {"form": form_class()})
     form = form_class(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                user = save(form)
-            except RegistrationError as error:
-                form.add_error(None, str(error))
-            else:
-                login(request, user, backend=LOGIN_BACKEND)
-                messages.success(request, success)
-                return redirect("portal:my_registration")
-        throttle.hit("register", request, REGISTRATION_WINDOW_SECONDS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = save(form)
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            throttle.forgive("register", request)
+            login(request, user, backend=LOGIN_BACKEND)
+            messages.success(request, success)
+            return redirect("portal:my_registration")
     return render(request, template, {"form": form})
 
 

@@ -54,6 +54,9 @@ ACTION_LABELS = {
     "learning.quality.selected": _("Quality course selected"),
     "learning.quality.declined": _("Quality course not selected"),
     "learning.platform_record.reprocessed": _("Platform record processed again"),
+    "learning.platform_record.reason_cleared": _(
+        "Old rejection reason of a processed platform record moved to the log"
+    ),
     "learning.platform_key.created": _("Platform API key created"),
     "learning.platform_key.revoked": _("Platform API key revoked"),
     "learning.platform_import.confirmed": _("Platform hours import confirmed"),
@@ -65,6 +68,8 @@ ACTION_LABELS = {
     "digital_engineer.class.opened": _("Training class opened"),
     "digital_engineer.class.closed": _("Training class closed"),
     "digital_engineer.filing.submitted": _("Roster filing submitted"),
+    "digital_engineer.filing.acknowledged": _("Roster filing acknowledged"),
+    "digital_engineer.filing.returned": _("Roster filing returned"),
     "digital_engineer.certificate.revoked": _("Training certificate revoked"),
     "digital_engineer.institution.listed": _("Institution listed in the catalogue"),
     "digital_engineer.institution.suspended": _("Institution suspended"),

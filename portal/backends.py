@@ -1,18 +1,29 @@
 """Login with the ID-card number or the mobile phone number plus password."""
 
+import re
+
 from django.contrib.auth.backends import ModelBackend
 
-from portal.identity import normalize_id_number
+from portal.identity import normalize_id_number, normalize_phone
 from portal.models import User
 
 
+def login_lookup(login: str) -> tuple[str, str]:
+    """What a login string names, as ("phone" or "id_number", value as stored): 11
+    digits once normalised (１３８ ０５３１ ２０２５, 138-0531-2025, +86…) are a phone,
+    anything else an ID number (full-width, spaced, lower-case x)."""
+    phone = normalize_phone(login)
+    if re.fullmatch(r"[0-9]{11}", phone):
+        return "phone", phone
+    return "id_number", normalize_id_number(login)
+
+
 def find_login_user(login: str | None) -> User | None:
-    """The account a login string names: 11 digits are a phone, else an ID number."""
+    """The account a login string names, or None."""
     if not login:
         return None
-    login = normalize_id_number(login)
-    lookup = {"phone": login} if len(login) == 11 and login.isdigit() else {"id_number": login}
-    return User.objects.filter(**lookup).first()
+    field, value = login_lookup(login)
+    return User.objects.filter(**{field: value}).first()
 
 
 class IdNumberOrPhoneBackend(ModelBackend):
@@ -31,4 +42,4 @@ def axes_username(request, credentials) -> str:
     """Count failures per account, whether it was named by ID number or by phone."""
     login = (credentials or {}).get("username") or request.POST.get("username", "")
     user = find_login_user(login)
-    return user.id_number if user else normalize_id_number(login)
+    return user.id_number if user else login_lookup(str(login))[1]

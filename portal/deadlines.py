@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
@@ -60,3 +61,23 @@ class Lateness:
                 "overdue by %(days)s day", "overdue by %(days)s days", self.days_late
             ) % {"days": self.days_late}
         return ""
+
+
+def filing_lateness(
+    *, due_on: datetime.date, first_done_at: datetime.datetime | None, today: datetime.date
+) -> Lateness:
+    """The one lateness rule of every filing (roster filings, plan and notice filings):
+    the FIRST submission decides. `first_done_at` is when the filing was first
+    submitted (None if it never was). A later version, a return by the reviewer and a
+    resubmission change nothing: a filing first made on time and returned after the
+    due date is not overdue, and one first made late stays late for ever."""
+    return Lateness(due_on=due_on, done_on=local_day(first_done_at), today=today)
+
+
+def status_label(status, lateness: Lateness) -> str:
+    """The one way a filing's status is written, on every page and in every export:
+    its state (待报送, 已报送, 已确认, 已退回, 未报送 …) and, when it was filed late or
+    is overdue, how late in brackets: 已报送（逾期报送5天）, 待报送（已逾期3天）."""
+    if not lateness.text:
+        return str(status)
+    return _("%(status)s (%(lateness)s)") % {"status": status, "lateness": lateness.text}

@@ -5,8 +5,15 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from portal.backends import login_lookup
 from portal.http import is_pk
-from portal.identity import normalize_id_number, validate_credit_code, validate_id_number
+from portal.identity import (
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+    validate_credit_code,
+    validate_id_number,
+)
 from portal.models import (
     Authority,
     City,
@@ -23,7 +30,7 @@ from portal.registration import (
     id_number_without_profile_message,
     phone_taken_message,
 )
-from portal.uploads import check_xlsx_file
+from portal.tabular import TableError, check_upload
 
 
 class DateInput(forms.DateInput):
@@ -39,6 +46,52 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format=None):
         super().__init__(attrs=attrs, format=format or "%Y-%m-%d")
+
+
+class NameField(forms.CharField):
+    """A person's name as people type it, cleaned to its stored form (portal/identity.py:
+    middle-dot look-alikes as ·, no spaces in a Chinese name, full width folded)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 50)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_name(value) if value else value
+
+
+class IdNumberField(forms.CharField):
+    """An ID-card number as people type it (full-width digits and Ｘ, spaces, invisible
+    characters), cleaned to its 18 stored characters and checked; empty when optional.
+
+    The input may be longer than 18 characters (spaces between the groups); the check
+    counts the characters that are left."""
+
+    default_validators = [validate_id_number]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_id_number(value) if value else value
+
+
+class PhoneField(forms.CharField):
+    """A mobile phone number as people type it (full-width, 138-0531-2025, +86 …),
+    cleaned to its 11 stored digits."""
+
+    default_validators = [phone_validator]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_phone(value) if value else value
 
 
 class LabelledUniqueErrorsMixin:
@@ -88,8 +141,8 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean_username(self):
-        login = normalize_id_number(self.cleaned_data["username"])
-        if len(login) == 11 and login.isdigit():
+        field, login = login_lookup(self.cleaned_data["username"])
+        if field == "phone":
             return login
         if len(login) in (15, 16, 17, 18, 19):
             # Looks like an ID number: say exactly what is wrong with it.
@@ -105,11 +158,13 @@ class SwitchRoleForm(forms.Form):
 
 
 class ResetRequestForm(forms.Form):
-    id_number = forms.CharField(label=_("ID card number"), max_length=20)
+    id_number = IdNumberField(label=_("ID card number"))
     contact = forms.CharField(label=_("Registered mobile phone or e-mail"), max_length=254)
 
-    def clean_id_number(self):
-        return validate_id_number(normalize_id_number(self.cleaned_data["id_number"]))
+    def clean_contact(self):
+        """A phone as it is stored (full-width, with hyphens or +86); an e-mail as typed."""
+        contact = self.cleaned_data["contact"].strip()
+        return contact if "@" in contact else normalize_phone(contact)
 
 
 class ResetConfirmForm(ResetRequestForm):
@@ -129,11 +184,14 @@ class ResetConfirmForm(ResetRequestForm):
 
 
 class XlsxUploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .csv)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        check_xlsx_file(upload)
+        try:
+            check_upload(upload)
+        except TableError as error:
+            raise forms.ValidationError(str(error)) from None
         return upload
 
 
@@ -202,16 +260,13 @@ def listed_units(*, city, search: str = ""):
 class ContactMixin(forms.Form):
     """Name, phone and e-mail of a person; `user` is the account being edited, if any."""
 
-    real_name = forms.CharField(label=_("Real name"), max_length=50)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[phone_validator])
+    real_name = NameField(label=_("Real name"))
+    phone = PhoneField(label=_("Mobile phone"))
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def clean_real_name(self):
-        return self.cleaned_data["real_name"].strip()
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
@@ -268,8 +323,8 @@ class PersonDetailsForm(ContactMixin, UnitPickerMixin, TitleMixin):
 
 
 class NewAccountMixin(forms.Form):
-    id_number = forms.CharField(
-        label=_("ID card number"), max_length=20, help_text=_("It is your login; it never changes.")
+    id_number = IdNumberField(
+        label=_("ID card number"), help_text=_("It is your login; it never changes.")
     )
     password1 = forms.CharField(
         label=_("Password"),
@@ -280,7 +335,7 @@ class NewAccountMixin(forms.Form):
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
     def clean_id_number(self):
-        number = validate_id_number(self.cleaned_data["id_number"])
+        number = self.cleaned_data["id_number"]
         existing = User.objects.filter(id_number=number).select_related("profile").first()
         if existing is not None:
             message = (
@@ -367,11 +422,8 @@ class ReasonForm(forms.Form):
 class CorrectionForm(TitleMixin, ReasonForm):
     """Unit HR corrects a person's name or title, giving the reason."""
 
-    real_name = forms.CharField(label=_("Real name"), max_length=50)
+    real_name = NameField(label=_("Real name"))
     field_order = ["real_name", "title_series", "title_level", "title_obtained_on", "reason"]
-
-    def clean_real_name(self):
-        return self.cleaned_data["real_name"].strip()
 
 
 class TransferForm(UnitPickerMixin):

@@ -20,13 +20,29 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 # Characters people's keyboards and copy-paste leave in a number or a name that no
-# reader sees: zero-width spaces and joiners, the byte-order mark, soft hyphens.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-# Look-alikes of the middle dot of minority and foreign names (阿依古丽·吐尔逊).
-MIDDLE_DOTS = "\u2022\u2027\u2219\u22c5\u30fb\uff65\uff0e\u0387\u16eb\u2e31\u00b7"
-_DOT_RUN = re.compile(f"\\s*[{MIDDLE_DOTS}]\\s*")
-_ASCII_DOT_IN_NAME = re.compile(r"(?<=[^\x00-\x7f])\s*\.\s*(?=[^\x00-\x7f])")
-_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+# reader sees: zero-width spaces and joiners, the byte-order mark, soft hyphens, and
+# the direction marks a name copied from a right-to-left (Uyghur) page carries.
+INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u061c"
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    )
+)
+# Look-alikes of the middle dot of minority and foreign names (阿依古丽·吐尔逊):
+# bullet, hyphenation point, bullet and dot operators, katakana middle dots (full and
+# half width), the full-width full stop, Greek ano teleia, runic and word-separator
+# dots, the Latin sinological dot, and U+00B7 itself.
+MIDDLE_DOTS = "\u2022\u2027\u2219\u22c5\u30fb\uff65\uff0e\u0387\u16eb\u2e31\ua78f\u00b7"
+# A run of dots (a doubled dot is a slip of the keyboard) with the spaces around it.
+_DOT_RUN = re.compile(f"\\s*(?:[{MIDDLE_DOTS}]\\s*)+")
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+# "." (after NFKC: also the small and one-dot-leader full stops) between two Chinese
+# characters, or between a Chinese character and the middle dot a dot run became.
+_ASCII_DOT_IN_NAME = re.compile(f"(?<=[{_CJK_CLASS}\u00b7])\\s*\\.[\\s.]*(?=[{_CJK_CLASS}])")
+_PHONE_PUNCTUATION = dict.fromkeys(map(ord, "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212()"))
+_MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?:\+|00)?86(1[0-9]{10})")
 
 
 def _plain(value) -> str:
@@ -41,18 +57,21 @@ def normalize_id_number(value) -> str:
 
 
 def normalize_phone(value) -> str:
-    """A phone number as stored: NFKC, no invisible characters, spaces or hyphens."""
-    return "".join(_plain(value).split()).replace("-", "")
+    """A phone number as stored: NFKC, no invisible characters, spaces, hyphens, dashes
+    or brackets, and no country code before a mobile number (+86 138… → 138…)."""
+    phone = "".join(_plain(value).split()).translate(_PHONE_PUNCTUATION)
+    mobile = _MOBILE_WITH_COUNTRY_CODE.fullmatch(phone)
+    return mobile.group(1) if mobile else phone
 
 
 def normalize_name(value) -> str:
     """A person's name as stored and compared: NFKC, no invisible characters, every
-    middle-dot look-alike (and "." between Chinese characters) as U+00B7, and no
+    middle-dot look-alike (and "." between Chinese characters) as one U+00B7, and no
     spaces inside a Chinese name (李　华 → 李华). Latin names keep single spaces."""
     # NFKC first would turn the full-width full stop into ".", so dots come first.
     text = _DOT_RUN.sub("\u00b7", str(value).translate(INVISIBLE))
     text = unicodedata.normalize("NFKC", text)
-    text = _ASCII_DOT_IN_NAME.sub("\u00b7", text)
+    text = _DOT_RUN.sub("\u00b7", _ASCII_DOT_IN_NAME.sub("\u00b7", text))
     text = " ".join(text.split())
     if _CJK.search(text):
         text = text.replace(" ", "")

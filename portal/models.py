@@ -13,6 +13,8 @@ from portal.identity import (
     mask_id_number,
     normalize_credit_code,
     normalize_id_number,
+    normalize_name,
+    normalize_phone,
     validate_credit_code,
     validate_id_number,
 )
@@ -20,6 +22,58 @@ from portal.identity import (
 phone_validator = RegexValidator(
     r"^1\d{10}$", _("The mobile phone number must be 11 digits starting with 1.")
 )
+
+
+class NormalizedCharField(models.CharField):
+    """A text column stored only in its normal form (portal/identity.py).
+
+    Normalised in `to_python`, so that model validation (and its uniqueness checks)
+    sees the value as it will be stored — and Django applies `to_python` to the value
+    of a `QuerySet.update()` and of an exact or `__in` lookup too, so that
+    `filter(id_number=<full-width number>)` finds the account; and in `pre_save`, so
+    that every save (`save(update_fields=…)`, `bulk_create`, a service that skips
+    `full_clean`) stores it so. Pattern lookups (`__contains`, `__startswith`) and
+    raw SQL pass by it: normalise their search text with portal.identity.
+    """
+
+    normalize = staticmethod(str)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.normalize(value) if value else value
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value:
+            value = self.normalize(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+
+class NameField(NormalizedCharField):
+    """A person's name: middle-dot look-alikes as U+00B7, no spaces in a Chinese name."""
+
+    normalize = staticmethod(normalize_name)
+
+
+class IdNumberField(NormalizedCharField):
+    """An ID-card number: NFKC (full-width digits and Ｘ), no spaces, X upper-cased."""
+
+    normalize = staticmethod(normalize_id_number)
+
+
+class PhoneField(NormalizedCharField):
+    """A mobile phone number: NFKC, no spaces, hyphens or +86; none is NULL, which
+    the unique constraint ignores."""
+
+    normalize = staticmethod(normalize_phone)
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        if not value and self.null:
+            value = None
+            setattr(model_instance, self.attname, value)
+        return value
 
 
 class ReviewStatus(models.TextChoices):
@@ -61,11 +115,11 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. The ID-card number is the login and never changes."""
 
-    id_number = models.CharField(
+    id_number = IdNumberField(
         _("ID card number"), max_length=18, unique=True, validators=[validate_id_number]
     )
-    real_name = models.CharField(_("real name"), max_length=50)
-    phone = models.CharField(
+    real_name = NameField(_("real name"), max_length=50)
+    phone = PhoneField(
         _("mobile phone"),
         max_length=11,
         unique=True,

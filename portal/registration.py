@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from portal import scoping
 from portal.accounts import AccountError, required_reason
 from portal.audit import audit_log
+from portal.identity import normalize_id_number, normalize_name, normalize_phone
 from portal.models import Membership, ProfessionalProfile, ReviewStatus, Role, Unit, User
 
 PROFILE_FIELDS = ("title_series", "title_level", "title_obtained_on")
@@ -70,6 +71,9 @@ def _check_unit(unit: Unit) -> None:
 
 
 def _create_person(*, id_number, real_name, phone, email, password, unit, **profile) -> User:
+    # The forms hand over normal forms already; the model stores nothing else, and
+    # _refusal must look up what was stored.
+    id_number, phone = normalize_id_number(id_number), normalize_phone(phone or "") or None
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -92,7 +96,8 @@ def person_register(*, unit: Unit, **data) -> User:
 
 
 def _save_contact(user: User, *, real_name, phone, email) -> None:
-    user.real_name, user.phone, user.email = real_name, phone or None, email
+    phone = normalize_phone(phone or "") or None
+    user.real_name, user.phone, user.email = normalize_name(real_name), phone, email
     try:
         with transaction.atomic():
             user.full_clean(exclude=["password"])
@@ -191,7 +196,7 @@ def person_correct(*, actor: Membership, pk, reason: str, real_name: str, **titl
     if actor.role != Role.UNIT_HR:
         raise RegistrationError(_("Only the unit's HR office corrects a person's details."))
     person = scoping.get_person_for(actor, pk)
-    reason, record = required_reason(reason), person.profile
+    reason, record, real_name = required_reason(reason), person.profile, normalize_name(real_name)
     changes = {"real_name": (person.real_name, real_name)} | {
         field: (getattr(record, field), value) for field, value in title.items()
     }

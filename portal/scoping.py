@@ -108,8 +108,8 @@ def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:
 def units_overseen_by(actor: Membership | None) -> QuerySet[Unit]:
     """Units, in any registration state, whose HR bureau above them the actor is: a
     city HR bureau for its city's units, provincial HR for the province-direct ones.
-    It decides what the unit cannot decide itself (its registration, the declaration
-    of its only HR administrator)."""
+    It decides what the unit cannot decide itself (its registration, declarations no
+    HR officer of the unit can review)."""
     units = Unit.objects.select_related("city", "authority", "registered_by")
     match getattr(actor, "role", None):
         case Role.CITY_HR:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal import scoping
+from portal.identity import normalize_id_number, normalize_name
 from portal.models import Membership, PastEmployment, ReviewStatus, Transfer, User
 
 PERSON_STATUSES = [
@@ -87,7 +88,19 @@ def unit_people(actor: Membership, *, status: str = "", search: str = "") -> Que
     if status in dict(PERSON_STATUSES):
         people = people.filter(unit_status=status)
     if search:
-        people = people.filter(
-            Q(real_name__contains=search) | Q(id_number__startswith=search.upper())
-        )
+        people = people.filter(name_or_id_number_q(search))
     return people.order_by("real_name", "id")
+
+
+def name_or_id_number_q(search: str, prefix: str = "") -> Q:
+    """People whose stored name contains the search, or whose ID-card number starts
+    with it, the search normalised as the stored values are (李　华 finds 李华, a
+    full-width number finds the number). `prefix` reaches the person through a
+    relation ("person__")."""
+    q = Q()
+    name, number = normalize_name(search), normalize_id_number(search)
+    if name:
+        q |= Q(**{f"{prefix}real_name__contains": name})
+    if number:
+        q |= Q(**{f"{prefix}id_number__startswith": number})
+    return q

@@ -8,7 +8,6 @@ MAGIC = [
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 ]
-XLSX_MAGIC = b"PK\x03\x04"
 
 
 def sniff_type(upload) -> tuple[str, str] | None:
@@ -36,15 +35,3 @@ def check_evidence_file(upload, max_bytes: int) -> tuple[str, str]:
             % {"name": upload.name}
         )
     return kind
-
-
-def check_xlsx_file(upload, max_bytes: int = 5 * 1024 * 1024) -> None:
-    if upload.size > max_bytes:
-        raise ValidationError(
-            _("The file is larger than %(limit)s MB.") % {"limit": max_bytes // (1024 * 1024)}
-        )
-    upload.seek(0)
-    head = upload.read(4)
-    upload.seek(0)
-    if head != XLSX_MAGIC:
-        raise ValidationError(_("The file is not an Excel workbook (.xlsx)."))

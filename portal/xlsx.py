@@ -1,24 +1,40 @@
-"""Excel in and out: one writer for every export, one reader for every upload."""
+"""Excel out: one writer for every export (uploads are read by portal.tabular)."""
 
 import io
+import re
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
 from django.http import HttpResponse
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portal.downloads import download_response
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Excel refuses these in a sheet title (openpyxl raises ValueError), and a title of
+# more than 31 characters; a title may not start or end with an apostrophe.
+TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]+")
+TITLE_LENGTH = 31
+
+
+def sheet_title(text) -> str:
+    """`text` as a sheet title Excel, WPS and openpyxl accept: the characters
+    `[]:*?/\\` become "_", at most 31 characters, never empty. A class or unit
+    name is free text ("云计算:运维?班", "Java/Python 班") and must still export."""
+    title = TITLE_FORBIDDEN.sub("_", str(text)).strip().strip("'")[:TITLE_LENGTH]
+    return title.strip().strip("'") or "Sheet"
 
 
 def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """Write (title, headers, rows) sheets in streaming mode: bold frozen header,
-    column widths from the headers, hours with one decimal place."""
+    column widths from the headers, hours with one decimal place. Titles may be any
+    text: they pass through `sheet_title`."""
     workbook = Workbook(write_only=True)
     for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
+        sheet = workbook.create_sheet(title=sheet_title(title))
         sheet.freeze_panes = "A2"
         for index, header in enumerate(headers, 1):
             width = max(10, min(40, 2 * len(str(header)) + 4))
@@ -51,45 +67,12 @@ def _cell(sheet, value):
     return value
 
 
-def xlsx_response(filename: str, sheets) -> HttpResponse:
-    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+def xlsx_response(filename: str, sheets, *, fallback: str = "") -> HttpResponse:
+    """The sheets as an xlsx download named `filename` (Chinese, as a rule), with the
+    ASCII `fallback` name for clients that cannot read it."""
+    return xlsx_file_response(workbook_bytes(sheets), filename=filename, fallback=fallback)
 
 
-class UnreadableWorkbook(ValueError):
-    """The upload is not a workbook openpyxl can read (damaged, truncated, not xlsx)."""
-
-
-def read_rows(upload, max_rows: int, columns: int) -> tuple[list, list[list], bool]:
-    """(header row, data rows, too_many) of the first sheet, at most `columns` wide.
-
-    Blank rows are skipped but counted, so that a file claiming a million empty rows
-    is cut off early instead of keeping a worker busy for minutes.
-    """
-    scan_limit = max_rows + 1000
-    upload.seek(0)
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        try:
-            rows = workbook.worksheets[0].iter_rows(max_col=columns, values_only=True)
-            header = [("" if v is None else str(v).strip()) for v in next(rows, ())]
-            data, too_many = [], False
-            for scanned, row in enumerate(rows, 1):
-                if scanned > scan_limit:
-                    too_many = True
-                    break
-                if all(v is None or str(v).strip() == "" for v in row):
-                    continue
-                if len(data) == max_rows:
-                    too_many = True
-                    break
-                data.append(list(row))
-            return header, data, too_many
-        finally:
-            workbook.close()
-    except UnreadableWorkbook:
-        raise
-    except Exception as error:
-        # openpyxl reports a damaged file in many ways (zip, XML, missing parts).
-        raise UnreadableWorkbook(str(error)) from error
+def xlsx_file_response(content: bytes, *, filename: str, fallback: str = "") -> HttpResponse:
+    """An xlsx already written (by `workbook_bytes`) as a download."""
+    return download_response(content, filename=filename, fallback=fallback, content_type=XLSX_TYPE)

@@ -177,3 +177,12 @@ def cast(
         "province_hr": province_hr,
         "institution_staff": institution_staff,
     }
+
+
+@pytest.fixture
+def superuser(cast):
+    """Provincial HR with the keys to the Django admin."""
+    user = cast["province_hr"]
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user

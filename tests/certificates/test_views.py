@@ -1,14 +1,18 @@
 """Certificate pages: verification for the public, downloads, unit HR, provincial HR."""
 
 import io
+import sys
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from certificates.forms import VerifyForm
 from certificates.models import Certificate, IssuanceBatch
 from certificates.services import certificate_issue, certificate_render, certificate_revoke
+from portal import throttle
 from portal.models import JobStatus
 from tests.certificates.conftest import YEAR, make_compliant
 from tests.factories import make_professional
@@ -98,6 +102,41 @@ class TestVerification:
         response = client.post(url, {"serial": certificate.serial, "name": alice.real_name})
         assert response.status_code == 429
         assert "查询次数过多" in response.content.decode()
+
+    def test_a_success_leaves_the_count_of_failures_as_it_was(self, client, certificate, alice):
+        url = reverse("certificates:verify_form")
+        request = RequestFactory().post(url, REMOTE_ADDR=client.defaults["REMOTE_ADDR"])
+        for _ in range(3):
+            client.post(url, {"serial": certificate.serial, "name": "张三"})
+        assert throttle.failures("verify", request) == 3
+        client.post(url, {"serial": certificate.serial, "name": alice.real_name})
+        assert throttle.failures("verify", request) == 3
+
+    def test_a_burst_of_guesses_in_flight_at_once_gets_no_more_than_ten_answers(
+        self, client, certificate, monkeypatch
+    ):
+        """Twenty wrong guesses sent together: each is still being looked up when the
+        next one arrives, so none has failed yet when the others are checked."""
+        url = reverse("certificates:verify_form")
+        guess = {"serial": certificate.serial, "name": "张三"}
+        sent, statuses = [1], []
+        clean = VerifyForm.clean
+
+        def clean_while_the_next_guess_arrives(form):
+            if sent[0] < 20:
+                sent[0] += 1
+                statuses.append(client.post(url, guess).status_code)
+            return clean(form)
+
+        monkeypatch.setattr(VerifyForm, "clean", clean_while_the_next_guess_arrives)
+        depth = sys.getrecursionlimit()
+        sys.setrecursionlimit(5000)  # twenty requests, each inside the one before
+        try:
+            statuses.append(client.post(url, guess).status_code)
+        finally:
+            sys.setrecursionlimit(depth)
+        assert statuses.count(200) == 10
+        assert statuses.count(429) == 10
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Who reviews a declaration, what the review form proposes and the status every page
-shows: a sole HR officer's own declaration goes to the HR bureau above her unit, the
-form proposes no more than the yearly cap leaves, a reversed credit reads 已冲销."""
+shows: a declaration no HR officer of its unit can review (a sole HR officer's own,
+any of a unit without HR) goes to the HR bureau above the unit, the form proposes
+no more than the yearly cap leaves, a reversed credit reads 已冲销."""
 
 import re
 from decimal import Decimal
@@ -176,6 +177,39 @@ def test_a_transfer_hands_a_declaration_gone_up_to_the_bureau_to_the_new_unit(
     assert declaration in queue(client)
     client.force_login(alice)
     assert "由本单位人事管理员审核" in detail(client, declaration)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("province_direct", "reviewer", "bureau"),
+    [(False, "由济南市人社局审核", "jinan_hr"), (True, "由省人社厅审核", "province_hr")],
+)
+def test_every_declaration_of_a_unit_without_hr_goes_up_and_its_page_says_to_whom(
+    client, request, alice, unit_a, conference, province_direct, reviewer, bureau
+):
+    """Unit A has no HR administrator at all: no HR officer of the unit can review."""
+    unit_a.is_province_direct = province_direct
+    unit_a.save()
+    client.force_login(alice)
+    response = declare(client, conference, [pdf()])
+    assert reviewer in client.get(response.url).content.decode()
+    declaration = Declaration.objects.get()
+    page = detail(client, declaration)
+    assert reviewer in page
+    assert status_of(page) == "待人社部门审核"
+    client.force_login(request.getfixturevalue(bureau))
+    assert declaration in queue(client)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("member", ["jinan_hr", "province_hr"])
+def test_the_bureaus_home_tile_says_which_declarations_come_to_it(client, request, member):
+    user = request.getfixturevalue(member)
+    client.force_login(user)
+    role = Membership.objects.get(user=user).role
+    page = client.get(reverse("portal:role_home", kwargs={"role": role})).content.decode()
+    assert "无本单位人事管理员可审核的申报" in page
+    assert "唯一人事管理员" not in page
 
 
 # -- the review form's proposal and the status of a reversed credit -------------------

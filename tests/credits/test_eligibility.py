@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from credits.eligibility import default_period, eligibility_check
 from credits.models import Category, ReviewPeriodRule, Source, YearRule
@@ -27,6 +26,7 @@ from portal.models import TitleLevel
 from portal.xlsx import XLSX_TYPE
 from tests import factories
 from tests.factories import make_professional
+from tests.pdfs import pdf_text
 
 PERIOD = (2022, 2025)
 _refs = itertools.count(1)
@@ -72,10 +72,6 @@ def set_title(person, level=TitleLevel.INTERMEDIATE, obtained=datetime.date(2021
     person.profile.title_level = level
     person.profile.title_obtained_on = obtained
     person.profile.save()
-
-
-def pdf_text(content: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def xlsx_upload(header, rows, name="核验名单.xlsx") -> SimpleUploadedFile:
@@ -361,7 +357,7 @@ class TestBulkCheck:
             None,
             None,
             "未核验",
-            "身份证号应为18位，当前为17位。",
+            "第4行「身份证号」：身份证号应为18位，当前为17位。",
         ]
         assert bob_row[:6] == [
             bob.id_number, None, None, None, "未核验",
@@ -380,14 +376,17 @@ class TestBulkCheck:
         assert alice_row[3:5] == [f"{start}-{end}", "未达标"]
         assert f"{start}年：公需科目还差 30.0 学时；专业科目还差 60.0 学时" in alice_row[5]
 
-    def test_file_whose_first_header_is_not_id_number_is_refused(self, client, alice):
-        upload = xlsx_upload(["姓名", "身份证号"], [["艾丽丝", alice.id_number]])
+    def test_file_without_an_id_number_column_is_refused(self, client, alice):
+        upload = xlsx_upload(["姓名", "起始年度"], [["艾丽丝", 2022]])
 
         response = client.post(BULK_URL, {"file": upload})
 
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/html")
-        assert "第一列列名须为“身份证号”；第2、3列可填写核验起止年度。" in response.content.decode()
+        assert (
+            "第1行是表头，但缺少列：身份证号；列应为：身份证号、起始年度、截止年度。"
+            in response.content.decode()
+        )
 
     def test_damaged_workbook_is_refused_with_a_form_error(self, client, alice):
         content = xlsx_upload(["身份证号"], [[alice.id_number]]).read()

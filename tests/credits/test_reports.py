@@ -10,7 +10,6 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from credits.models import Category, CreditEntry, ReportJob, Source, YearRule
 from credits.reports import (
@@ -29,6 +28,7 @@ from portal.models import (
 )
 from portal.selectors import staff_of_unit_in_year
 from tests.factories import UnitFactory, make_professional, move
+from tests.pdfs import pdf_text
 
 YEAR = 2024
 
@@ -166,9 +166,7 @@ class TestFigures:
         client.force_login(province_hr)
         job = run(client, "province", eager_celery, django_capture_on_commit_callbacks)
         response = client.get(reverse("credits:report_file", kwargs={"pk": job.pk, "kind": "pdf"}))
-        text = "".join(
-            page.extract_text() for page in PdfReader(io.BytesIO(response.getvalue())).pages
-        )
+        text = pdf_text(response.getvalue())
         assert "全省" in text
         assert str(YEAR) in text
         assert f"{job.summary['total']['rate']}%" in text

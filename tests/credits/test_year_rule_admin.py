@@ -8,14 +8,6 @@ from tests.credits.test_ledger import post
 
 
 @pytest.fixture
-def superuser(cast):
-    user = cast["province_hr"]
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-@pytest.fixture
 def rule_with_entries(alice):
     rule = YearRule.objects.get(year=2025)
     post(alice, ref="yr-1")

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
 
 from digital_engineer.models import (
     Approval,
@@ -17,6 +16,7 @@ from digital_engineer.models import (
 )
 from digital_engineer.services import RECORD_COLUMNS
 from tests.factories import id_number_for, xlsx_upload
+from tests.pdfs import pdf_text
 
 CLASS = {
     "name": "人工智能初级班",
@@ -90,7 +90,7 @@ def test_a_class_from_opening_to_acknowledged_filing(
         reverse("digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk})
     )
     content = b"".join(pdf.streaming_content)
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    text = pdf_text(content)
     assert alice.real_name in text and certificate.serial in text
     page = action(staff_client, klass, "file", summary="")
     assert "须附培训总结" in page.content.decode()
@@ -355,3 +355,20 @@ def test_city_hr_comments_on_a_class_of_its_city(
     client.force_login(institution_staff)
     page = client.get(reverse("digital_engineer:class", kwargs={"pk": klass.pk})).content.decode()
     assert "实操课时安排偏少，请补充。" in page and jinan_hr.real_name in page
+
+
+@pytest.mark.django_db
+def test_a_new_trainee_is_enrolled_with_the_id_number_and_name_as_typed(
+    staff_client, institution, jinan
+):
+    from portal.models import User
+
+    klass = open_class(staff_client, jinan)
+    number = id_number_for(322)
+    wide = number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
+    typed = f"{wide[:6]} {wide[6:14]} {wide[14:]}"
+    page = action(staff_client, klass, "enrol", id_number=typed, real_name="阿依古丽•吐尔逊")
+    assert "请输入身份证号" not in page.content.decode()
+    person = User.objects.get(id_number=number)
+    assert person.real_name == "阿依古丽·吐尔逊"
+    assert klass.trainees.filter(person=person).exists()

@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from credits.models import CreditEntry
 from credits.selectors import year_status
@@ -29,6 +28,7 @@ from digital_engineer.services import (
 )
 from portal.models import Membership
 from tests.factories import make_training_class
+from tests.pdfs import pdf_text
 
 THEORY, PRACTICE = 80, 48  # unequal, so that the text shows which is which
 
@@ -51,10 +51,6 @@ def trainee_with(klass, person, theory, practice, scores=(80, 80)) -> Trainee:
     )
 
 
-def pdf_text(path) -> str:
-    return "".join(page.extract_text() for page in PdfReader(path).pages)
-
-
 @pytest.mark.django_db
 class TestHoursDone:
     def test_a_trainee_short_of_the_theory_hours_gets_no_certificate_and_no_hours(
@@ -74,9 +70,14 @@ class TestHoursDone:
         rows = list(load_workbook(io.BytesIO(roster_xlsx(klass))).active.values)
         assert rows[1][6] == "不合格" and rows[1][7] in ("", None)
 
-    def test_the_certificate_and_the_ledger_state_the_hours_attended(
+    def test_the_certificate_and_the_ledger_state_theory_and_practice_hours_each(
         self, klass, alice, eager_celery, django_capture_on_commit_callbacks
     ):
+        """What the PDF and the ledger say, each figure in its place (the class's
+        hours are unequal so that the text shows which is which). A certified trainee
+        attended exactly the class's hours (no more can be recorded, fewer earn no
+        certificate: the tests above), so this cannot tell attended from planned
+        hours; the pass rule is what keeps certificates to the hours done."""
         trainee = trainee_with(klass, alice, THEORY, PRACTICE)
         with django_capture_on_commit_callbacks(execute=True):
             class_close(training_class=klass, closed_by=None)
@@ -179,6 +180,22 @@ class TestMyCertificates:
 
         client.force_login(bob)
         assert certificate.serial not in client.get(reverse("certificates:mine")).content.decode()
+
+    def test_the_public_lookup_finds_a_training_certificate_by_serial_and_name(
+        self, client, klass, alice
+    ):
+        trainee = trainee_with(klass, alice, THEORY, PRACTICE)
+        class_close(training_class=klass, closed_by=None)
+        certificate = TrainingCertificate.objects.get(trainee=trainee)
+        lookup = reverse("certificates:verify_form")
+        found = client.post(lookup, {"serial": certificate.serial, "name": alice.real_name})
+        page = reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+        assert found.status_code == 302 and found["Location"] == page
+        assert "该证书有效" in client.get(page).content.decode()
+        # Another name finds nothing, and says so.
+        wrong = client.post(lookup, {"serial": certificate.serial, "name": "王五"})
+        assert wrong.status_code == 200
+        assert "未找到与该证书编号和姓名相符的证书" in wrong.content.decode()
 
     def test_the_certificates_app_does_not_import_the_programmes_above_it(self):
         app = Path(settings.BASE_DIR) / "certificates"

@@ -161,8 +161,8 @@ def test_department_admin_publishes_a_plan_her_industry_sees(
         return downloads
 
     word, pdf = browser.run(admin_steps)
-    assert word.startswith(f"plan-{year}-") and word.endswith(".docx")
-    assert pdf.startswith(f"plan-{year}-") and pdf.endswith(".pdf")
+    # Chromium saves the Chinese name (filename*), not the ASCII fallback.
+    assert (word, pdf) == ("卫生健康专业科目学习方案.docx", "卫生健康专业科目学习方案.pdf")
 
     def professional_steps(page):
         log_in(page, live_server.url, alice.phone, PASSWORD)
@@ -223,7 +223,8 @@ def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
         return name
 
     certificate_file = browser.run(staff_steps)
-    assert certificate_file.startswith("SDSZ2025") and certificate_file.endswith(".pdf")
+    assert certificate_file.startswith("培训合格证书-SDSZ2025")
+    assert certificate_file.endswith(".pdf")
 
     def hr_steps(page):
         log_in(page, live_server.url, jinan_hr.phone, PASSWORD)

@@ -43,4 +43,4 @@ def test_a_trainee_sees_and_downloads_her_training_certificate(
     assert "数字技术工程师培训合格证书" in row
     assert "理论 64 学时 + 实操 64 学时" in row
     assert "有效" in row
-    assert filename == f"{certificate.serial}.pdf"
+    assert filename == f"培训合格证书-{certificate.serial}.pdf"

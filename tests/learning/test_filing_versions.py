@@ -3,6 +3,7 @@ late is late (逾期报送N天 / 已逾期N天) for the filer and on the provinc
 
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -93,11 +94,11 @@ def test_refiling_a_changed_plan_adds_a_dated_version(
 
     own = filing_page(client, health_admin, 2026)
     assert "2026-04-10 10:00" in own and "2026-05-05 10:00" in own  # the history
-    assert "按时报送" in own  # the year's filing was made on time
+    # The first version was on time; the revision after the due date is not late.
+    assert "已报送" in own and "逾期" not in own
     assert "最新为第2版" in own
     board = board_page(client, province_hr, 2026)
     assert "2026-05-05 10:00" in board and "第2版" in board
-    assert "2026-04-10 10:00" not in board
     actions = AuditLog.objects.filter(action="learning.filing.submitted").order_by("pk")
     assert [a.payload["version"] for a in actions] == [1, 2]
 
@@ -114,7 +115,7 @@ def test_a_late_notice_is_late_for_the_filer_and_on_the_board(
     assert "逾期报送3天" in board_page(client, province_hr, 2026)
     export = client.get(reverse("learning:filing_board"), {"year": 2026, "format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
-    assert next(r for r in rows if r[0] == "济南市")[2] == "逾期报送3天"
+    assert next(r for r in rows if r[0] == "济南市")[2] == "已报送（逾期报送3天）"
 
 
 @pytest.mark.django_db
@@ -125,3 +126,92 @@ def test_a_missing_filing_shows_overdue_to_the_filer(
     own = filing_page(client, health_admin, 2026)
     assert "已逾期10天" in own
     assert "未报送（已逾期10天）" in board_page(client, province_hr, 2026)
+
+
+def board_row(html: str, name: str) -> dict[str, str]:
+    """The cells of the filer's row on the provincial board, by test id."""
+    row = next(r for r in html.split("<tr")[1:] if f"<td>{name}</td>" in r)
+    return dict(re.findall(r'data-testid="([a-z-]+)">([^<]*)<', row))
+
+
+@pytest.mark.django_db
+def test_the_board_dates_the_status_by_the_version_that_decided_it(
+    client, health_admin, health, province_hr, frozen
+):
+    frozen(datetime.date(2026, 4, 10))
+    plan = published_plan(health, health_admin, 2026)
+    client.force_login(health_admin)
+    client.post(reverse("learning:filing"), {"from_plan": "1", "plan": plan.pk})
+    frozen(datetime.date(2026, 5, 5))
+    plan.items.create(topic="人工智能辅助诊疗", hours=6, mode="offline")
+    plan_publish(plan=plan, published_by=health_admin)
+    client.force_login(health_admin)
+    client.post(reverse("learning:filing"), {"from_plan": "1", "plan": plan.pk})
+
+    row = board_row(board_page(client, province_hr, 2026), health.name)
+    assert row == {
+        "filing-status": "已报送",
+        "filed-at": "2026-04-10 10:00",
+        "latest-version": "最新：第2版 2026-05-05 10:00",
+    }
+    export = client.get(reverse("learning:filing_board"), {"year": 2026, "format": "xlsx"})
+    sheet = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert sheet[0] == ("报送单位", "类型", "状态", "报送时间", "最新版本", "最新版本报送时间")
+    assert next(r for r in sheet if r[0] == health.name)[2:] == (
+        "已报送",
+        datetime.datetime(2026, 4, 10, 10),
+        2,
+        datetime.datetime(2026, 5, 5, 10),
+    )
+
+
+@pytest.mark.django_db
+def test_a_late_first_version_is_late_on_the_board_beside_its_own_date(
+    client, jinan_hr, province_hr, frozen
+):
+    frozen(datetime.date(2026, 5, 3))
+    client.force_login(jinan_hr)
+    client.post(reverse("learning:filing"), {**files(), "year": "2026"})
+    frozen(datetime.date(2026, 6, 1))
+    client.force_login(jinan_hr)  # the session of 3 May has expired
+    client.post(reverse("learning:filing"), {**files(), "year": "2026"})
+    row = board_row(board_page(client, province_hr, 2026), "济南市")
+    assert row == {
+        "filing-status": "已报送（逾期报送3天）",
+        "filed-at": "2026-05-03 10:00",
+        "latest-version": "最新：第2版 2026-06-01 10:00",
+    }
+    own = filing_page(client, jinan_hr, 2026)
+    # The year's status once, on the first version; the second is a revision.
+    assert own.count("逾期报送") == 2  # the status banner and the first version's row
+    assert "修订版本" in own and "逾期报送32天" not in own
+
+
+@pytest.mark.django_db
+def test_filing_the_published_plan_twice_files_it_once(client, health_admin, health, frozen):
+    frozen(datetime.date(2026, 4, 10))
+    plan = published_plan(health, health_admin, 2026)
+    client.force_login(health_admin)
+    url = reverse("learning:filing")
+    client.post(url, {"from_plan": "1", "plan": plan.pk})
+    response = client.post(url, {"from_plan": "1", "plan": plan.pk}, follow=True)
+    assert Filing.objects.count() == 1
+    assert "2026-04-10报送的第1版已是当前发布的方案，无需重复报送" in response.content.decode()
+    assert AuditLog.objects.filter(action="learning.filing.submitted").count() == 1
+
+    # Published again (changed), it is filed again; an upload in between does not count.
+    frozen(datetime.date(2026, 4, 20))
+    plan.items.create(topic="人工智能辅助诊疗", hours=6, mode="offline")
+    plan_publish(plan=plan, published_by=health_admin)
+    client.force_login(health_admin)
+    client.post(url, {"from_plan": "1", "plan": plan.pk})
+    client.post(url, {**files(), "year": "2026"})
+    client.post(url, {"from_plan": "1", "plan": plan.pk})
+    assert list(
+        Filing.objects.order_by("version").values_list("version", "plan_version__number")
+    ) == [
+        (1, 1),
+        (2, 2),
+        (3, None),
+        (4, 2),
+    ]

@@ -130,7 +130,7 @@ class TestBoard:
         assert page.status_code == 200
         export = client.get(reverse("learning:filing_board"), {"year": YEAR, "format": "xlsx"})
         rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
-        assert rows[0] == ("报送单位", "类型", "状态", "报送时间")
+        assert rows[0] == ("报送单位", "类型", "状态", "报送时间", "最新版本", "最新版本报送时间")
         assert len(rows) == 1 + Authority.objects.count() + 16
         client.force_login(hr_a)
         assert client.get(reverse("learning:filing_board")).status_code == 403

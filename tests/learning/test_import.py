@@ -121,13 +121,14 @@ class TestPreviewAndConfirm:
         assert CreditEntry.objects.count() == 1
 
     def test_wrong_columns_are_refused(self, hr, platform, alice):
-        page = upload(hr, platform, xlsx([record(alice)], header=list(reversed(FIELDS))))
-        assert "列须依次为" in page.content.decode()
+        header = [f if f != "hours" else "时长" for f in FIELDS]
+        page = upload(hr, platform, xlsx([record(alice)], header=header))
+        assert "第1行是表头，但缺少列：学时" in page.content.decode()
         assert not ImportJob.objects.exists()
 
     def test_a_damaged_file_is_refused(self, hr, platform):
         page = upload(hr, platform, SimpleUploadedFile("export.xlsx", b"PK\x03\x04broken"))
-        assert "无法读取该文件" in page.content.decode()
+        assert "无法读取该Excel文件。" in page.content.decode()
         assert not ImportJob.objects.exists()
 
     def test_only_provincial_hr_imports(self, client, hr_a, platform, alice):
@@ -272,3 +273,42 @@ def test_odd_query_values_do_not_break_pages(hr, province_hr):
     assert hr.get(reverse("learning:plans"), {"year": "9" * 5000}).status_code == 200
     response = hr.post(reverse("learning:quality_review"), {"nomination": "abc"})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_records_processed_before_reasons_were_cleared_lose_the_old_reason(hr, key, unit_a):
+    """Records resolved before `reprocess` cleared the reason still hold it; the data
+    migration moves it to the audit log and clears it, and the pages print what is
+    left as it is."""
+    import importlib
+
+    from django.apps import apps
+
+    from portal.models import AuditLog
+
+    push(hr, key, [record(None, "old"), record(None, "still")])
+    old, still = PlatformRecord.objects.order_by("external_id")
+    newcomer = make_professional(unit_a, id_number="11010519491231002X", real_name="无此人")
+    hr.post(reverse("learning:record", kwargs={"pk": old.pk}), {"id_number": newcomer.id_number})
+    # As the code before this release left it: credited, beside its old reason.
+    PlatformRecord.objects.filter(pk=old.pk).update(reason="未找到该身份证号的人员")
+    PlatformRecord.objects.filter(pk=still.pk).update(reason="姓名不符")  # still rejected
+
+    migration = importlib.import_module("learning.migrations.0012_clear_stale_record_reasons")
+    migration.clear_stale_reasons(apps, None)
+
+    old.refresh_from_db()
+    still.refresh_from_db()
+    assert (old.outcome, old.reason) == ("credited", "")
+    assert (still.outcome, still.reason) == ("rejected", "姓名不符")
+    entry = AuditLog.objects.get(action="learning.platform_record.reason_cleared")
+    assert entry.payload == {
+        "record": old.pk,
+        "outcome": "credited",
+        "reason": "未找到该身份证号的人员",
+    }
+    assert entry.action_label == "平台学时记录已计入，旧的未通过原因移入日志"
+    listing = hr.get(reverse("learning:records")).content.decode()
+    assert "姓名不符" in listing and "未找到该身份证号的人员" not in listing
+    page = hr.get(reverse("learning:record", kwargs={"pk": old.pk})).content.decode()
+    assert 'data-testid="reason"' not in page

@@ -14,14 +14,6 @@ MODELS = [
 ]
 
 
-@pytest.fixture
-def superuser(cast):
-    user = cast["province_hr"]
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", MODELS)
 def test_admin_lists_every_model_with_search(client, superuser, model):

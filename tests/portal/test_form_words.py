@@ -9,7 +9,7 @@ from django.utils import translation
 from tests.project_forms import project_form_classes
 
 # File formats and codes a Chinese label names as they are.
-TECHNICAL_WORDS = {"xlsx", "csv", "Excel", "PDF", "ID", "SHA"}
+TECHNICAL_WORDS = {"xlsx", "xls", "csv", "CSV", "Excel", "PDF", "ID", "SHA"}
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 

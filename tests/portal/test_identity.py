@@ -5,7 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from portal.identity import mask_id_number, validate_credit_code, validate_id_number
+from portal.identity import (
+    mask_id_number,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+    validate_credit_code,
+    validate_id_number,
+)
 from portal.models import Unit, User
 from tests.factories import CityFactory, id_number_for
 
@@ -114,3 +121,115 @@ class TestModelsUseTheChecks:
         with pytest.raises(ValidationError) as excinfo:
             unit.full_clean()
         assert "credit_code" in excinfo.value.message_dict
+
+
+MIDDLE_DOT_LOOK_ALIKES = ["•", "‧", "∙", "⋅", "・", "･", "．", ".", "ꞏ", "·"]
+
+
+class TestNormalizeName:
+    @pytest.mark.parametrize("dot", MIDDLE_DOT_LOOK_ALIKES)
+    def test_every_middle_dot_look_alike_becomes_u00b7(self, dot):
+        assert normalize_name(f"阿依古丽{dot}吐尔逊") == "阿依古丽\u00b7吐尔逊"
+
+    @pytest.mark.parametrize(
+        "written", ["阿依古丽 • 吐尔逊", "阿依古丽\u3000・\u3000吐尔逊", "阿依古丽 . 吐尔逊"]
+    )
+    def test_spaces_around_the_dot_go(self, written):
+        assert normalize_name(written) == "阿依古丽·吐尔逊"
+
+    @pytest.mark.parametrize(
+        "written", ["阿依古丽··吐尔逊", "阿依古丽•・吐尔逊", "阿依古丽..吐尔逊"]
+    )
+    def test_a_doubled_dot_is_one_dot(self, written):
+        assert normalize_name(written) == "阿依古丽·吐尔逊"
+
+    @pytest.mark.parametrize("written", ["李　华", "李 华", " 李华 ", "李\u00a0华", "李\t华\n"])
+    def test_spaces_inside_a_chinese_name_are_dropped(self, written):
+        assert normalize_name(written) == "李华"
+
+    @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u200d", "\u200f", "\u00ad"])
+    def test_invisible_characters_are_removed(self, invisible):
+        assert normalize_name(f"{invisible}李{invisible}华{invisible}") == "李华"
+
+    def test_nfkc_folds_full_width_latin_and_keeps_one_space_in_a_latin_name(self):
+        assert normalize_name("Ｍａｒｙ　 Ｓｍｉｔｈ") == "Mary Smith"
+
+    def test_a_full_stop_in_a_latin_name_is_left_alone(self):
+        assert normalize_name("J. Smith") == "J. Smith"
+
+    def test_u00b7_and_plain_names_are_unchanged(self):
+        for name in ("阿依古丽·吐尔逊", "李华", "欧阳娜娜"):
+            assert normalize_name(name) == name
+
+    @pytest.mark.parametrize(
+        "written",
+        ["阿依古丽•吐尔逊", "李　华", "Ｍａｒｙ Ｓｍｉｔｈ", "阿依古丽 . 吐尔逊", "买买提·.艾力"],
+    )
+    def test_normalising_twice_changes_nothing(self, written):
+        once = normalize_name(written)
+        assert normalize_name(once) == once
+
+
+class TestNormalizeIdNumberAndPhone:
+    def test_full_width_digits_and_x_fold_to_ascii(self):
+        assert normalize_id_number("１１０１０５１９４９１２３１００２Ｘ") == "11010519491231002X"
+        assert validate_id_number("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+
+    def test_zero_width_characters_and_every_kind_of_space_are_removed(self):
+        written = "\ufeff110105\u200b1949\u30001231\u00a0002 x\u200b"
+        assert normalize_id_number(written) == "11010519491231002X"
+
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "１３８０５３１２０２５",
+            "138-0531-2025",
+            "138 0531 2025",
+            "138–0531–2025",
+            "１３８－０５３１－２０２５",
+            "+86 138 0531 2025",
+            "0086-13805312025",
+            "\u200b13805312025\ufeff",
+        ],
+    )
+    def test_a_phone_as_people_write_it(self, written):
+        assert normalize_phone(written) == "13805312025"
+
+    def test_a_landline_keeps_its_digits(self):
+        assert normalize_phone("(0531) 8612-3456") == "053186123456"
+
+
+@pytest.mark.django_db
+class TestUserStoresNormalForms:
+    """Whatever path saves a user, what is stored is the normal form."""
+
+    def test_create_user_stores_normal_forms(self):
+        user = User.objects.create_user(
+            "１１０１０５１９４９１２３１００２ｘ",
+            "pw-2025-long",
+            real_name="阿依古丽•吐尔逊",
+            phone="１３８-０５３１-２０２５",
+        )
+        stored = User.objects.values("id_number", "real_name", "phone").get(pk=user.pk)
+        assert stored == {
+            "id_number": "11010519491231002X",
+            "real_name": "阿依古丽·吐尔逊",
+            "phone": "13805312025",
+        }
+
+    def test_a_save_of_one_field_stores_the_normal_form(self, alice):
+        alice.real_name = "李　华"
+        alice.save(update_fields=["real_name"])
+        assert User.objects.values_list("real_name", flat=True).get(pk=alice.pk) == "李华"
+
+    def test_bulk_create_stores_the_normal_form(self):
+        User.objects.bulk_create(
+            [User(id_number=id_number_for(7), real_name="李\u200b华", phone="+8613805312025")]
+        )
+        assert User.objects.values_list("real_name", "phone").get() == ("李华", "13805312025")
+
+    def test_an_empty_phone_is_stored_as_null(self, alice, bob):
+        for person in (alice, bob):
+            person.phone = " "
+            person.save()
+        assert User.objects.filter(pk__in=[alice.pk, bob.pk], phone__isnull=True).count() == 2

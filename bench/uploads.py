@@ -1,0 +1,157 @@
+"""The offline-hours upload at scale: a 200,000-row .xlsx through the preview.
+
+Builds the workbook (in a child process, so that its memory is not counted), then in
+one run: (a) reads it with the tabular reader alone (`portal.tabular.Table`: the
+archive check, calamine, the header and the typed values), (b) previews it as the
+upload view does (`parse_offline_workbook`: the read plus every row's checks against
+PostgreSQL). The offline upload allows MAX_ROWS (5,000) rows and 5 MB a file; the
+bench raises both limits for its own run (BENCH_ROWS rows, 64 MB).
+
+    .venv/bin/python bench/uploads.py                  # 200,000 rows
+    BENCH_ROWS=20000 .venv/bin/python bench/uploads.py
+
+The last line reads `preview/read=<b/a> rows/s=<preview rows per second>
+peak_mb=<peak RSS of the process>`. Exits non-zero when the preview did not take
+every row.
+"""
+
+import dataclasses
+import datetime
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE", "portal_bench_uploads")
+SERVER = os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432")
+os.environ["DATABASE_URL"] = f"{SERVER}/{BENCH_DB}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+ROWS = int(os.environ.get("BENCH_ROWS", "200000"))
+PEOPLE = max(ROWS // 10, 1)
+FIRST_DAY = datetime.date(1950, 1, 1)
+
+
+def id_number(n: int) -> str:
+    from tests.factories import id_number_for
+
+    return id_number_for(
+        n % 1000, area="370281", birth=FIRST_DAY + datetime.timedelta(days=n // 1000)
+    )
+
+
+def write_workbook(path: str) -> None:
+    """The file as a unit's HR would send it: a title row, the header, the rows."""
+    import django
+    from openpyxl import Workbook
+
+    django.setup()
+
+    from credits.offline_upload import COLUMNS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("线下学时")
+    sheet.append(["2025年度专业技术人员线下培训学时登记表"])
+    sheet.append(COLUMNS)
+    for i in range(ROWS):
+        person = i % PEOPLE
+        day = datetime.date(2025, 1, 1) + datetime.timedelta(days=i // PEOPLE)
+        sheet.append(
+            [
+                id_number(person),
+                f"压测{person}",
+                "专业科目" if i % 3 else "公需科目",
+                2.5,
+                f"{day:%Y/%-m/%-d}",
+                f"专题培训{i // PEOPLE}",
+                f"B-{i}",
+            ]
+        )
+    workbook.save(path)
+
+
+def fresh_database():
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def main() -> int:
+    path = Path(tempfile.mkdtemp()) / "offline.xlsx"
+    started = time.perf_counter()
+    child = multiprocessing.get_context("fork").Process(target=write_workbook, args=(str(path),))
+    child.start()
+    fresh_database()
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from credits import offline_upload
+    from credits.models import YearRule
+    from portal import scoping
+    from portal.models import Membership, ProfessionalProfile, ReviewStatus, Role, User
+    from portal.tabular import Table
+    from tests.factories import UnitFactory, UserFactory
+
+    unit = UnitFactory()
+    people = User.objects.bulk_create(
+        User(id_number=id_number(i), real_name=f"压测{i}", password="!") for i in range(PEOPLE)
+    )
+    ProfessionalProfile.objects.bulk_create(
+        ProfessionalProfile(user=p, unit=unit, status=ReviewStatus.APPROVED) for p in people
+    )
+    Membership.objects.bulk_create(Membership(user=p, role=Role.PROFESSIONAL) for p in people)
+    hr = UserFactory()
+    membership = Membership.objects.create(user=hr, role=Role.UNIT_HR, unit=unit)
+    YearRule.objects.get_or_create(year=2025, defaults={"public_min": 30, "professional_min": 60})
+    child.join()
+    if child.exitcode != 0:
+        print("could not write the workbook", file=sys.stderr)
+        return 1
+    content = path.read_bytes()
+    print(
+        f"{ROWS} rows, {len(content) / 2**20:.1f} MB xlsx, written in "
+        f"{time.perf_counter() - started:.1f} s (with the database set-up)"
+    )
+
+    # The page takes 5,000 rows and 5 MB a file; this run takes the whole bench file.
+    offline_upload.SPEC = dataclasses.replace(
+        offline_upload.SPEC, max_rows=ROWS, max_bytes=64 * 2**20
+    )
+    upload = SimpleUploadedFile("offline.xlsx", content)
+
+    started = time.perf_counter()
+    read = sum(1 for _row in Table(upload, offline_upload.SPEC).rows())
+    read_s = time.perf_counter() - started
+    print(f"read:    {read} rows in {read_s:.2f} s")
+
+    started = time.perf_counter()
+    parsed = offline_upload.parse_offline_workbook(
+        upload,
+        people=scoping.people_visible_to(membership),
+        unit=unit,
+        uploader=hr,
+    )
+    preview_s = time.perf_counter() - started
+    print(f"preview: {len(parsed.rows)} rows in {preview_s:.2f} s, {len(parsed.errors)} errors")
+    for error in parsed.errors[:5]:
+        print("  ", error)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"preview/read={preview_s / read_s:.2f} rows/s={ROWS / preview_s:.0f} peak_mb={peak_mb:.0f}"
+    )
+    path.unlink()
+    return 0 if len(parsed.rows) == ROWS == read and not parsed.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,770 @@
+"""One reader for every tabular upload: .xlsx, legacy .xls and .csv, as people write them.
+
+An upload declares its columns once (`Column`, `TableSpec`); the header match, the
+typed values, the "第n行「列」" messages, the row limit and the downloadable template
+all come from that spec.
+
+Reading a file, step by step:
+1. `check_upload`: size cap, then the kind judged by content (a zip is .xlsx, an OLE2
+   compound file is .xls, anything else must be named .csv).
+2. An .xlsx is a zip: `_check_archive` streams every entry with a byte budget and
+   refuses a decompression bomb (declared or actual unpacked size, compression ratio,
+   number of entries) and a first sheet whose cells span a huge area, before any
+   spreadsheet parser sees it. calamine keeps a sheet as a dense grid, so one value in
+   cell XFD1048576 would ask it for half a terabyte; the scan finds that cell first.
+3. calamine (Rust) parses .xlsx and .xls; .csv is decoded as UTF-8 (with or without
+   BOM) or else GB18030 (a superset of GBK, Excel's "CSV" on a Chinese Windows).
+4. The header row is the first of the first HEADER_SEARCH_ROWS rows holding every
+   required column (a merged title row above it is skipped); columns are matched by
+   name or alias, in any order.
+5. Rows are numbered as Excel shows them; empty rows are skipped and do not count
+   against the row limit; a value beyond the expected columns refuses the row.
+
+Known limit: a legacy .xls is parsed by calamine without an area check (BIFF has no
+cheap pre-scan); its grid is at most 65,536 × 256 cells, and its bytes are capped.
+Parsing big files on a worker with a memory limit (RLIMIT_AS in a pre-forked
+process) would bound that too; see the bench notes in bench/uploads.py.
+"""
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.identity import id_number_from_cell, normalize_id_number, normalize_name
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+HEADER_SEARCH_ROWS = 10
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# An .xlsx of a 200,000-row sheet unpacks to about 60 MB; a bomb to gigabytes.
+MAX_UNPACKED_BYTES = 160 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+MAX_RATIO = 200  # unpacked / packed, for entries over RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+# Cells of the first sheet's used area (calamine holds the area densely, 32 bytes a cell).
+MAX_SHEET_CELLS = 4_000_000
+CHUNK = 1024 * 1024
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be taken; the message is for the user, in Chinese."""
+
+
+# -- the spec -------------------------------------------------------------------------
+
+
+KINDS = (
+    "text",
+    "name",
+    "id_number",
+    "id_text",
+    "hours",
+    "date",
+    "datetime",
+    "score",
+    "integer",
+    "category",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One expected column: `key` for the code, `header` as the template writes it,
+    `aliases` other headers that mean the same (a platform's export, say)."""
+
+    key: str
+    header: str
+    kind: str = "text"
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+    max_length: int | None = None
+    example: Any = ""
+    choices: dict | None = None  # category: the words people write → the value
+    minimum: int | None = None  # integer
+    maximum: int | None = None  # integer
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+SAMPLE_ID_NUMBER = "370102198506150013"  # passes the check digit
+
+
+def id_number_column(kind: str = "id_number", aliases: tuple[str, ...] = ()) -> Column:
+    """The ID-card number column every upload has, under the headers people use."""
+    return Column(
+        "id_number",
+        "身份证号",
+        kind,
+        aliases=("身份证号码", "公民身份号码", "证件号码", *aliases),
+        example=SAMPLE_ID_NUMBER,
+    )
+
+
+def name_column(*, required: bool = True, aliases: tuple[str, ...] = ()) -> Column:
+    """A person's name, compared through `normalize_name`."""
+    return Column(
+        "name", "姓名", "name", required=required, aliases=aliases, max_length=50, example="张三"
+    )
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    columns: tuple[Column, ...]
+    max_rows: int
+    title: str = ""
+    max_bytes: int = MAX_UPLOAD_BYTES
+    max_unpacked: int = MAX_UNPACKED_BYTES
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+# -- messages --------------------------------------------------------------------------
+
+
+def row_message(number: int, message: str, column: Column | str | None = None) -> str:
+    """ "第n行「列」：…" (or "第n行：…" for a problem of the whole row)."""
+    if column is None:
+        return _("Row %(row)s: %(message)s") % {"row": number, "message": message}
+    header = column.header if isinstance(column, Column) else column
+    return _("Row %(row)s, column “%(column)s”: %(message)s") % {
+        "row": number,
+        "column": header,
+        "message": message,
+    }
+
+
+def _found(value, expected: str) -> str:
+    shown = _shown(value)
+    if shown == "":
+        return _("the cell is empty; expected %(expected)s") % {"expected": expected}
+    return _("found “%(found)s”, expected %(expected)s") % {"found": shown, "expected": expected}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = str(value).strip()
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+EXPECTED = {
+    "hours": gettext_lazy("a number of hours such as 2 or 1.5"),
+    "date": gettext_lazy("a date such as 2025-03-18"),
+    "datetime": gettext_lazy("a date such as 2025-03-18 or 2025-03-18 10:00"),
+    "score": gettext_lazy("a whole number from 0 to 100 (scores are not rounded)"),
+    "integer": gettext_lazy("a whole number"),
+}
+
+
+class Problem(ValueError):
+    """A value that cannot be read; the message says what was found and expected."""
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def _plain(value) -> str:
+    return unicodedata.normalize("NFKC", str(value)).replace("\u200b", "").replace("\ufeff", "")
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not _plain(value).strip())
+
+
+_UNIT = re.compile(r"(学时|小时|课时|个学时|h|H|分)$")
+
+
+def _number(value, expected: str) -> Decimal:
+    if isinstance(value, bool):
+        raise Problem(_found(value, expected))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+    text = "".join(_plain(value).split())
+    text = _UNIT.sub("", text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise Problem(_found(value, expected)) from None
+    if not number.is_finite():
+        raise Problem(_found(value, expected))
+    return number
+
+
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:(?:\s+|T)(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def _moment(value, expected: str) -> datetime.date | datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An Excel serial number in a date column (45734 is 2025-03-18).
+        if 1 <= value < 2958466:
+            moment = datetime.datetime.combine(EXCEL_EPOCH, datetime.time()) + datetime.timedelta(
+                days=float(value)
+            )
+            return moment if value % 1 else moment.date()
+        raise Problem(_found(value, expected))
+    text = _plain(value).strip()
+    try:  # the push API's form, 2025-06-01T10:00:00+08:00, and plain ISO dates
+        return (
+            datetime.datetime.fromisoformat(text)
+            if "T" in text
+            else datetime.date.fromisoformat(text)
+        )
+    except ValueError:
+        pass
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _moment(float(text), expected)
+    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        raise Problem(_found(value, expected))
+    parts = [int(p) if p else 0 for p in match.groups()]
+    try:
+        if len(parts) > 3 and match.group(4):
+            return datetime.datetime(*parts[:6])
+        return datetime.date(*parts[:3])
+    except ValueError:
+        raise Problem(_found(value, expected)) from None
+
+
+def parse_value(column: Column, value):
+    """The typed value of one cell, None for an empty one; Problem when unreadable."""
+    if _is_blank(value):
+        return None
+    kind = column.kind
+    if kind in ("id_number", "id_text"):
+        # id_text: only a number cell is refused; the rest is checked by the caller
+        # (a platform's record with a wrong number is rejected on its own).
+        try:
+            return id_number_from_cell(value)
+        except ValidationError as error:
+            if kind == "id_text" and error.code != "number_cell":
+                return normalize_id_number(value)
+            raise Problem(error.messages[0]) from None
+    if kind in ("text", "name", "category"):
+        text = _shown(value) if isinstance(value, float) else str(value)
+        text = normalize_name(text) if kind == "name" else " ".join(_plain(text).split())
+        if column.max_length and len(text) > column.max_length:
+            raise Problem(
+                _("longer than %(max)s characters (%(count)s)")
+                % {"max": column.max_length, "count": len(text)}
+            )
+        if kind == "category":
+            words = column.choices or {}
+            if text not in words:
+                expected = "、".join(f"“{w}”" for w in words)
+                raise Problem(_found(value, expected))
+            return words[text]
+        return text
+    if kind == "hours":
+        return _number(value, str(EXPECTED["hours"]))
+    if kind in ("score", "integer"):
+        expected = str(EXPECTED[kind])
+        number = _number(value, expected)
+        if number != number.to_integral_value():
+            raise Problem(_found(value, expected))
+        number = int(number)
+        low, high = (0, 100) if kind == "score" else (column.minimum, column.maximum)
+        if (low is not None and number < low) or (high is not None and number > high):
+            if kind == "integer":
+                expected = _("a whole number from %(low)s to %(high)s") % {
+                    "low": low,
+                    "high": high,
+                }
+            raise Problem(_found(value, expected))
+        return number
+    moment = _moment(value, str(EXPECTED[kind]))
+    if kind == "date" and isinstance(moment, datetime.datetime):
+        return moment.date()
+    return moment
+
+
+# -- rows ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Row:
+    """A data row: its number as Excel shows it, typed values by key, its problems,
+    and (`raw`) the cells that could not be read, as written. Slots: a preview holds
+    200,000 of them."""
+
+    number: int
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    raw: dict[str, Any] | None = None
+
+    def problem(self, message: str, column: Column | str | None = None) -> None:
+        self.problems.append(row_message(self.number, str(message), column))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Repeats:
+    """Finds a value seen on an earlier row of the same file: `seen(key, row)` returns
+    the earlier row's number (and remembers this one when it is the first)."""
+
+    def __init__(self):
+        self._first: dict = {}
+
+    def seen(self, key, number: int) -> int | None:
+        if key in self._first:
+            return self._first[key]
+        self._first[key] = number
+        return None
+
+
+# -- the file --------------------------------------------------------------------------
+
+
+def check_upload(upload, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    """'xlsx', 'xls' or 'csv', judged by content; TableError for anything else."""
+    if upload.size > max_bytes:
+        raise TableError(
+            _("The file is larger than %(limit)s MB.") % {"limit": f"{max_bytes / 2**20:g}"}
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head == OLE2_MAGIC:
+        return "xls"
+    if (upload.name or "").lower().endswith((".csv", ".txt")) and b"\x00" not in head:
+        return "csv"
+    raise TableError(_("The file is not an Excel workbook (.xlsx, .xls) or a CSV file."))
+
+
+def _bomb() -> TableError:
+    return TableError(
+        _(
+            "The workbook unpacks to far more data than its size suggests (a damaged or "
+            "malicious file); it was not opened. Save it again from Excel or WPS, or split it."
+        )
+    )
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[ />]")
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+_REF_FIRST = re.compile(rb'<(?:\w+:)?c r="')
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_R_ATTR = re.compile(rb'\br="([A-Z]{0,3})([0-9]*)"')
+
+
+def _column_number(letters: bytes | str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char if isinstance(char, int) else ord(char)) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class _Extent:
+    """The farthest row and column of the cells that hold a value, from the raw XML."""
+
+    def __init__(self):
+        self.max_row = self.max_col = 0
+        self.far = ""  # the reference of the lowest cell with a value
+        self.tags = self.with_ref = 0
+        self.positional: list[bytes] | None = None
+
+    def feed(self, text: bytes) -> None:
+        cells = _VALUE_CELL.findall(text)
+        if cells:
+            letters, row = max(cells, key=lambda cell: int(cell[1]))
+            if int(row) > self.max_row:
+                self.max_row, self.far = int(row), f"{letters.decode()}{int(row)}"
+            widest = max({c for c, _r in cells}, key=lambda c: (len(c), c))
+            self.max_col = max(self.max_col, _column_number(widest))
+        self.tags += len(_CELL_TAG.findall(text))
+        self.with_ref += len(_REF_FIRST.findall(text))
+
+    def positional_extent(self, text: bytes) -> None:
+        """For sheets whose cells omit their reference: count positions (slower)."""
+        row = col = 0
+        for tag, attrs, closed in _ROW_OR_CELL.findall(text):
+            ref = _R_ATTR.search(attrs)
+            if tag == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                col = 0
+                continue
+            col = _column_number(ref.group(1)) if ref and ref.group(1) else col + 1
+            if not closed:
+                self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """The part name of the workbook's first sheet (workbook.xml order, via its rels)."""
+    try:
+        book = archive.read("xl/workbook.xml")[: 2 * CHUNK]
+        rels = archive.read("xl/_rels/workbook.xml.rels")[: 2 * CHUNK]
+    except KeyError:
+        return None
+    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book) or re.search(
+        rb"<(?:\w+:)?sheet\b[^>]*?:id=\"([^\"]+)\"", book
+    )
+    if sheet is None:
+        return None
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        if b'Id="' + sheet.group(1) + b'"' in rel.group(0):
+            target = re.search(rb'Target="([^"]+)"', rel.group(0))
+            if target:
+                path = target.group(1).decode()
+                return path.lstrip("/") if path.startswith("/") else "xl/" + path
+    return None
+
+
+def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuse a zip bomb, and a first sheet whose used area is huge, before parsing."""
+    upload.seek(0)
+    try:
+        archive = zipfile.ZipFile(upload)
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise _bomb()
+        if sum(e.file_size for e in entries) > max_unpacked:
+            raise _bomb()
+        for entry in entries:
+            if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(
+                entry.compress_size, 1
+            ):
+                raise _bomb()
+        first = _first_sheet_path(archive)
+        budget = max_unpacked
+        extent = _Extent()
+        for entry in entries:
+            is_first = entry.filename == first
+            carry = b""
+            with archive.open(entry) as stream:
+                while chunk := stream.read(CHUNK):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise _bomb()
+                    if is_first:
+                        text = carry + chunk
+                        cut = text.rfind(b"<")
+                        carry, text = text[cut:], text[:cut]
+                        extent.feed(text)
+                        if extent.tags != extent.with_ref and extent.positional is None:
+                            extent.positional = []
+                        if extent.positional is not None:
+                            extent.positional_extent(text)
+            if is_first and carry:
+                extent.feed(carry)
+        if extent.max_row * extent.max_col > MAX_SHEET_CELLS:
+            raise TableError(
+                _(
+                    "The sheet has content as far as cell %(cell)s, far beyond the data; "
+                    "delete what lies outside the table and upload again."
+                )
+                % {"cell": extent.far or f"{_column_letters(extent.max_col)}{extent.max_row}"}
+            )
+    except TableError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ) as error:
+        raise TableError(_("The file could not be read as an Excel workbook.")) from error
+    finally:
+        upload.seek(0)
+
+
+def _calamine_rows(upload) -> tuple[Iterator[list], int, int]:
+    """(rows, first row number, first column number) of the first sheet."""
+    from python_calamine import CalamineWorkbook
+
+    upload.seek(0)
+    try:
+        workbook = CalamineWorkbook.from_filelike(upload)
+        sheet = workbook.get_sheet_by_index(0)
+    except Exception as error:  # calamine reports damage in many ways
+        raise TableError(_("The file could not be read as an Excel workbook.")) from error
+    start_row, start_col = sheet.start or (0, 0)
+    return sheet.iter_rows(), start_row + 1, start_col + 1
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030: what Excel and WPS save as CSV."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TableError(_("The CSV file is neither UTF-8 nor GBK/GB18030 text."))
+
+
+def _csv_rows(upload) -> Iterator[list]:
+    upload.seek(0)
+    text = decode_csv(upload.read())
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise TableError(
+            _("The CSV file is damaged near line %(line)s.") % {"line": reader.line_num}
+        ) from error
+
+
+def _header_key(value) -> str:
+    text = "".join(_plain(value if value is not None else "").split())
+    return text.strip("*＊:：").replace("（必填）", "").replace("(必填)", "").lower()
+
+
+class Table:
+    """The rows of an upload's first sheet under its header, read lazily."""
+
+    def __init__(self, upload, spec: TableSpec):
+        self.spec = spec
+        kind = check_upload(upload, spec.max_bytes)
+        if kind == "xlsx":
+            _check_archive(upload, spec.max_unpacked)
+        if kind == "csv":
+            rows, self.first_row, self.first_col = _csv_rows(upload), 1, 1
+        else:
+            rows, self.first_row, self.first_col = _calamine_rows(upload)
+        self._rows = rows
+        self.header_row, self.positions = self._find_header()
+
+    def _find_header(self) -> tuple[int, dict[str, int]]:
+        names = {}
+        for column in self.spec.columns:
+            for header in (column.header, *column.aliases):
+                names[_header_key(header)] = column
+        best: tuple[int, list[Column], int] | None = None
+        for offset in range(HEADER_SEARCH_ROWS):
+            try:
+                cells = next(self._rows)
+            except StopIteration:
+                break
+            except TableError:
+                raise
+            number = self.first_row + offset
+            positions: dict[str, int] = {}
+            for index, cell in enumerate(cells):
+                column = names.get(_header_key(cell))
+                if column is None:
+                    continue
+                if column.key in positions:
+                    raise TableError(
+                        _("Row %(row)s: the column “%(column)s” appears twice.")
+                        % {"row": number, "column": column.header}
+                    )
+                positions[column.key] = index
+            missing = [c for c in self.spec.columns if c.required and c.key not in positions]
+            if not missing:
+                self.width = max(
+                    (i + 1 for i, c in enumerate(cells) if not _is_blank(c)), default=0
+                )
+                return number, positions
+            if positions and (best is None or len(missing) < len(best[1])):
+                best = (number, missing, len(positions))
+        listed = "、".join(self.spec.headers)
+        if best is None:
+            raise TableError(
+                _(
+                    "No header row was found in the first %(count)s rows; the columns "
+                    "are: %(columns)s. Please use the template."
+                )
+                % {"count": HEADER_SEARCH_ROWS, "columns": listed}
+            )
+        raise TableError(
+            _(
+                "Row %(row)s looks like the header but lacks the columns %(missing)s; "
+                "the columns are: %(columns)s. Please use the template."
+            )
+            % {"row": best[0], "missing": "、".join(c.header for c in best[1]), "columns": listed}
+        )
+
+    def rows(self) -> Iterator[Row]:
+        """Each data row, typed; TableError past the spec's row limit."""
+        spec, count = self.spec, 0
+        columns = [(c, self.positions.get(c.key)) for c in spec.columns]
+        number = self.header_row
+        for cells in self._rows:
+            number += 1
+            if all(_is_blank(c) for c in cells):
+                continue
+            count += 1
+            if count > spec.max_rows:
+                raise TableError(_("At most %(max)s rows per file.") % {"max": spec.max_rows})
+            row = Row(number=number, values={})
+            for column, index in columns:
+                value = cells[index] if index is not None and index < len(cells) else None
+                try:
+                    row.values[column.key] = parse_value(column, value)
+                except Problem as problem:
+                    row.values[column.key] = None
+                    row.raw = {**(row.raw or {}), column.key: value}
+                    row.problem(str(problem), column)
+                    continue
+                if row.values[column.key] is None and column.required:
+                    row.problem(_("the cell is empty"), column)
+            for index in range(self.width, len(cells)):
+                if not _is_blank(cells[index]):
+                    letter = _column_letters(self.first_col + index)
+                    row.problem(
+                        _(
+                            "column %(letter)s, outside the table, holds “%(found)s”; "
+                            "delete what lies outside the table"
+                        )
+                        % {"letter": letter, "found": _shown(cells[index])}
+                    )
+                    break
+            yield row
+
+
+def read_table(upload, spec: TableSpec) -> tuple[Table, list[Row]]:
+    """Every data row of a file at once; TableError when it has none."""
+    table = Table(upload, spec)
+    rows = list(table.rows())
+    table._rows = None  # let the parsed sheet go before the rows are checked
+    if not rows:
+        raise TableError(_("The file has no data rows."))
+    return table, rows
+
+
+# -- the template ----------------------------------------------------------------------
+
+
+def template_bytes(spec: TableSpec, example_rows: list[list] | None = None) -> bytes:
+    """The upload's template: its header row, a sample row, ID columns formatted as
+    text ("@") so that Excel keeps every digit of a number typed into them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from portal.xlsx import sheet_title
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title(spec.title)
+    rows = example_rows or [[c.example for c in spec.columns]]
+    for index, column in enumerate(spec.columns, 1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, 2 * len(column.header) + 6)
+        header = sheet.cell(row=1, column=index, value=column.header)
+        header.font = Font(bold=True)
+        text = column.kind in ("id_number", "id_text", "text", "name")
+        if text:
+            sheet.column_dimensions[letter].number_format = "@"
+        for offset, values in enumerate(rows, 2):
+            cell = sheet.cell(row=offset, column=index, value=values[index - 1])
+            if text:
+                cell.number_format = "@"
+                if cell.value is not None:
+                    cell.value = str(cell.value)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_response(
+    spec: TableSpec, *, filename: str, fallback: str, example_rows=None
+) -> HttpResponse:
+    """The template as a download named `filename` (Chinese) or `fallback` (ASCII)."""
+    from portal.downloads import download_response
+
+    return download_response(
+        template_bytes(spec, example_rows),
+        filename=filename,
+        fallback=fallback,
+        content_type=XLSX_TYPE,
+    )
+
+
+def column_list(spec: TableSpec) -> list[str]:
+    """The columns as a page lists them: header, and "（选填）" for optional ones."""
+    optional = _("(optional)")
+    return [c.header if c.required else f"{c.header}{optional}" for c in spec.columns]
+
+
+def check_rows(rows: list[Row], check: Callable[[Row], None]) -> list[str]:
+    """Run an upload's own checks on every readable row; all problems, in row order."""
+    problems = []
+    for row in rows:
+        if row.ok:
+            check(row)
+        problems.extend(row.problems)
+    return problems
+
+
+# -- the templates each upload page offers ------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadTemplate:
+    key: str  # also the ASCII stand-in of the download's name
+    spec: TableSpec
+    roles: tuple[str, ...]  # who may download it (the upload's own roles)
+    url_name: str
+    name: Any = None  # the download's (lazy) name, if not "<title>模板.xlsx"
+
+    @property
+    def filename(self) -> str:
+        if self.name:
+            return str(self.name)
+        return _("%(title)s template.xlsx") % {"title": self.spec.title}
+
+    @property
+    def fallback(self) -> str:
+        return f"{self.key}-template.xlsx"
+
+
+TEMPLATES: dict[str, UploadTemplate] = {}
+
+
+def register_template(key: str, spec: TableSpec, *, roles, url_name: str, name=None) -> None:
+    """Offer `spec`'s template under `key` (an upload module registers its own)."""
+    TEMPLATES[key] = UploadTemplate(key, spec, tuple(roles), url_name, name)

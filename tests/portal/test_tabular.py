@@ -1,0 +1,153 @@
+"""The tabular reader defends the server: bombs and huge sheets are refused before any
+spreadsheet parser sees them, cheaply; every upload has a byte cap."""
+
+import io
+import tracemalloc
+import zipfile
+
+import pytest
+import python_calamine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from credits.models import OfflineUpload
+from credits.offline_upload import COLUMNS
+from credits.offline_upload import SPEC as OFFLINE_SPEC
+from learning.models import ImportJob
+from portal.tabular import Table, TableError, parse_value
+from tests.factories import id_number_for
+
+BOMB_MESSAGE = "该工作簿解压后的数据量远超其文件大小"
+MB = 1024 * 1024
+
+
+def small_workbook() -> bytes:
+    workbook = Workbook()
+    workbook.active.append(COLUMNS)
+    workbook.active.append([id_number_for(1), "张三", "专业科目", 6, "2025-03-18", "培训", "1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def with_part(part: str, chunks) -> bytes:
+    """The small workbook with `part` replaced by the streamed `chunks`, deflated."""
+    source, out = zipfile.ZipFile(io.BytesIO(small_workbook())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename == part:
+                continue
+            target.writestr(item, source.read(item.filename))
+        with target.open(part, "w", force_zip64=True) as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+    return out.getvalue()
+
+
+def sheet_bomb(megabytes=210) -> bytes:
+    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+    block = row * (MB // len(row))
+    head = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    return with_part(
+        "xl/worksheets/sheet1.xml",
+        [head, *(block for _ in range(megabytes)), b"</sheetData></worksheet>"],
+    )
+
+
+def shared_strings_bomb(megabytes=210) -> bytes:
+    item = b"<si><t>" + b"A" * 1000 + b"</t></si>"
+    block = item * (MB // len(item))
+    head = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    return with_part("xl/sharedStrings.xml", [head, *(block for _ in range(megabytes)), b"</sst>"])
+
+
+@pytest.fixture
+def parser_spy(monkeypatch):
+    """Record any call of the spreadsheet parser (calamine's and openpyxl's entry points)."""
+    calls = []
+
+    class Spy:
+        @staticmethod
+        def from_filelike(*args, **kwargs):
+            calls.append("calamine")
+            raise AssertionError("the parser ran")
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Spy)
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: calls.append("openpyxl") or 1 / 0)
+    return calls
+
+
+def refuse(content: bytes, spec=OFFLINE_SPEC) -> tuple[str, int]:
+    """The refusal's message and the peak of Python memory allocated meanwhile."""
+    upload = SimpleUploadedFile("bomb.xlsx", content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TableError) as refused:
+            Table(upload, spec)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return str(refused.value), peak
+
+
+@pytest.mark.parametrize("make_bomb", [sheet_bomb, shared_strings_bomb], ids=["sheet", "strings"])
+def test_a_decompression_bomb_is_refused_before_any_parser_runs(make_bomb, parser_spy):
+    content = make_bomb()
+    assert len(content) < 2 * MB  # a small upload that unpacks to over 200 MB
+
+    message, peak = refuse(content)
+
+    assert BOMB_MESSAGE in message
+    assert parser_spy == []
+    assert peak < 32 * MB
+
+
+def test_a_value_far_outside_the_table_is_refused_before_the_parser(parser_spy):
+    workbook = Workbook()
+    workbook.active.append(COLUMNS)
+    workbook.active.cell(row=1_000_000, column=3, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    message, _peak = refuse(buffer.getvalue())
+
+    assert "工作表在远离数据的单元格C1000000处仍有内容" in message
+    assert parser_spy == []
+
+
+@pytest.mark.django_db
+def test_the_offline_page_refuses_a_bomb_and_stores_nothing(client, hr_a, parser_spy):
+    client.force_login(hr_a)
+    upload = SimpleUploadedFile("线下学时.xlsx", sheet_bomb())
+
+    response = client.post(reverse("credits:offline_upload"), {"file": upload})
+
+    assert BOMB_MESSAGE in response.content.decode()
+    assert not OfflineUpload.objects.exists()
+    assert parser_spy == []
+
+
+@pytest.mark.django_db
+def test_platform_imports_have_a_size_cap(client, province_hr):
+    from learning.models import Platform
+
+    client.force_login(province_hr)
+    big = SimpleUploadedFile("export.csv", b"a," * (33 * MB))
+
+    response = client.post(
+        reverse("learning:import_upload"),
+        {"platform": Platform.objects.get(code="sdou").pk, "file": big},
+        follow=True,
+    )
+
+    assert "文件超过64MB。" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("2", "2"), ("2.5", "2.5"), ("2学时", "2"), ("２.５", "2.5"), (2.5, "2.5"), (6, "6")],
+)
+def test_hours_as_people_write_them(written, expected):
+    assert str(parse_value(OFFLINE_SPEC.column("hours"), written)) == expected
