@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from credits.models import ActivityKind, Declaration, Evidence, Review, SecondReviewSetting, Source
 from credits.services import LedgerError, clean_hours, credit_post
 from portal.audit import audit_log
+from portal.formats import format_hours
 from portal.models import User
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -155,7 +156,7 @@ def declaration_review(
                     "The authority may lower the hours the unit approved (%(hours)s), "
                     "not raise them."
                 )
-                % {"hours": declaration.approved_hours}
+                % {"hours": format_hours(declaration.approved_hours)}
             )
         left = hours_left_under_cap(declaration)
         if left is not None and hours > left:
@@ -165,10 +166,10 @@ def declaration_review(
                     "(cap %(cap)s a year)."
                 )
                 % {
-                    "left": left,
+                    "left": format_hours(left),
                     "kind": declaration.kind.name,
                     "year": declaration.year,
-                    "cap": declaration.kind.cap_per_year,
+                    "cap": format_hours(declaration.kind.cap_per_year),
                 }
             )
     elif not reason:

@@ -435,6 +435,36 @@ class OfflineUpload(models.Model):
         return self.file_name
 
 
+class OfflineParseJob(Job):
+    """A large offline-hours file being read on a worker (credits/offline_jobs.py).
+
+    `done` counts the rows read so far (`total` stays 0: the row count is known only
+    at the end). It ends with `upload` set (the preview), with row messages in
+    `problems` (the file was refused, nothing written), or failed with `error`. The
+    file is deleted once the job has ended."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
+    file = models.FileField(storage=private_storage, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200)
+    upload = models.OneToOneField(
+        OfflineUpload,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parse_job",
+        verbose_name=_("offline hours upload"),
+    )
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("offline hours file check")
+        verbose_name_plural = _("offline hours file checks")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name
+
+
 class ReportJob(Job):
     """A compliance report for a unit, an authority, a city or the whole province."""
 

@@ -8,8 +8,10 @@ by the unit and the row key, so that uploading the same file again credits nothi
 
 import datetime
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,11 +26,12 @@ from portal.models import Role
 from portal.tabular import (
     Column,
     Repeats,
+    Row,
     TableSpec,
     check_rows,
     id_number_column,
     name_column,
-    read_table,
+    read_chunks,
     register_template,
     row_message,
 )
@@ -76,10 +79,38 @@ register_template(
 TEMPLATE_EXAMPLE = [c.example for c in SPEC.columns]
 
 
+# Rows are checked, and people and ledger entries looked up, this many at a time.
+CHUNK_ROWS = 1000
+
+
+class PreviewRow(NamedTuple):
+    """One good row of a preview, as compact as a tuple (a preview may hold 200,000)."""
+
+    row: int
+    person_id: int
+    id_number: str
+    name: str
+    category: str
+    hours: str
+    date: str
+    content: str
+    key: str
+
+
 @dataclass
 class ParsedUpload:
-    rows: list[dict] = field(default_factory=list)
+    rows: list[PreviewRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    credited_before: set[int] = field(default_factory=set)  # row numbers
+
+    def records(self) -> list[dict]:
+        """The rows as OfflineUpload.rows keeps them (and the preview page shows them)."""
+        return [
+            {**row._asdict(), "credited_before": True}
+            if row.row in self.credited_before
+            else row._asdict()
+            for row in self.rows
+        ]
 
 
 def entry_ref(unit_id: int, key: str) -> str:
@@ -87,20 +118,48 @@ def entry_ref(unit_id: int, key: str) -> str:
 
 
 def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
-    """Check every row; `people` is the queryset of professionals the HR may credit.
+    """Read the file in this process and check it (`parse_offline_chunks`)."""
+    return parse_offline_chunks(
+        read_chunks(upload, SPEC, CHUNK_ROWS), people=people, unit=unit, uploader=uploader
+    )
+
+
+def parse_offline_chunks(chunks: Iterable[list[Row]], *, people, unit, uploader) -> ParsedUpload:
+    """Check every row of `chunks` (the file's rows as `read_chunks` gives them, read
+    here or in a worker's reading process); `people` is the queryset of professionals
+    the HR may credit.
 
     Raises TableError for a file that cannot be taken as a whole. A row key already
     in the ledger for this unit is fine when the row is the same record (it is shown
     as credited before); reused for another record, it is an error. Two rows of one
     file for the same person, date, hours and content are an error too: under two
     keys they would be credited twice.
+
+    Memory stays proportional to the good rows kept (one PreviewRow each) and the
+    people met, not to everything read: rows are read and checked CHUNK_ROWS at a
+    time, people are looked up per chunk as (pk, ID number, name) only, and equal
+    dates, hours and contents are kept once.
     """
     result = ParsedUpload()
-    _table, data = read_table(upload, SPEC)
-    numbers = {row.values["id_number"] for row in data if row.values.get("id_number")}
-    known = {p.id_number: p for p in people.filter(id_number__in=numbers)}
+    # ID number → (pk, ID number, name, normalised name), or None: nobody the HR may credit.
+    known: dict[str, tuple[int, str, str, str] | None] = {}
+    texts: dict[str, str] = {}
+    days: dict[datetime.date, tuple[datetime.date, str]] = {}
+    amounts: dict[Decimal, Decimal] = {}
     years, today = ruled_years(), timezone.localdate()
     keys, trainings = Repeats(), Repeats()
+
+    def look_up(chunk) -> None:
+        numbers = {row.values["id_number"] for row in chunk if row.values.get("id_number")}
+        wanted = numbers - known.keys()
+        if not wanted:
+            return
+        found = people.filter(id_number__in=wanted).values_list("pk", "id_number", "real_name")
+        for pk, number, real_name in found:
+            name = normalize_name(real_name)
+            known[number] = (pk, number, real_name, real_name if name == real_name else name)
+        for number in wanted:
+            known.setdefault(number, None)
 
     def check(row) -> None:
         values = row.values
@@ -112,7 +171,7 @@ def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
                 _("no professional of your unit has this ID card number"),
                 SPEC.column("id_number"),
             )
-        elif values["name"] != normalize_name(person.real_name):
+        elif values["name"] != person[3]:
             row.problem(_("the name does not match the ID card number"), SPEC.column("name"))
         try:
             values["hours"] = clean_hours(values["hours"])
@@ -134,7 +193,10 @@ def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
                 % {"key": values["key"], "other": other},
                 SPEC.column("key"),
             )
-        training = (values["id_number"], values["date"], values["hours"], values["content"])
+        day, iso_day = days.setdefault(values["date"], (values["date"], values["date"].isoformat()))
+        content = texts.setdefault(values["content"], values["content"])
+        hours = amounts.setdefault(values["hours"], values["hours"])
+        training = (values["id_number"] if person is None else person[1], day, hours, content)
         other = trainings.seen(training, row.number)
         if other:
             row.problem(
@@ -145,51 +207,60 @@ def parse_offline_workbook(upload, *, people, unit, uploader) -> ParsedUpload:
                 % {"other": other}
             )
         if row.ok:
+            shown_hours = str(values["hours"])
             result.rows.append(
-                {
-                    "row": row.number,
-                    "person_id": person.pk,
-                    "id_number": values["id_number"],
-                    "name": person.real_name,
-                    "category": values["category"],
-                    "hours": str(values["hours"]),
-                    "date": values["date"].isoformat(),
-                    "content": values["content"],
-                    "key": values["key"],
-                }
+                PreviewRow(
+                    row=row.number,
+                    person_id=person[0],
+                    id_number=person[1],
+                    name=person[2],
+                    category=values["category"],
+                    hours=texts.setdefault(shown_hours, shown_hours),
+                    date=iso_day,
+                    content=content,
+                    key=values["key"],
+                )
             )
 
-    result.errors = check_rows(data, check)
+    for chunk in chunks:
+        look_up(chunk)
+        result.errors.extend(check_rows(chunk, check))
     if not result.errors:
         _compare_with_ledger(result, unit)
     return result
 
 
 def _compare_with_ledger(result: ParsedUpload, unit) -> None:
-    """Mark rows credited before; refuse a row key reused for a different record."""
-    refs = {entry_ref(unit.pk, row["key"]): row for row in result.rows}
-    existing = CreditEntry.objects.filter(source=Source.OFFLINE, source_ref__in=list(refs))
-    for entry in existing:
-        row = refs[entry.source_ref]
-        same = (
-            entry.person_id == row["person_id"]
-            and entry.category == row["category"]
-            and entry.hours == Decimal(row["hours"])
-            and entry.occurred_on.isoformat() == row["date"]
-        )
-        if same:
-            row["credited_before"] = True
-        else:
-            result.errors.append(
-                row_message(
-                    row["row"],
-                    _(
-                        "the row key %(key)s was used before for another record "
-                        "(entry #%(entry)s); use a new key"
-                    )
-                    % {"key": row["key"], "entry": entry.pk},
-                )
+    """Mark rows credited before; refuse a row key reused for a different record
+    (the messages in row order)."""
+    for start in range(0, len(result.rows), CHUNK_ROWS):
+        refs = {entry_ref(unit.pk, row.key): row for row in result.rows[start : start + CHUNK_ROWS]}
+        existing = CreditEntry.objects.filter(
+            source=Source.OFFLINE, source_ref__in=list(refs)
+        ).values_list("pk", "source_ref", "person_id", "category", "hours", "occurred_on")
+        for pk, source_ref, person_id, category, hours, occurred_on in sorted(
+            existing, key=lambda entry: refs[entry[1]].row
+        ):
+            row = refs[source_ref]
+            same = (
+                person_id == row.person_id
+                and category == row.category
+                and hours == Decimal(row.hours)
+                and occurred_on.isoformat() == row.date
             )
+            if same:
+                result.credited_before.add(row.row)
+            else:
+                result.errors.append(
+                    row_message(
+                        row.row,
+                        _(
+                            "the row key %(key)s was used before for another record "
+                            "(entry #%(entry)s); use a new key"
+                        )
+                        % {"key": row.key, "entry": pk},
+                    )
+                )
 
 
 def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUpload:

@@ -37,6 +37,7 @@ urlpatterns = [
         name="eligibility_template",
     ),
     path("offline/<int:pk>/", views.offline_preview, name="offline_preview"),
+    path("offline/jobs/<int:pk>/", views.offline_job, name="offline_job"),
     path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
     path("eligibility/<int:pk>/statement.pdf", views.eligibility_pdf, name="eligibility_pdf"),
     path("eligibility/bulk/", views.eligibility_bulk, name="eligibility_bulk"),

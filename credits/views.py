@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from credits import exports, selectors
 from credits.declarations import (
@@ -26,7 +27,8 @@ from credits.forms import (
     StaffFilterForm,
     YearForm,
 )
-from credits.models import ActivityKind, OfflineUpload, YearRule
+from credits.models import ActivityKind, OfflineParseJob, OfflineUpload, YearRule
+from credits.offline_jobs import needs_worker, offline_parse_queue
 from credits.offline_upload import (
     parse_offline_workbook,
     upload_confirm,
@@ -329,7 +331,13 @@ def offline_upload(request):
     errors = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        parsed = None
         try:
+            if needs_worker(upload):
+                job = offline_parse_queue(
+                    upload=upload, unit=request.membership.unit, requested_by=request.user
+                )
+                return redirect("credits:offline_job", pk=job.pk)
             parsed = parse_offline_workbook(
                 upload,
                 people=scoping.people_visible_to(request.membership),
@@ -337,7 +345,6 @@ def offline_upload(request):
                 uploader=request.user,
             )
         except TableError as error:
-            parsed = None
             form.add_error("file", str(error))
         if parsed and parsed.errors:
             errors = parsed.errors
@@ -346,7 +353,7 @@ def offline_upload(request):
                 upload=upload,
                 unit=request.membership.unit,
                 uploaded_by=request.user,
-                rows=parsed.rows,
+                rows=parsed.records(),
             )
             return redirect("credits:offline_preview", pk=stored.pk)
     recent = OfflineUpload.objects.filter(unit=request.membership.unit)[:10]
@@ -383,6 +390,19 @@ def offline_preview(request, pk):
         )
         return redirect("credits:offline_preview", pk=stored.pk)
     return render(request, "credits/offline_preview.html", {"upload": stored})
+
+
+@role_required(Role.UNIT_HR)
+def offline_job(request, pk):
+    """A large file being read on a worker: the page polls until its preview is ready."""
+    job = get_object_or_404(OfflineParseJob, pk=pk, unit=request.membership.unit)
+    if job.upload_id:
+        url = reverse("credits:offline_preview", kwargs={"pk": job.upload_id})
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {"job": job, "poll_url": request.path}
+    if request.htmx:
+        return render(request, "credits/_offline_job_progress.html", context)
+    return render(request, "credits/offline_job.html", context)
 
 
 # -- title-evaluation eligibility ----------------------------------------------------

@@ -330,6 +330,26 @@ class RosterFiling(models.Model):
         return f"{self.training_class} {self.status}"
 
 
+class RosterReminder(models.Model):
+    """One roster-filing reminder e-mail a day at most per institution: the row is
+    written before the mail is sent, and a second run on the same day finds it."""
+
+    institution = models.ForeignKey(TrainingInstitution, on_delete=models.CASCADE)
+    sent_on = models.DateField(_("sent on"))
+
+    class Meta:
+        verbose_name = _("roster filing reminder")
+        verbose_name_plural = _("roster filing reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "sent_on"], name="roster_reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.sent_on}"
+
+
 class CityPlan(models.Model):
     """A city HR bureau's yearly training plan for the programme."""
 

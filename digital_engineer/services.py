@@ -3,11 +3,12 @@ rule (the class's hours attended and both parts ≥ 60, `Trainee.passed`), certi
 and ledger hours once, stating the hours attended, the 30-day filing."""
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +28,7 @@ from digital_engineer.models import (
     InstitutionState,
     Level,
     RosterFiling,
+    RosterReminder,
     Standard,
     Trainee,
     TrainingCertificate,
@@ -36,6 +38,7 @@ from digital_engineer.models import (
 from portal import scoping
 from portal.audit import audit_log
 from portal.deadlines import Lateness, filing_lateness, status_label
+from portal.formats import format_hours
 from portal.identity import mask_id_number, normalize_name, validate_id_number
 from portal.models import ReviewStatus, Role, User
 from portal.tabular import (
@@ -50,6 +53,7 @@ from portal.tabular import (
 )
 from portal.xlsx import workbook_bytes
 
+logger = logging.getLogger(__name__)
 REMINDER_DAYS = 7
 
 
@@ -89,7 +93,7 @@ def class_open(*, institution, opened_by, **fields) -> TrainingClass:
     if standard and hours < standard.training_hours:
         raise ProgrammeError(
             _("Theory and practice together must reach %(hours)s hours for this level.")
-            % {"hours": standard.training_hours}
+            % {"hours": format_hours(standard.training_hours)}
         )
     if fields["kind"] != TrainingClass.Kind.OPEN and not fields.get("partner"):
         raise ProgrammeError(_("Order-based, customised and directed classes name a partner."))
@@ -453,7 +457,10 @@ def held_training_certificates(user) -> list[HeldCertificate]:
                 subject=f"{klass.get_direction_display()}（{klass.get_level_display()}）"
                 f" · {klass.institution.name}",
                 hours=_("theory %(theory)s + practice %(practice)s hours")
-                % {"theory": trainee.theory_attended, "practice": trainee.practice_attended},
+                % {
+                    "theory": format_hours(trainee.theory_attended),
+                    "practice": format_hours(trainee.practice_attended),
+                },
                 issued_on=timezone.localdate(certificate.issued_at),
                 valid=not revoked,
                 status=_("revoked") if revoked else _("valid"),
@@ -599,14 +606,25 @@ def class_state(klass: TrainingClass, today: datetime.date) -> ClassState:
     return ClassState(klass, _("ended, to be closed"), False)
 
 
-def filings_to_remind(today: datetime.date) -> list[RosterFiling]:
-    """Filings still to be submitted whose due date is at most seven days away (or past)."""
-    return list(
-        RosterFiling.objects.filter(
-            status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
-            due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
-        ).select_related("training_class__institution")
+def _due_soon_q(today: datetime.date) -> Q:
+    """Classes whose roster is waiting on `today`, as the due-soon panel shows them and
+    the reminders mail them: a filing not yet made or returned, due within seven days
+    or already past, and a class not yet closed whose roster is due by then."""
+    soon = today + datetime.timedelta(days=REMINDER_DAYS)
+    waiting = Q(
+        filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
+        filing__due_on__lte=soon,
     )
+    return waiting | _unclosed_ended_by(soon)
+
+
+def rosters_to_remind(today: datetime.date) -> list[FilingState]:
+    """Every institution's waiting rosters on `today` (`_due_soon_q`), by due date."""
+    classes = TrainingClass.objects.filter(_due_soon_q(today)).select_related(
+        "filing", "institution"
+    )
+    rows = [roster_state(klass, today) for klass in classes]
+    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
 
 
 def _unclosed_ended_by(day: datetime.date) -> Q:
@@ -630,13 +648,8 @@ def roster_board(actor, today: datetime.date) -> list[FilingState]:
 
 def rosters_due_soon(actor, today: datetime.date) -> list[FilingState]:
     """The actor's rosters still to be filed that are due within seven days, or late."""
-    soon = today + datetime.timedelta(days=REMINDER_DAYS)
-    waiting = Q(
-        filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
-        filing__due_on__lte=soon,
-    )
     classes = classes_visible_to(actor).select_related("filing")
-    rows = [roster_state(k, today) for k in classes.filter(waiting | _unclosed_ended_by(soon))]
+    rows = [roster_state(k, today) for k in classes.filter(_due_soon_q(today))]
     return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
 
 
@@ -765,34 +778,68 @@ def approval_set(*, actor, institution, direction: str, level: str, approved: bo
 
 
 def roster_reminders(today: datetime.date | None = None) -> int:
-    """E-mail the staff of institutions whose filing is due within seven days."""
+    """E-mail each institution the rosters it has waiting (`rosters_to_remind`), one
+    e-mail a day at most per institution (a RosterReminder row, written first, guards
+    a second run on the same day). Returns how many institutions were mailed."""
     from django.conf import settings
     from django.core.mail import send_mail
 
     from portal.models import Membership
 
     today = today or timezone.localdate()
+    by_institution: dict[int, list[FilingState]] = {}
+    for state in rosters_to_remind(today):
+        by_institution.setdefault(state.klass.institution_id, []).append(state)
     sent = 0
-    for filing in filings_to_remind(today):
+    for states in by_institution.values():
+        institution = states[0].klass.institution
         emails = list(
-            Membership.objects.filter(institution=filing.training_class.institution)
+            Membership.objects.filter(institution=institution)
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )
         if not emails:
             continue
         try:
+            with transaction.atomic():
+                RosterReminder.objects.create(institution=institution, sent_on=today)
+        except IntegrityError:
+            continue  # reminded today already
+        try:
             send_mail(
-                _("Roster filing due %(date)s") % {"date": filing.due_on},
-                _("The roster filing of %(name)s is due on %(date)s.")
-                % {"name": filing.training_class.name, "date": filing.due_on},
+                _("Roster filings waiting for %(name)s") % {"name": institution.name},
+                "\n".join(reminder_line(state) for state in states),
                 settings.DEFAULT_FROM_EMAIL,
                 emails,
             )
-            sent += 1
-        except OSError:
+        except OSError:  # the row stands: tomorrow's run tries again
+            logger.exception("roster reminder e-mail to %s failed", institution.name)
             continue
+        sent += 1
     return sent
+
+
+def reminder_line(state: FilingState) -> str:
+    """One roster in a reminder, worded as its pages show it: returned (已退回，请修改后
+    重新报送), overdue (已逾期N天, also for a class never closed), or due on a date."""
+    names = {"name": state.klass.name, "date": state.lateness.due_on}
+    if state.status == RosterFiling.Status.RETURNED:
+        return (
+            _("The roster filing of %(name)s was returned; please correct it and file it again.")
+            % names
+        )
+    if state.lateness.overdue and state.filing is None:
+        return _(
+            "%(name)s has not been closed; its roster filing is %(lateness)s (due on %(date)s)."
+        ) % {**names, "lateness": state.lateness.text}
+    if state.lateness.overdue:
+        return _("The roster filing of %(name)s is %(lateness)s (due on %(date)s).") % {
+            **names,
+            "lateness": state.lateness.text,
+        }
+    if state.filing is None:
+        return _("%(name)s has not been closed; its roster filing is due on %(date)s.") % names
+    return _("The roster filing of %(name)s is due on %(date)s.") % names
 
 
 def plan_progress(plan) -> list[dict]:

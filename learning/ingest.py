@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credits.models import Category, CreditEntry, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
@@ -32,6 +33,16 @@ MAX_RECORDS = 1000
 MAX_BODY_BYTES = 2 * 1024 * 1024
 CLOCK_SKEW_SECONDS = 300
 FIELDS = ("external_id", "id_number", "name", "course_title", "hours", "category", "completed_at")
+# What a person reads for each field of a record (the page that shows it as received).
+FIELD_LABELS = {
+    "external_id": gettext_lazy("External id"),
+    "id_number": gettext_lazy("ID card number"),
+    "name": gettext_lazy("Name"),
+    "course_title": gettext_lazy("Course"),
+    "hours": gettext_lazy("Hours"),
+    "category": gettext_lazy("Category"),
+    "completed_at": gettext_lazy("Completed at"),
+}
 CATEGORY_WORDS = {
     "public": Category.PUBLIC,
     "公需": Category.PUBLIC,
@@ -355,3 +366,23 @@ def reprocess(record: PlatformRecord, *, person=None, actor=None) -> PlatformRec
         after={"outcome": record.outcome, "reason": record.reason},
     )
     return record
+
+
+def received_fields(raw) -> list[tuple[str, str]]:
+    """A stored record as it arrived, for a person to read: (label, value) pairs, the
+    push fields first in their documented order under their Chinese labels, then any
+    other key under its own name. Values are written as received (text as is, other
+    JSON values as JSON); the template escapes them."""
+    if not isinstance(raw, dict):
+        return [(str(_("Record as received")), _json_text(raw))]
+    known = [name for name in FIELDS if name in raw]
+    others = [name for name in raw if name not in FIELD_LABELS]
+    return [(str(FIELD_LABELS[name]), _json_text(raw[name])) for name in known] + [
+        (str(name), _json_text(raw[name])) for name in others
+    ]
+
+
+def _json_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

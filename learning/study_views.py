@@ -23,6 +23,7 @@ from learning.study import (
     quiz_submit,
     suggest_courses,
 )
+from portal.formats import format_hours
 from portal.models import Role
 from portal.roles import role_required
 
@@ -145,7 +146,7 @@ def quiz(request, pk):
             messages.success(
                 request,
                 _("Passed with %(score)s points: %(hours)s hours are credited.")
-                % {"score": attempt.score, "hours": course.hours},
+                % {"score": attempt.score, "hours": format_hours(course.hours)},
             )
             return redirect("credits:my_hours")
         messages.error(

@@ -170,7 +170,8 @@ def record_detail(request, pk):
                 request, _("Processed: %(outcome)s.") % {"outcome": record.get_outcome_display()}
             )
         return redirect("learning:record", pk=pk)
-    return render(request, "learning/record.html", {"record": record, "form": form})
+    context = {"record": record, "form": form, "received": ingest.received_fields(record.raw)}
+    return render(request, "learning/record.html", context)
 
 
 @require_POST

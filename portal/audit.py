@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "credits.declaration.approved": _("Declaration approved"),
     "credits.declaration.rejected": _("Declaration rejected"),
     "credits.declarations.handed_over": _("Declarations handed over to the new unit"),
+    "credits.offline_upload.queued": _("Large offline hours file sent for checking"),
     "credits.offline_upload.previewed": _("Offline hours file checked"),
     "credits.offline_upload.confirmed": _("Offline hours registered"),
     # Learning

@@ -302,6 +302,11 @@ REGISTRATION_FAILURES_PER_HOUR = env.int("REGISTRATION_FAILURES_PER_HOUR", defau
 # Days the former unit has to object to an accepted transfer before it completes.
 TRANSFER_OBJECTION_DAYS = env.int("TRANSFER_OBJECTION_DAYS", default=7)
 
+# Offline-hours files larger than this are read on a worker, in a child process whose
+# address space may grow by at most OFFLINE_PARSE_MEMORY_MB (credits/offline_jobs.py).
+OFFLINE_UPLOAD_WORKER_BYTES = env.int("OFFLINE_UPLOAD_WORKER_BYTES", default=1024 * 1024)
+OFFLINE_PARSE_MEMORY_MB = env.int("OFFLINE_PARSE_MEMORY_MB", default=512)
+
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

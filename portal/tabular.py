@@ -22,8 +22,8 @@ Reading a file, step by step:
 
 Known limit: a legacy .xls is parsed by calamine without an area check (BIFF has no
 cheap pre-scan); its grid is at most 65,536 × 256 cells, and its bytes are capped.
-Parsing big files on a worker with a memory limit (RLIMIT_AS in a pre-forked
-process) would bound that too; see the bench notes in bench/uploads.py.
+A large file can be read on a worker instead, in a child process with a memory limit
+(`portal.tabular_worker`), as the offline-hours upload does.
 """
 
 import csv
@@ -515,6 +515,16 @@ def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         upload.seek(0)
 
 
+def check_file(upload, spec: TableSpec) -> str:
+    """The checks that run before any parser: size, kind and, for an .xlsx, the archive
+    (steps 1 and 2). Cheap: a request may run them on a file it hands to a worker.
+    Returns the kind; TableError for a file refused."""
+    kind = check_upload(upload, spec.max_bytes)
+    if kind == "xlsx":
+        _check_archive(upload, spec.max_unpacked)
+    return kind
+
+
 def _calamine_rows(upload) -> tuple[Iterator[list], int, int]:
     """(rows, first row number, first column number) of the first sheet."""
     from python_calamine import CalamineWorkbook
@@ -523,6 +533,8 @@ def _calamine_rows(upload) -> tuple[Iterator[list], int, int]:
     try:
         workbook = CalamineWorkbook.from_filelike(upload)
         sheet = workbook.get_sheet_by_index(0)
+    except MemoryError:  # not damage: the caller's memory limit (portal.tabular_worker)
+        raise
     except Exception as error:  # calamine reports damage in many ways
         raise TableError(_("The file could not be read as an Excel workbook.")) from error
     start_row, start_col = sheet.start or (0, 0)
@@ -566,9 +578,7 @@ class Table:
 
     def __init__(self, upload, spec: TableSpec):
         self.spec = spec
-        kind = check_upload(upload, spec.max_bytes)
-        if kind == "xlsx":
-            _check_archive(upload, spec.max_unpacked)
+        kind = check_file(upload, spec)
         if kind == "csv":
             rows, self.first_row, self.first_col = _csv_rows(upload), 1, 1
         else:
@@ -662,6 +672,27 @@ class Table:
                     )
                     break
             yield row
+
+
+def read_chunks(upload, spec: TableSpec, size: int) -> Iterator[list[Row]]:
+    """The data rows of a file in lists of at most `size`, read as the caller asks for
+    them, so that a large file never has all its Row objects alive at once (the sheet
+    itself is let go after the last row). TableError when the file has no data rows,
+    or, at the point it is reached, past the spec's row limit."""
+    table = Table(upload, spec)
+    chunk: list[Row] = []
+    seen = False
+    for row in table.rows():
+        chunk.append(row)
+        if len(chunk) >= size:
+            seen = True
+            yield chunk
+            chunk = []
+    table._rows = None
+    if chunk:
+        yield chunk
+    elif not seen:
+        raise TableError(_("The file has no data rows."))
 
 
 def read_table(upload, spec: TableSpec) -> tuple[Table, list[Row]]:

@@ -237,7 +237,7 @@ class TestProposal:
         page = client.get(reverse("credits:review_detail", kwargs={"pk": second.pk}))
         page = page.content.decode()
         assert proposed_hours(page) == "4.0"
-        assert f"申报8.0学时，但{LAST_YEAR}年度上限内仅余4.0学时，故建议认定4.0学时" in page
+        assert f"申报 8.0 学时，但{LAST_YEAR}年度上限内仅余 4.0 学时，故建议认定 4.0 学时" in page
         # The proposal is accepted as it stands.
         assert review(client, second, hours=proposed_hours(page)).status_code == 302
         assert year_status(alice, LAST_YEAR).professional == Decimal("16.0")

@@ -160,7 +160,7 @@ class TestUnitReview:
     def test_hours_above_the_yearly_cap_are_refused(self, client, hr_a, waiting):
         client.force_login(hr_a)
         response = review(client, waiting, hours="17")
-        assert "最多还可认定16.0学时" in response.content.decode()
+        assert "最多还可认定 16.0 学时" in response.content.decode()
         assert not CreditEntry.objects.exists()
 
     def test_cap_counts_what_was_approved_before(self, client, hr_a, alice, conference, waiting):
@@ -171,7 +171,7 @@ class TestUnitReview:
         second = Declaration.objects.exclude(pk=waiting.pk).get()
         client.force_login(hr_a)
         response = review(client, second, hours="8")
-        assert "最多还可认定4.0学时" in response.content.decode()
+        assert "最多还可认定 4.0 学时" in response.content.decode()
         assert review(client, second, hours="4").status_code == 302
         assert year_status(alice, LAST_YEAR).professional == Decimal("16.0")
 

@@ -22,7 +22,7 @@ from digital_engineer.services import (
     filing_decide,
     filing_state,
     filing_submit,
-    filings_to_remind,
+    rosters_to_remind,
     trainee_enrol,
     trainee_record,
 )
@@ -205,10 +205,11 @@ class TestFiling:
         assert (late.status, late.days_left) == ("overdue", -1)
 
     def test_reminders_pick_exactly_the_filings_inside_seven_days(self, filing):
-        assert filings_to_remind(filing.due_on - datetime.timedelta(days=8)) == []
-        assert filings_to_remind(filing.due_on - datetime.timedelta(days=7)) == [filing]
+        assert rosters_to_remind(filing.due_on - datetime.timedelta(days=8)) == []
+        (state,) = rosters_to_remind(filing.due_on - datetime.timedelta(days=7))
+        assert state.filing == filing
         filing_submit(filing=filing, summary="培训总结", submitted_by=None)
-        assert filings_to_remind(filing.due_on) == []
+        assert rosters_to_remind(filing.due_on) == []
 
     def test_summary_is_required_and_hr_acknowledges_or_returns(self, filing, jinan_hr):
         with pytest.raises(ProgrammeError, match="培训总结"):

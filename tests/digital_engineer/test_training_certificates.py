@@ -84,7 +84,7 @@ class TestHoursDone:
         certificate = TrainingCertificate.objects.get(trainee=trainee)
         assert certificate.pdf, "the worker stored the PDF after the class closed"
         text = pdf_text(certificate.pdf.path)
-        assert f"理论{THEORY}学时，实操{PRACTICE}学时" in text
+        assert f"理论 {THEORY}.0 学时，实操 {PRACTICE}.0 学时" in text
         assert certificate.serial in text and alice.real_name in text
         assert year_status(alice, 2025).professional == Decimal(THEORY + PRACTICE)
 
@@ -175,7 +175,7 @@ class TestMyCertificates:
         page = client.get(reverse("certificates:mine")).content.decode()
         assert "数字技术工程师培训合格证书" in page
         assert certificate.serial in page
-        assert f"理论 {THEORY} 学时 + 实操 {PRACTICE} 学时" in page
+        assert f"理论 {THEORY}.0 学时 + 实操 {PRACTICE}.0 学时" in page
         assert reverse("digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk}) in page
 
         client.force_login(bob)

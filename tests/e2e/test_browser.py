@@ -60,7 +60,7 @@ def test_declaration_form_suggests_hours_from_the_table(browser, live_server, al
         page.check("#id_with_bonus")
         return plain, page.locator("#suggested-hours").inner_text()
 
-    assert browser.run(steps) == ("12", "18")
+    assert browser.run(steps) == ("12.0", "18.0")  # one decimal, as the detail page
 
 
 def test_role_switch_from_the_header(browser, live_server, alice, unit_a):

@@ -41,6 +41,6 @@ def test_a_trainee_sees_and_downloads_her_training_certificate(
     heading, row, filename = browser.run(steps)
     assert heading == "我的证书"
     assert "数字技术工程师培训合格证书" in row
-    assert "理论 64 学时 + 实操 64 学时" in row
+    assert "理论 64.0 学时 + 实操 64.0 学时" in row
     assert "有效" in row
     assert filename == f"培训合格证书-{certificate.serial}.pdf"

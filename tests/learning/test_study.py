@@ -161,7 +161,7 @@ class TestQuizAndCompletion:
         response = client.post(
             reverse("learning:quiz", kwargs={"pk": course.pk}), data, follow=True
         )
-        assert "测验通过（100分），已计入3.0学时" in response.content.decode()
+        assert "测验通过（100分），已计入 3.0 学时" in response.content.decode()
         assert year_status(alice, YEAR).public == Decimal(3)
         entry = CreditEntry.objects.get()
         assert entry.source_ref == f"enrolment:{enrolment.pk}"

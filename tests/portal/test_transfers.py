@@ -170,7 +170,7 @@ def test_the_former_unit_reads_only_the_years_she_worked_there(client, alice, un
     }
     # 2026 holds what was recorded before the move (2 public, 10 professional), not
     # the 10 professional hours recorded after it; 2023 predates her joining.
-    assert rows == {"2026": ["2.0", "10.0"], "2025": ["0", "10.0"], "2024": ["0", "10.0"]}
+    assert rows == {"2026": ["2.0", "10.0"], "2025": ["0.0", "10.0"], "2024": ["0.0", "10.0"]}
     entries = page.split('data-testid="entries"')[1].split("<tbody>")[1].split("</tbody>")[0]
     assert entries.count("<tr") == 2
     assert client.get(url, {"year": 2023}).status_code == 200

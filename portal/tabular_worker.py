@@ -1,0 +1,165 @@
+"""Reading a large upload in a forked child process with a memory limit.
+
+calamine (Rust) holds a sheet densely and aborts the whole process when an allocation
+fails, and the archive checks of `portal.tabular` bound a file only by its unpacked
+size. A worker therefore reads a large file in ONE child process forked for it:
+
+1. the parent (a Celery task) forks, so the child starts with everything imported and
+   the file's path, and needs no Django set-up of its own. `os.fork` itself, not a
+   multiprocessing Process: a Celery prefork worker is a daemonic process, which
+   multiprocessing does not let have children (the Pipe is multiprocessing's);
+2. the child lets go of the parent's database connections without closing them
+   (closing would send the server a Terminate message over the socket both share and
+   end the parent's session), lowers RLIMIT_AS to its current size plus `memory_mb`
+   and RLIMIT_CPU to `cpu_seconds`, and only READS: `read_chunks` of the shared
+   reader, each chunk of `Row`s pickled back through a Pipe. It never touches the
+   database;
+3. the parent checks each chunk as it arrives (the caller's own code, the same as in
+   a request) and ends the child, whatever happens, before it returns.
+
+How it ends, for the caller: the chunks; `TableError` (the reader's message, for the
+user); `ReaderOutOfMemory` when the child ran out of memory or was killed (MemoryError,
+a signal such as SIGKILL, or SIGABRT from a failed Rust allocation; any exit without
+its last message); `ReaderFailed` for another exception in the child (its traceback
+is in the exception, for the log, not for the user).
+"""
+
+import contextlib
+import errno
+import faulthandler
+import multiprocessing
+import os
+import resource
+import signal
+import traceback
+from collections.abc import Iterator
+
+import python_calamine  # noqa: F401  loaded before any fork: mapping it under the limit can fail
+from django.core.files import File
+
+from portal.tabular import Row, TableError, TableSpec, read_chunks
+
+MB = 1024 * 1024
+
+
+class ReaderOutOfMemory(Exception):
+    """The child ran out of memory or was killed by a signal."""
+
+
+class ReaderFailed(Exception):
+    """The child failed otherwise; the message is its traceback, for the log."""
+
+
+# The parent's database connections, kept referenced in the child so that nothing
+# finalises them there (the child leaves through os._exit, which runs no finalisers).
+_inherited: list = []
+
+
+def _let_go_of_connections() -> None:
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            _inherited.append(connection.connection)
+            connection.connection = None
+
+
+def _virtual_size() -> int:
+    """This process's address space in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _limit(kind: int, value: int) -> None:
+    _soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(kind, (value, value))
+
+
+def _child(
+    path: str, name: str, spec: TableSpec, size: int, memory_mb: int, cpu_seconds: int, pipe
+):
+    """The child's whole life: read, send, and say how it ended."""
+    try:
+        _let_go_of_connections()
+        _limit(resource.RLIMIT_CPU, cpu_seconds)
+        _limit(resource.RLIMIT_AS, _virtual_size() + memory_mb * MB)
+        with open(path, "rb") as handle:
+            for chunk in read_chunks(File(handle, name=name), spec, size):
+                pipe.send(("rows", chunk))
+        pipe.send(("end", None))
+    except MemoryError:
+        _send_quietly(pipe, ("memory", None))
+    except TableError as error:
+        _send_quietly(pipe, ("table", str(error)))
+    except OSError as error:
+        if error.errno == errno.ENOMEM:
+            _send_quietly(pipe, ("memory", None))
+        else:
+            _send_quietly(pipe, ("error", traceback.format_exc()))
+    except BaseException:
+        _send_quietly(pipe, ("error", traceback.format_exc()))
+    finally:
+        pipe.close()
+        os._exit(0)
+
+
+def _send_quietly(pipe, message) -> None:
+    try:
+        pipe.send(message)
+    except BaseException:  # out of memory even for that: the exit says enough
+        os._exit(1)
+
+
+def read_chunks_limited(
+    path: str,
+    *,
+    name: str,
+    spec: TableSpec,
+    size: int,
+    memory_mb: int,
+    cpu_seconds: int,
+) -> Iterator[list[Row]]:
+    """The data rows of the file at `path` (shown to the user as `name`), read in a
+    child process that may grow by at most `memory_mb` MB and use `cpu_seconds` of CPU;
+    in lists of at most `size` rows, as `portal.tabular.read_chunks` gives them.
+    Raises TableError, ReaderOutOfMemory or ReaderFailed (see the module)."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        try:
+            receiver.close()
+            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1):
+                signal.signal(number, signal.SIG_DFL)  # not the worker's handlers
+            faulthandler.disable()  # an abort is expected here, and reported by the parent
+            _child(path, name, spec, size, memory_mb, cpu_seconds, sender)
+        finally:
+            os._exit(1)
+    sender.close()  # the child holds the only writing end: its death ends recv()
+    exit_code = None
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:
+                exit_code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+                if exit_code == -signal.SIGXCPU:
+                    raise ReaderFailed("the reader used up its CPU time") from None
+                raise ReaderOutOfMemory(f"reader exited with {exit_code}") from None
+            if kind == "rows":
+                yield payload
+            elif kind == "end":
+                return
+            elif kind == "table":
+                raise TableError(payload)
+            elif kind == "memory":
+                raise ReaderOutOfMemory("MemoryError in the reader")
+            else:
+                raise ReaderFailed(payload)
+    finally:
+        receiver.close()
+        if exit_code is None:  # still running, or about to exit: end it and reap it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
