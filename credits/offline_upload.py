@@ -3,7 +3,8 @@
 A workbook is all or nothing: every row is checked, and a single bad row rejects
 the file with row-by-row messages and writes nothing. A good file is kept as an
 OfflineUpload awaiting confirmation; confirming posts its rows in one batch, keyed
-by the unit and the row key, so that uploading the same file again credits nothing.
+by the unit and the row key, so that uploading the same file again credits nothing;
+and a training the unit registered before cannot come back under a new key.
 """
 
 import datetime
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +24,7 @@ from credits.models import Category, CreditEntry, OfflineUpload, Source
 from credits.services import CreditRecord, LedgerError, clean_hours, credit_post_batch, ruled_years
 from portal.audit import audit_log
 from portal.identity import normalize_name
-from portal.models import Role
+from portal.models import Role, Unit
 from portal.tabular import (
     Column,
     Repeats,
@@ -133,7 +135,8 @@ def parse_offline_chunks(chunks: Iterable[list[Row]], *, people, unit, uploader)
     in the ledger for this unit is fine when the row is the same record (it is shown
     as credited before); reused for another record, it is an error. Two rows of one
     file for the same person, date, hours and content are an error too: under two
-    keys they would be credited twice.
+    keys they would be credited twice; so is a row with a new key for a training
+    the unit has in the ledger already (from an earlier file), unless it was reversed.
 
     Memory stays proportional to the good rows kept (one PreviewRow each) and the
     people met, not to everything read: rows are read and checked CHUNK_ROWS at a
@@ -231,28 +234,70 @@ def parse_offline_chunks(chunks: Iterable[list[Row]], *, people, unit, uploader)
 
 
 def _compare_with_ledger(result: ParsedUpload, unit) -> None:
-    """Mark rows credited before; refuse a row key reused for a different record
-    (the messages in row order)."""
+    """Mark rows credited before; refuse a row key reused for a different record, and
+    a training the unit registered before under another key (the messages in row
+    order). One query per CHUNK_ROWS rows."""
     for start in range(0, len(result.rows), CHUNK_ROWS):
-        refs = {entry_ref(unit.pk, row.key): row for row in result.rows[start : start + CHUNK_ROWS]}
-        existing = CreditEntry.objects.filter(
-            source=Source.OFFLINE, source_ref__in=list(refs)
-        ).values_list("pk", "source_ref", "person_id", "category", "hours", "occurred_on")
-        for pk, source_ref, person_id, category, hours, occurred_on in sorted(
-            existing, key=lambda entry: refs[entry[1]].row
-        ):
-            row = refs[source_ref]
+        credited, errors = _ledger_matches(result.rows[start : start + CHUNK_ROWS], unit.pk)
+        result.credited_before.update(credited)
+        result.errors.extend(errors)
+
+
+def _ledger_matches(rows: list[PreviewRow], unit_id: int) -> tuple[set[int], list[str]]:
+    """(row numbers credited before, row messages in row order) for `rows`, from one
+    query for the unit's offline entries that hold one of their row keys or the same
+    training (person, date, hours and content).
+
+    A row whose key is in the ledger is the same record (credited before: the same
+    file uploaded again) or a key reused for another record. A row with a new key
+    whose training the unit has in the ledger, and not reversed, would credit it a
+    second time."""
+    refs = {entry_ref(unit_id, row.key): row for row in rows}
+    trainings: dict[tuple, list[PreviewRow]] = {}
+    for row in rows:
+        training = (row.person_id, row.date, Decimal(row.hours), row.content)
+        trainings.setdefault(training, []).append(row)
+    same_training = Q(
+        source_ref__startswith=entry_ref(unit_id, ""),
+        person_id__in={row.person_id for row in rows},
+        year__in={int(row.date[:4]) for row in rows},  # (person, year) is the index
+        occurred_on__in={row.date for row in rows},
+        hours__in={training[2] for training in trainings},
+        description__in={row.content for row in rows},
+    )
+    entries = (
+        CreditEntry.objects.filter(
+            Q(source_ref__in=list(refs)) | same_training, source=Source.OFFLINE
+        )
+        .annotate(reversed=Exists(CreditEntry.objects.filter(reverses_id=OuterRef("pk"))))
+        .values_list(
+            "pk",
+            "source_ref",
+            "person_id",
+            "category",
+            "hours",
+            "occurred_on",
+            "description",
+            "recorded_at",
+            "reversed",
+        )
+    )
+    credited, problems, in_ledger, earlier = set(), [], set(), []
+    for pk, source_ref, person_id, category, hours, day, content, at, is_reversed in entries:
+        row = refs.get(source_ref)
+        if row is not None:
+            in_ledger.add(row.row)
             same = (
                 person_id == row.person_id
                 and category == row.category
                 and hours == Decimal(row.hours)
-                and occurred_on.isoformat() == row.date
+                and day.isoformat() == row.date
             )
             if same:
-                result.credited_before.add(row.row)
+                credited.add(row.row)
             else:
-                result.errors.append(
-                    row_message(
+                problems.append(
+                    (
                         row.row,
                         _(
                             "the row key %(key)s was used before for another record "
@@ -261,6 +306,28 @@ def _compare_with_ledger(result: ParsedUpload, unit) -> None:
                         % {"key": row.key, "entry": pk},
                     )
                 )
+        if not is_reversed and day is not None:
+            earlier.append(((person_id, day.isoformat(), hours, content), source_ref, at))
+    reported = set()
+    for training, source_ref, at in sorted(earlier, key=lambda entry: entry[2]):
+        for row in trainings.get(training, ()):
+            if row.row in in_ledger or row.row in reported:
+                continue
+            reported.add(row.row)
+            problems.append(
+                (
+                    row.row,
+                    _(
+                        "this training was registered on %(day)s (row key %(key)s); "
+                        "it cannot be registered again under a new key"
+                    )
+                    % {
+                        "day": timezone.localdate(at).isoformat(),
+                        "key": source_ref.removeprefix(entry_ref(unit_id, "")),
+                    },
+                )
+            )
+    return credited, [row_message(number, message) for number, message in sorted(problems)]
 
 
 def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUpload:
@@ -278,11 +345,25 @@ def upload_confirm(*, stored: OfflineUpload, confirmed_by, people) -> OfflineUpl
     """Post the rows once; a second confirmation of the same upload does nothing.
 
     `people` is who the HR may credit now: somebody who left the unit between the
-    preview and the confirmation stops the whole upload (LedgerError).
+    preview and the confirmation stops the whole upload (LedgerError); so does a row
+    the ledger took since the preview under another key (another upload of the unit
+    confirmed in between): it is checked again, with the unit's confirmations taking
+    turns, so that two previews of one training cannot both be credited.
     """
     stored = OfflineUpload.objects.select_for_update().get(pk=stored.pk)
     if stored.status == OfflineUpload.Status.CONFIRMED:
         return stored
+    # FOR NO KEY UPDATE: one confirmation of the unit at a time, without blocking the
+    # inserts that merely refer to the unit (they take FOR KEY SHARE).
+    list(Unit.objects.select_for_update(no_key=True).filter(pk=stored.unit_id).values_list("pk"))
+    rows = [PreviewRow(**{name: row[name] for name in PreviewRow._fields}) for row in stored.rows]
+    for start in range(0, len(rows), CHUNK_ROWS):
+        _credited, problems = _ledger_matches(rows[start : start + CHUNK_ROWS], stored.unit_id)
+        if problems:
+            raise LedgerError(
+                _("%(problem)s. Nothing was credited; correct the file and upload it anew.")
+                % {"problem": problems[0]}
+            )
     wanted = {row["person_id"] for row in stored.rows}
     allowed = set(people.filter(pk__in=wanted).values_list("pk", flat=True))
     gone = [row for row in stored.rows if row["person_id"] not in allowed]

@@ -115,6 +115,7 @@ def validate_id_number(value: str) -> str:
 
 
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+_ROUNDED_BY_EXCEL = re.compile(r"\d{15}000")
 
 
 def id_number_from_cell(value) -> str:
@@ -126,15 +127,23 @@ def id_number_from_cell(value) -> str:
     that, not as a number of the wrong length."""
     if isinstance(value, bool):
         value = str(value)
+    lost = ValidationError(
+        _(
+            "Excel stored the ID card number as a number and its last digits are lost; "
+            "set the column to text and type the numbers again."
+        ),
+        code="number_cell",
+    )
     if isinstance(value, int | float) or _SCIENTIFIC.fullmatch(normalize_id_number(value)):
-        raise ValidationError(
-            _(
-                "Excel stored the ID card number as a number and its last digits are lost; "
-                "set the column to text and type the numbers again."
-            ),
-            code="number_cell",
-        )
-    return validate_id_number(value)
+        raise lost
+    try:
+        return validate_id_number(value)
+    except ValidationError:
+        # 370112197505059000: what a CSV holds once Excel has rounded the number to 15
+        # significant digits (and the check digit then fails), written out in full.
+        if _ROUNDED_BY_EXCEL.fullmatch(normalize_id_number(value)):
+            raise lost from None
+        raise
 
 
 def mask_id_number(number: str) -> str:

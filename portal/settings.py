@@ -306,6 +306,11 @@ TRANSFER_OBJECTION_DAYS = env.int("TRANSFER_OBJECTION_DAYS", default=7)
 # address space may grow by at most OFFLINE_PARSE_MEMORY_MB (credits/offline_jobs.py).
 OFFLINE_UPLOAD_WORKER_BYTES = env.int("OFFLINE_UPLOAD_WORKER_BYTES", default=1024 * 1024)
 OFFLINE_PARSE_MEMORY_MB = env.int("OFFLINE_PARSE_MEMORY_MB", default=512)
+# Every upload is parsed in a forked child whose address space may grow by at most
+# TABULAR_PARSE_MEMORY_MB and which may use TABULAR_PARSE_CPU_SECONDS of CPU
+# (portal/tabular.py, Table): a file that makes the parser abort ends only that child.
+TABULAR_PARSE_MEMORY_MB = env.int("TABULAR_PARSE_MEMORY_MB", default=1024)
+TABULAR_PARSE_CPU_SECONDS = env.int("TABULAR_PARSE_CPU_SECONDS", default=120)
 
 # Evidence files of declared activities.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -5,30 +5,35 @@ typed values, the "第n行「列」" messages, the row limit and the downloadabl
 all come from that spec.
 
 Reading a file, step by step:
-1. `check_upload`: size cap, then the kind judged by content (a zip is .xlsx, an OLE2
-   compound file is .xls, anything else must be named .csv).
-2. An .xlsx is a zip: `_check_archive` streams every entry with a byte budget and
-   refuses a decompression bomb (declared or actual unpacked size, compression ratio,
-   number of entries) and a first sheet whose cells span a huge area, before any
-   spreadsheet parser sees it. calamine keeps a sheet as a dense grid, so one value in
-   cell XFD1048576 would ask it for half a terabyte; the scan finds that cell first.
-3. calamine (Rust) parses .xlsx and .xls; .csv is decoded as UTF-8 (with or without
-   BOM) or else GB18030 (a superset of GBK, Excel's "CSV" on a Chinese Windows).
+1. `check_upload`: size cap, then the kind judged by content (a zip must be an .xlsx,
+   an OLE2 compound file is .xls, anything else must be named .csv).
+2. An .xlsx is a zip: `_check_archive` refuses a zip that is not an .xlsx (an .ods,
+   an .xlsb), streams every entry with a byte budget and refuses a decompression bomb
+   (declared or actual unpacked size, compression ratio, number of entries) and a part
+   whose cells span a huge area, in this process but before any parser. calamine
+   keeps a sheet as a dense grid, so one value in cell XFD1048576 would ask it for
+   half a terabyte; the scan (linear, however the XML is spelled) finds that cell first
+   and names it.
+3. The parsing runs in a forked child process with a memory and a CPU limit, for
+   every upload (`Table`, `portal.tabular_worker`): a file the checks above do not
+   know (a legacy .xls has no cheap pre-scan at all) ends that child, never the
+   server, and is refused with `resource_message()`. There calamine (Rust) parses
+   .xlsx and .xls; .csv is decoded as UTF-8 (with or without BOM) or else GB18030
+   (a superset of GBK, Excel's "CSV" on a Chinese Windows).
 4. The header row is the first of the first HEADER_SEARCH_ROWS rows holding every
    required column (a merged title row above it is skipped); columns are matched by
    name or alias, in any order.
 5. Rows are numbered as Excel shows them; empty rows are skipped and do not count
-   against the row limit; a value beyond the expected columns refuses the row.
-
-Known limit: a legacy .xls is parsed by calamine without an area check (BIFF has no
-cheap pre-scan); its grid is at most 65,536 × 256 cells, and its bytes are capped.
-A large file can be read on a worker instead, in a child process with a memory limit
-(`portal.tabular_worker`), as the offline-hours upload does.
+   against the row limit, and reading stops after EMPTY_RUN_LIMIT of them in a row;
+   a value beyond the expected columns refuses the row. The typed rows are sent to
+   the parent in chunks.
 """
 
+import contextlib
 import csv
 import datetime
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -43,6 +48,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.identity import id_number_from_cell, normalize_id_number, normalize_name
+
+logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -59,6 +66,10 @@ RATIO_FLOOR = 1024 * 1024
 MAX_SHEET_CELLS = 4_000_000
 CHUNK = 1024 * 1024
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+MIN_DATE_SERIAL = (datetime.date(2000, 1, 1) - EXCEL_EPOCH).days  # 36526
+# Reading stops after this many empty rows in a row (a stray value far below the
+# table is not read; a CSV of a million empty lines is not walked to its end).
+EMPTY_RUN_LIMIT = 10_000
 
 
 class TableError(ValueError):
@@ -195,23 +206,44 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not _plain(value).strip())
 
 
-_UNIT = re.compile(r"(学时|小时|课时|个学时|h|H|分)$")
+# The units people write after a number: hours after hours, 分 (points) after a score
+# only ("30分" in an hours column is not 30 hours).
+_UNITS = {
+    "hours": re.compile(r"(个学时|学时|小时|课时|h|H)$"),
+    "score": re.compile(r"分$"),
+}
+# The largest magnitude a cell of hours, a score or a whole number may have. Checked on
+# the Decimal's exponent before anything converts it: int(Decimal("9E+1000000")) builds
+# a million-digit integer and pins a CPU for minutes.
+MAX_ADJUSTED_EXPONENT = 100  # 10**101 and more are refused unread
+MAX_NUMBER_TEXT = 64  # characters; a longer "number" is not one
 
 
-def _number(value, expected: str) -> Decimal:
+def _number(value, expected: str, kind: str = "hours") -> Decimal:
     if isinstance(value, bool):
         raise Problem(_found(value, expected))
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
-    text = "".join(_plain(value).split())
-    text = _UNIT.sub("", text)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise Problem(_found(value, expected)) from None
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Problem(_found(value, expected))
+        # A float cell holds full binary precision (0.1 + 0.2 is 0.30000000000000004);
+        # Excel shows it, and means it, at 15 significant digits.
+        number = Decimal(f"{value:.15g}")
+    else:
+        text = "".join(_plain(value).split())
+        unit = _UNITS.get(kind)
+        if unit is not None:
+            text = unit.sub("", text)
+        if len(text) > MAX_NUMBER_TEXT:
+            raise Problem(_found(value, expected))
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise Problem(_found(value, expected)) from None
     if not number.is_finite():
+        raise Problem(_found(value, expected))
+    if number and number.adjusted() > MAX_ADJUSTED_EXPONENT:
         raise Problem(_found(value, expected))
     return number
 
@@ -229,8 +261,9 @@ def _moment(value, expected: str) -> datetime.date | datetime.datetime:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        # An Excel serial number in a date column (45734 is 2025-03-18).
-        if 1 <= value < 2958466:
+        # An Excel serial number in a date column (45734 is 2025-03-18). A small number
+        # (2, say: 1900-01-01) is a mistake, not a date: no record here is that old.
+        if MIN_DATE_SERIAL <= value < 2958466:
             moment = datetime.datetime.combine(EXCEL_EPOCH, datetime.time()) + datetime.timedelta(
                 days=float(value)
             )
@@ -292,7 +325,7 @@ def parse_value(column: Column, value):
         return _number(value, str(EXPECTED["hours"]))
     if kind in ("score", "integer"):
         expected = str(EXPECTED[kind])
-        number = _number(value, expected)
+        number = _number(value, expected, kind)  # bounded: int() below is cheap
         if number != number.to_integral_value():
             raise Problem(_found(value, expected))
         number = int(number)
@@ -365,7 +398,11 @@ def check_upload(upload, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
         return "xls"
     if (upload.name or "").lower().endswith((".csv", ".txt")) and b"\x00" not in head:
         return "csv"
-    raise TableError(_("The file is not an Excel workbook (.xlsx, .xls) or a CSV file."))
+    raise TableError(_not_a_table())
+
+
+def _not_a_table() -> str:
+    return _("The file is not an Excel workbook (.xlsx, .xls) or a CSV file.")
 
 
 def _bomb() -> TableError:
@@ -377,16 +414,35 @@ def _bomb() -> TableError:
     )
 
 
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[ />]")
-_VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
-_REF_FIRST = re.compile(rb'<(?:\w+:)?c r="')
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
-_R_ATTR = re.compile(rb'\br="([A-Z]{0,3})([0-9]*)"')
+# The pre-scan's tokens. Every quantifier is bounded and no two unbounded ones meet, so
+# the scan is linear in the text however it is crafted (an unbounded `[^>]*?` before
+# an alternative is quadratic on text without ">": 26 s for a 1.7 KB workbook).
+# Names are matched case-insensitively, with any namespace prefix: calamine reads
+# `<x:c r="xfd1048576">` as well as `<c r="XFD1048576">`.
+_PREFIX = rb"(?:[^\s<>/:=\"']{1,64}:)?"
+_TAG_LIMIT = 2048  # characters of attributes a tag is read for
+_CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]", re.IGNORECASE)
+# A cell whose reference is its first attribute (as Excel, WPS and openpyxl write it),
+# and the rest of its tag: a tag that ends in "/" is an empty cell.
+_REF_CELL = re.compile(
+    rb"<" + _PREFIX + rb"c\s+r\s*=\s*[\"']([a-z]{1,3})(\d{1,7})[\"']([^>]{0,%d})" % _TAG_LIMIT,
+    re.IGNORECASE,
+)
+# A chunk without any of these holds no cell: a few substring searches (far cheaper
+# than any pattern) spare a part without cells, such as shared strings, the scan.
+_CELL_MARKS = (b"<c", b"<C", b":c", b":C")
+_ROW_OR_CELL = re.compile(
+    rb"<" + _PREFIX + rb"(row|c)(?=[\s/>])([^>]{0,%d})" % _TAG_LIMIT, re.IGNORECASE
+)
+_R_ATTR = re.compile(rb"(?<![\w.-])r\s*=\s*[\"']([a-z]{0,3})(\d{0,7})[\"']", re.IGNORECASE)
+# Bytes of [Content_Types].xml read to tell an .xlsx from another zip (.ods, .xlsb).
+CONTENT_TYPES_LIMIT = 256 * 1024
+_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 
 def _column_number(letters: bytes | str) -> int:
     number = 0
-    for char in letters:
+    for char in letters.upper():
         number = number * 26 + (char if isinstance(char, int) else ord(char)) - 64
     return number
 
@@ -400,62 +456,79 @@ def _column_letters(number: int) -> str:
 
 
 class _Extent:
-    """The farthest row and column of the cells that hold a value, from the raw XML."""
+    """The farthest row and column of the cells that hold a value in one part of the
+    archive, from the raw XML, read chunk by chunk (`feed`)."""
 
     def __init__(self):
         self.max_row = self.max_col = 0
         self.far = ""  # the reference of the lowest cell with a value
-        self.tags = self.with_ref = 0
-        self.positional: list[bytes] | None = None
+        self.positional = False
+        self.row = self.col = 0  # where the positional count is
+
+    @property
+    def cells(self) -> int:
+        return self.max_row * self.max_col
 
     def feed(self, text: bytes) -> None:
-        cells = _VALUE_CELL.findall(text)
-        if cells:
-            letters, row = max(cells, key=lambda cell: int(cell[1]))
+        if not self.positional and not any(mark in text for mark in _CELL_MARKS):
+            return
+        before = self.max_row
+        cells = _REF_CELL.findall(text)
+        # <c r="XFD1" s="1"/> (a tag ending in "/") is a formatted, empty cell.
+        values = [(letters, row) for letters, row, tail in cells if not tail.endswith(b"/")]
+        if values:
+            letters, row = max(values, key=lambda cell: int(cell[1]))
             if int(row) > self.max_row:
-                self.max_row, self.far = int(row), f"{letters.decode()}{int(row)}"
-            widest = max({c for c, _r in cells}, key=lambda c: (len(c), c))
+                self.max_row, self.far = int(row), f"{letters.decode().upper()}{int(row)}"
+            widest = max({c.upper() for c, _r in values}, key=lambda c: (len(c), c))
             self.max_col = max(self.max_col, _column_number(widest))
-        self.tags += len(_CELL_TAG.findall(text))
-        self.with_ref += len(_REF_FIRST.findall(text))
+        if not self.positional and len(_CELL_TAG.findall(text)) != len(cells):
+            # Some cell has no reference, or not as its first attribute: count positions
+            # from here on (slower; the row count carries on from the last row seen).
+            self.positional, self.row = True, before
+        if self.positional:
+            self._positional(text)
 
-    def positional_extent(self, text: bytes) -> None:
-        """For sheets whose cells omit their reference: count positions (slower)."""
-        row = col = 0
-        for tag, attrs, closed in _ROW_OR_CELL.findall(text):
+    def _positional(self, text: bytes) -> None:
+        for tag, attrs in _ROW_OR_CELL.findall(text):
             ref = _R_ATTR.search(attrs)
-            if tag == b"row":
-                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-                col = 0
+            letters, digits = (ref.group(1), ref.group(2)) if ref else (b"", b"")
+            if tag.lower() == b"row":
+                self.row = int(digits) if digits else self.row + 1
+                self.col = 0
                 continue
-            col = _column_number(ref.group(1)) if ref and ref.group(1) else col + 1
-            if not closed:
-                self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+            if digits:
+                self.row = int(digits)
+            self.col = _column_number(letters) if letters else self.col + 1
+            if not attrs.endswith(b"/"):
+                if self.row > self.max_row:
+                    self.max_row, self.far = self.row, f"{_column_letters(self.col)}{self.row}"
+                self.max_col = max(self.max_col, self.col)
 
 
-def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
-    """The part name of the workbook's first sheet (workbook.xml order, via its rels)."""
-    try:
-        book = archive.read("xl/workbook.xml")[: 2 * CHUNK]
-        rels = archive.read("xl/_rels/workbook.xml.rels")[: 2 * CHUNK]
-    except KeyError:
-        return None
-    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book) or re.search(
-        rb"<(?:\w+:)?sheet\b[^>]*?:id=\"([^\"]+)\"", book
-    )
-    if sheet is None:
-        return None
-    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
-        if b'Id="' + sheet.group(1) + b'"' in rel.group(0):
-            target = re.search(rb'Target="([^"]+)"', rel.group(0))
-            if target:
-                path = target.group(1).decode()
-                return path.lstrip("/") if path.startswith("/") else "xl/" + path
-    return None
+def _is_xlsx(archive: zipfile.ZipFile) -> bool:
+    """Whether the zip is an .xlsx: its content types declare a workbook of that kind,
+    and its workbook part is there. An .ods, .xlsb or .xlsm is not (calamine would
+    read them, past the checks below, which know the .xlsx layout only)."""
+    names = {e.filename.replace("\\", "/").lstrip("/").lower(): e for e in archive.infolist()}
+    types = names.get("[content_types].xml")
+    if types is None or "xl/workbook.xml" not in names:
+        return False
+    with archive.open(types) as stream:
+        declared = stream.read(CONTENT_TYPES_LIMIT)
+    return _XLSX_MAIN in declared.lower()
 
 
 def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a zip bomb, and a first sheet whose used area is huge, before parsing."""
+    """Refuse a zip that is not an .xlsx, a zip bomb, and a sheet whose used area is
+    huge, before any parser runs.
+
+    Every part is streamed against one byte budget (the declared sizes may lie), and
+    every part is scanned for cells, whatever its name: calamine finds sheets through
+    the workbook's relationships, matching names loosely (a backslash, another case),
+    and a scan that follows only the expected name is walked around. A part without
+    cells costs only the scan. This is the cheap first line, for a clear message; the
+    second is that no parser runs in the web or worker process (`Table`)."""
     upload.seek(0)
     try:
         archive = zipfile.ZipFile(upload)
@@ -469,36 +542,26 @@ def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
                 entry.compress_size, 1
             ):
                 raise _bomb()
-        first = _first_sheet_path(archive)
+        if not _is_xlsx(archive):
+            raise TableError(_not_a_table())
         budget = max_unpacked
-        extent = _Extent()
         for entry in entries:
-            is_first = entry.filename == first
-            carry = b""
+            extent, carry = _Extent(), b""
             with archive.open(entry) as stream:
                 while chunk := stream.read(CHUNK):
                     budget -= len(chunk)
                     if budget < 0:
                         raise _bomb()
-                    if is_first:
-                        text = carry + chunk
-                        cut = text.rfind(b"<")
-                        carry, text = text[cut:], text[:cut]
-                        extent.feed(text)
-                        if extent.tags != extent.with_ref and extent.positional is None:
-                            extent.positional = []
-                        if extent.positional is not None:
-                            extent.positional_extent(text)
-            if is_first and carry:
+                    text = carry + chunk
+                    # Keep an unfinished tag for the next chunk; a "tag" longer than
+                    # the scan reads of one is read here (bounded) and not carried.
+                    cut = text.rfind(b"<", max(0, len(text) - 2 * _TAG_LIMIT))
+                    carry, text = (text[cut:], text[:cut]) if cut >= 0 else (b"", text)
+                    extent.feed(text)
+                    _refuse_far(extent)
+            if carry:
                 extent.feed(carry)
-        if extent.max_row * extent.max_col > MAX_SHEET_CELLS:
-            raise TableError(
-                _(
-                    "The sheet has content as far as cell %(cell)s, far beyond the data; "
-                    "delete what lies outside the table and upload again."
-                )
-                % {"cell": extent.far or f"{_column_letters(extent.max_col)}{extent.max_row}"}
-            )
+                _refuse_far(extent)
     except TableError:
         raise
     except (
@@ -513,6 +576,17 @@ def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         raise TableError(_("The file could not be read as an Excel workbook.")) from error
     finally:
         upload.seek(0)
+
+
+def _refuse_far(extent: _Extent) -> None:
+    if extent.cells > MAX_SHEET_CELLS:
+        raise TableError(
+            _(
+                "The sheet has content as far as cell %(cell)s, far beyond the data; "
+                "delete what lies outside the table and upload again."
+            )
+            % {"cell": extent.far or f"{_column_letters(extent.max_col)}{extent.max_row}"}
+        )
 
 
 def check_file(upload, spec: TableSpec) -> str:
@@ -573,12 +647,13 @@ def _header_key(value) -> str:
     return text.strip("*＊:：").replace("（必填）", "").replace("(必填)", "").lower()
 
 
-class Table:
-    """The rows of an upload's first sheet under its header, read lazily."""
+class _SheetReader:
+    """The rows of an upload's first sheet under its header, read lazily IN THIS
+    PROCESS: only ever in the limited child process (`Table`); `kind` is what
+    `check_file` found."""
 
-    def __init__(self, upload, spec: TableSpec):
+    def __init__(self, upload, spec: TableSpec, kind: str):
         self.spec = spec
-        kind = check_file(upload, spec)
         if kind == "csv":
             rows, self.first_row, self.first_col = _csv_rows(upload), 1, 1
         else:
@@ -638,13 +713,17 @@ class Table:
 
     def rows(self) -> Iterator[Row]:
         """Each data row, typed; TableError past the spec's row limit."""
-        spec, count = self.spec, 0
+        spec, count, empty = self.spec, 0, 0
         columns = [(c, self.positions.get(c.key)) for c in spec.columns]
         number = self.header_row
         for cells in self._rows:
             number += 1
             if all(_is_blank(c) for c in cells):
+                empty += 1
+                if empty >= EMPTY_RUN_LIMIT:
+                    break
                 continue
+            empty = 0
             count += 1
             if count > spec.max_rows:
                 raise TableError(_("At most %(max)s rows per file.") % {"max": spec.max_rows})
@@ -673,33 +752,133 @@ class Table:
                     break
             yield row
 
+    def chunks(self, size: int) -> Iterator[list[Row]]:
+        """The data rows in lists of at most `size`; the parsed sheet is let go after
+        the last row."""
+        chunk: list[Row] = []
+        for row in self.rows():
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        self._rows = None
+        if chunk:
+            yield chunk
+
+
+def _read_chunks_in_this_process(upload, spec: TableSpec, size: int) -> Iterator[list[Row]]:
+    """`read_chunks`, parsed in THIS process: for the limited child only."""
+    chunks = _SheetReader(upload, spec, check_file(upload, spec)).chunks(size)
+    seen = False
+    for chunk in chunks:
+        seen = True
+        yield chunk
+    if not seen:
+        raise TableError(_("The file has no data rows."))
+
+
+# -- reading in a limited child process -------------------------------------------------
+
+
+def resource_message() -> str:
+    return _(
+        "The file is too large or malformed: reading it exceeded the server's resource "
+        "limits. Check the file, or split it, and upload it again."
+    )
+
+
+class Table:
+    """The rows of an upload's first sheet under its header.
+
+    The cheap checks (`check_file`) run here; the parsing runs in a child process with
+    a memory and a CPU limit (`portal.tabular_worker.run_limited`), for every upload: a
+    file that makes the parser abort or run away ends that child, not the server, and
+    reads as TableError(`resource_message()`), nothing written. The child finds the
+    header (a TableError about it is raised here), then sends the typed rows in chunks
+    of `chunk_rows` as `rows()` or `chunks()` asks for them. A Table read to its end,
+    closed (`close`) or dropped ends its child.
+
+    Limits: settings.TABULAR_PARSE_MEMORY_MB more address space than the child starts
+    with, settings.TABULAR_PARSE_CPU_SECONDS of CPU.
+    """
+
+    def __init__(self, upload, spec: TableSpec, *, chunk_rows: int = 1000):
+        from django.conf import settings
+
+        from portal.tabular_worker import run_limited
+
+        self.spec = spec
+        self._upload = upload
+        kind = check_file(upload, spec)
+
+        def produce():
+            reader = _SheetReader(upload, spec, kind)
+            yield reader.header_row, reader.positions
+            yield from reader.chunks(chunk_rows)
+
+        self._messages = run_limited(
+            produce,
+            memory_mb=settings.TABULAR_PARSE_MEMORY_MB,
+            cpu_seconds=settings.TABULAR_PARSE_CPU_SECONDS,
+        )
+        try:
+            self.header_row, self.positions = self._next()
+        except BaseException:
+            self.close()
+            raise
+
+    def _next(self):
+        from portal.tabular_worker import ReaderOutOfMemory, ReaderOutOfTime
+
+        try:
+            return next(self._messages)
+        except (ReaderOutOfMemory, ReaderOutOfTime) as error:
+            logger.warning("the tabular reader of %r was stopped: %s", self._upload.name, error)
+            raise TableError(resource_message()) from None
+
+    def chunks(self) -> Iterator[list[Row]]:
+        """The data rows, in lists of at most `chunk_rows`; TableError past the spec's
+        row limit (where it is reached) or when the child is stopped."""
+        try:
+            while True:
+                try:
+                    chunk = self._next()
+                except StopIteration:
+                    return
+                yield chunk
+        finally:
+            self.close()
+
+    def rows(self) -> Iterator[Row]:
+        """Each data row, typed; TableError past the spec's row limit."""
+        for chunk in self.chunks():
+            yield from chunk
+
+    def close(self) -> None:
+        """End the child (if it still runs) and rewind the upload."""
+        self._messages.close()
+        with contextlib.suppress(OSError, ValueError):  # the upload was closed meanwhile
+            self._upload.seek(0)
+
 
 def read_chunks(upload, spec: TableSpec, size: int) -> Iterator[list[Row]]:
     """The data rows of a file in lists of at most `size`, read as the caller asks for
-    them, so that a large file never has all its Row objects alive at once (the sheet
-    itself is let go after the last row). TableError when the file has no data rows,
-    or, at the point it is reached, past the spec's row limit."""
-    table = Table(upload, spec)
-    chunk: list[Row] = []
+    them, so that a large file never has all its Row objects alive at once. TableError
+    when the file has no data rows, or, at the point it is reached, past the spec's
+    row limit. Parsed in a limited child process (`Table`)."""
     seen = False
-    for row in table.rows():
-        chunk.append(row)
-        if len(chunk) >= size:
-            seen = True
-            yield chunk
-            chunk = []
-    table._rows = None
-    if chunk:
+    for chunk in Table(upload, spec, chunk_rows=size).chunks():
+        seen = True
         yield chunk
-    elif not seen:
+    if not seen:
         raise TableError(_("The file has no data rows."))
 
 
 def read_table(upload, spec: TableSpec) -> tuple[Table, list[Row]]:
-    """Every data row of a file at once; TableError when it has none."""
+    """Every data row of a file at once; TableError when it has none. Parsed in a
+    limited child process (`Table`)."""
     table = Table(upload, spec)
     rows = list(table.rows())
-    table._rows = None  # let the parsed sheet go before the rows are checked
     if not rows:
         raise TableError(_("The file has no data rows."))
     return table, rows

@@ -1,27 +1,31 @@
-"""Reading a large upload in a forked child process with a memory limit.
+"""Reading an upload in a forked child process with memory and CPU limits.
 
 calamine (Rust) holds a sheet densely and aborts the whole process when an allocation
-fails, and the archive checks of `portal.tabular` bound a file only by its unpacked
-size. A worker therefore reads a large file in ONE child process forked for it:
+fails; a crafted 2 KB workbook can ask it for half a terabyte, and no `except` catches
+an abort. The archive checks of `portal.tabular` refuse the shapes they know, but the
+defence that does not depend on knowing them is never to parse in the web or worker
+process itself: EVERY upload is parsed in ONE child process forked for it
+(`run_limited`; `portal.tabular.Table` and its helpers go through it).
 
-1. the parent (a Celery task) forks, so the child starts with everything imported and
-   the file's path, and needs no Django set-up of its own. `os.fork` itself, not a
-   multiprocessing Process: a Celery prefork worker is a daemonic process, which
-   multiprocessing does not let have children (the Pipe is multiprocessing's);
+1. the parent (a request, or a Celery task) forks, so the child starts with everything
+   imported and the upload itself, and needs no Django set-up of its own. `os.fork`
+   itself, not a multiprocessing Process: a Celery prefork worker is a daemonic
+   process, which multiprocessing does not let have children (the Pipe is
+   multiprocessing's);
 2. the child lets go of the parent's database connections without closing them
    (closing would send the server a Terminate message over the socket both share and
    end the parent's session), lowers RLIMIT_AS to its current size plus `memory_mb`
-   and RLIMIT_CPU to `cpu_seconds`, and only READS: `read_chunks` of the shared
-   reader, each chunk of `Row`s pickled back through a Pipe. It never touches the
-   database;
-3. the parent checks each chunk as it arrives (the caller's own code, the same as in
-   a request) and ends the child, whatever happens, before it returns.
+   and RLIMIT_CPU to `cpu_seconds`, and only READS: what it produces is pickled back
+   through a Pipe. It never touches the database;
+3. the parent takes each item as it arrives (the caller's own code checks it, the
+   same as before) and ends the child, whatever happens, before it returns.
 
-How it ends, for the caller: the chunks; `TableError` (the reader's message, for the
+How it ends, for the caller: the items; `TableError` (the reader's message, for the
 user); `ReaderOutOfMemory` when the child ran out of memory or was killed (MemoryError,
 a signal such as SIGKILL, or SIGABRT from a failed Rust allocation; any exit without
-its last message); `ReaderFailed` for another exception in the child (its traceback
-is in the exception, for the log, not for the user).
+its last message); `ReaderOutOfTime` when it used up its CPU time (SIGXCPU);
+`ReaderFailed` for another exception in the child (its traceback is in the exception,
+for the log, not for the user).
 """
 
 import contextlib
@@ -32,12 +36,14 @@ import os
 import resource
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import python_calamine  # noqa: F401  loaded before any fork: mapping it under the limit can fail
 from django.core.files import File
 
-from portal.tabular import Row, TableError, TableSpec, read_chunks
+from portal.tabular import Row, TableError, TableSpec
+from portal.tabular import _read_chunks_in_this_process as read_chunks
 
 MB = 1024 * 1024
 
@@ -48,6 +54,10 @@ class ReaderOutOfMemory(Exception):
 
 class ReaderFailed(Exception):
     """The child failed otherwise; the message is its traceback, for the log."""
+
+
+class ReaderOutOfTime(ReaderFailed):
+    """The child used up its CPU time (RLIMIT_CPU)."""
 
 
 # The parent's database connections, kept referenced in the child so that nothing
@@ -77,17 +87,14 @@ def _limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, value))
 
 
-def _child(
-    path: str, name: str, spec: TableSpec, size: int, memory_mb: int, cpu_seconds: int, pipe
-):
-    """The child's whole life: read, send, and say how it ended."""
+def _child(produce: Callable[[], Iterable], memory_mb: int, cpu_seconds: int, pipe):
+    """The child's whole life: produce, send, and say how it ended."""
     try:
         _let_go_of_connections()
         _limit(resource.RLIMIT_CPU, cpu_seconds)
         _limit(resource.RLIMIT_AS, _virtual_size() + memory_mb * MB)
-        with open(path, "rb") as handle:
-            for chunk in read_chunks(File(handle, name=name), spec, size):
-                pipe.send(("rows", chunk))
+        for item in produce():
+            pipe.send(("item", item))
         pipe.send(("end", None))
     except MemoryError:
         _send_quietly(pipe, ("memory", None))
@@ -112,19 +119,13 @@ def _send_quietly(pipe, message) -> None:
         os._exit(1)
 
 
-def read_chunks_limited(
-    path: str,
-    *,
-    name: str,
-    spec: TableSpec,
-    size: int,
-    memory_mb: int,
-    cpu_seconds: int,
-) -> Iterator[list[Row]]:
-    """The data rows of the file at `path` (shown to the user as `name`), read in a
-    child process that may grow by at most `memory_mb` MB and use `cpu_seconds` of CPU;
-    in lists of at most `size` rows, as `portal.tabular.read_chunks` gives them.
-    Raises TableError, ReaderOutOfMemory or ReaderFailed (see the module)."""
+def run_limited(
+    produce: Callable[[], Iterable], *, memory_mb: int, cpu_seconds: int
+) -> Iterator[Any]:
+    """The items of `produce()`, run in a child process that may grow by at most
+    `memory_mb` MB and use `cpu_seconds` of CPU. Raises TableError, ReaderOutOfMemory,
+    ReaderOutOfTime or ReaderFailed (see the module). Closing the iterator early (or
+    dropping it) ends the child."""
     receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -133,7 +134,7 @@ def read_chunks_limited(
             for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1):
                 signal.signal(number, signal.SIG_DFL)  # not the worker's handlers
             faulthandler.disable()  # an abort is expected here, and reported by the parent
-            _child(path, name, spec, size, memory_mb, cpu_seconds, sender)
+            _child(produce, memory_mb, cpu_seconds, sender)
         finally:
             os._exit(1)
     sender.close()  # the child holds the only writing end: its death ends recv()
@@ -145,9 +146,9 @@ def read_chunks_limited(
             except EOFError:
                 exit_code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
                 if exit_code == -signal.SIGXCPU:
-                    raise ReaderFailed("the reader used up its CPU time") from None
+                    raise ReaderOutOfTime("the reader used up its CPU time") from None
                 raise ReaderOutOfMemory(f"reader exited with {exit_code}") from None
-            if kind == "rows":
+            if kind == "item":
                 yield payload
             elif kind == "end":
                 return
@@ -163,3 +164,22 @@ def read_chunks_limited(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+def read_chunks_limited(
+    path: str,
+    *,
+    name: str,
+    spec: TableSpec,
+    size: int,
+    memory_mb: int,
+    cpu_seconds: int,
+) -> Iterator[list[Row]]:
+    """The data rows of the file at `path` (shown to the user as `name`), read in a
+    limited child process (`run_limited`), in lists of at most `size` rows."""
+
+    def produce():
+        with open(path, "rb") as handle:
+            yield from read_chunks(File(handle, name=name), spec, size)
+
+    return run_limited(produce, memory_mb=memory_mb, cpu_seconds=cpu_seconds)

@@ -10,62 +10,102 @@ import portal.identity
 import portal.models
 from portal.identity import mask_id_number, normalize_id_number, normalize_name, normalize_phone
 
+# Users are read, checked for collisions and written this many at a time: at province
+# scale (500,000 accounts) neither every row nor one query per row is affordable.
+CHUNK = 2000
+# (field, normaliser, column length, unique)
+FIELDS = (
+    ("real_name", normalize_name, 50, False),
+    ("id_number", normalize_id_number, 18, True),
+    ("phone", normalize_phone, 11, True),
+)
 
-def _normal_forms(rows, field, normalize, max_length, unique, report):
-    """{pk: new value} for the rows whose `field` changes when normalised.
 
-    For a unique field, rows whose values collapse to one normal form (or onto a value
-    another row holds already) are left as stored and reported; so is a value whose
-    normal form would not fit the column, or would be empty (only invisible
-    characters) where the column needs a value. An empty phone becomes NULL."""
-    targets = {}
-    for row in rows:
-        value = row[field]
-        if value in (None, ""):
-            continue
-        target = normalize(value) or None
-        if target is not None and len(target) > max_length:
-            report.append(f"user {row['pk']}: {field} longer than {max_length} once normalised")
-            continue
-        if target is None and field != "phone":
-            report.append(f"user {row['pk']}: {field} left as stored, it would be empty")
-            continue
-        targets[row["pk"]] = (value, target)
-    if unique:
-        holders = defaultdict(list)
-        for pk, (_value, target) in targets.items():
-            holders[target].append(pk)
-        for row in rows:  # a value already stored in normal form holds its place too
-            if row[field] not in (None, "") and row["pk"] not in targets:
-                holders[row[field]].append(row["pk"])
-        for target, pks in holders.items():
-            if target is not None and len(set(pks)) > 1:
-                shown = mask_id_number(target) if field == "id_number" else target
-                report.append(
-                    f"users {', '.join(map(str, sorted(set(pks))))}: {field} left as stored, "
-                    f"they all normalise to {shown}"
-                )
-                for pk in pks:
-                    targets.pop(pk, None)
-    return {pk: target for pk, (value, target) in targets.items() if target != value}
+def _mask_phone(phone: str) -> str:
+    """The first 3 and last 4 digits (138****0001): the report goes to deploy logs."""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def _shown(field: str, value: str) -> str:
+    return mask_id_number(value) if field == "id_number" else _mask_phone(value)
+
+
+def _changes(User, report: dict[str, list[str]]) -> dict[str, dict]:
+    """{field: {pk: normal form}} for the stored values that change when normalised.
+
+    Streams the users (only the three columns), so memory holds only the changes. A
+    value whose normal form would not fit the column, or would be empty (only
+    invisible characters) where the column needs a value, is left and reported; an
+    empty phone becomes NULL."""
+    changes = {field: {} for field, *_ in FIELDS}
+    rows = (
+        User.objects.order_by("pk")
+        .values_list("pk", *(field for field, *_ in FIELDS))
+        .iterator(chunk_size=CHUNK)
+    )
+    for pk, *values in rows:
+        for (field, normalize, max_length, _unique), value in zip(FIELDS, values, strict=True):
+            if value in (None, ""):
+                continue
+            target = normalize(value) or None
+            if target == value:
+                continue
+            if target is not None and len(target) > max_length:
+                report[field].append(f"user {pk}: {field} longer than {max_length} once normalised")
+            elif target is None and field != "phone":
+                report[field].append(f"user {pk}: {field} left as stored, it would be empty")
+            else:
+                changes[field][pk] = target
+    return changes
+
+
+def _leave_collisions(User, field: str, targets: dict, report: list[str]) -> None:
+    """Drop from `targets` ({pk: normal form} of a unique field) the rows whose values
+    collapse to one normal form, or onto a value another row holds already; report
+    them (the value masked). Existing holders are found with one query per CHUNK
+    distinct values."""
+    claimants = defaultdict(set)
+    for pk, target in targets.items():
+        if target is not None:
+            claimants[target].add(pk)
+    wanted = list(claimants)
+    for start in range(0, len(wanted), CHUNK):
+        holders = User.objects.filter(**{f"{field}__in": wanted[start : start + CHUNK]})
+        for value, pk in holders.values_list(field, "pk"):
+            claimants[value].add(pk)
+    for target, pks in claimants.items():
+        if len(pks) > 1:
+            report.append(
+                f"users {', '.join(map(str, sorted(pks)))}: {field} left as stored, "
+                f"they all normalise to {_shown(field, target)}"
+            )
+            for pk in pks:
+                targets.pop(pk, None)
 
 
 def normalise_people(User) -> list[str]:
     """Store every user's name, ID-card number and phone in normal form (as the model
-    fields do on save now); return the report of what was left as stored."""
-    rows = list(User.objects.values("pk", "real_name", "id_number", "phone"))
-    report = []
-    changes = defaultdict(dict)
-    for field, normalize, max_length, unique in (
-        ("real_name", normalize_name, 50, False),
-        ("id_number", normalize_id_number, 18, True),
-        ("phone", normalize_phone, 11, True),
-    ):
-        for pk, value in _normal_forms(rows, field, normalize, max_length, unique, report).items():
-            changes[pk][field] = value
-    for pk, values in changes.items():
-        User.objects.filter(pk=pk).update(**values)
-    return report
+    fields do on save now); return the report of what was left as stored.
+
+    Steps: stream the users and keep only the values that change; for the unique
+    fields, leave the changes that would collide (among themselves or with a stored
+    value, found by a query per chunk); write the rest with one UPDATE per chunk and
+    field. The report names users by pk only, with masked ID numbers and phones."""
+    report = {field: [] for field, *_ in FIELDS}
+    changes = _changes(User, report)
+    for field, _normalize, _max_length, unique in FIELDS:
+        if unique:
+            _leave_collisions(User, field, changes[field], report[field])
+    for field, targets in changes.items():
+        pending = list(targets.items())
+        for start in range(0, len(pending), CHUNK):
+            User.objects.bulk_update(
+                [User(pk=pk, **{field: value}) for pk, value in pending[start : start + CHUNK]],
+                [field],
+            )
+    return [line for field, *_ in FIELDS for line in report[field]]
 
 
 def forwards(apps, schema_editor):

@@ -443,3 +443,86 @@ class TestHostileFiles:
         assert response.status_code == 200
         assert "无法读取该Excel文件" in page(response)
         assert_nothing_written()
+
+
+@pytest.mark.django_db
+class TestSameTrainingUnderANewKey:
+    """A training credited from an earlier file is refused under a new row key; the
+    same file uploaded again is not (its rows show as credited before)."""
+
+    def registered(self, hr_client, rows):
+        upload(hr_client, workbook_bytes(rows))
+        confirm(hr_client, OfflineUpload.objects.latest("pk"))
+
+    def test_a_later_file_with_the_same_training_under_a_new_key_is_refused(
+        self, hr_client, alice, colleague
+    ):
+        self.registered(hr_client, [row(alice, key="2025-001")])
+
+        response = upload(
+            hr_client, workbook_bytes([row(colleague, key="2025-101"), row(alice, key="2025-102")])
+        )
+
+        assert response.status_code == 200
+        today = timezone.localdate().isoformat()
+        assert f"第3行：该培训已于{today}登记（记录编号2025-001），不能以新编号重复登记" in page(
+            response
+        )
+        assert "<li>第2行" not in page(response)
+        assert OfflineUpload.objects.count() == 1
+        assert CreditEntry.objects.count() == 1
+        assert year_status(alice, 2025).professional == Decimal(6)
+
+    def test_another_date_hours_content_or_person_is_another_training(
+        self, hr_client, alice, colleague
+    ):
+        self.registered(hr_client, [row(alice, key="1")])
+        rows = [
+            row(alice, key="2", day=datetime.date(2025, 3, 19)),
+            row(alice, key="3", hours=4),
+            row(alice, key="4", content="医院感染防控专题培训（二）"),
+            row(colleague, key="5"),
+        ]
+        response = upload(hr_client, workbook_bytes(rows), follow=True)
+        assert "不能以新编号重复登记" not in page(response)
+        confirm(hr_client, OfflineUpload.objects.latest("pk"))
+        assert CreditEntry.objects.count() == 5
+
+    def test_the_same_file_uploaded_again_shows_its_rows_as_credited_before(
+        self, hr_client, alice, colleague, good_rows
+    ):
+        self.registered(hr_client, good_rows)
+        response = upload(hr_client, workbook_bytes(good_rows), follow=True)
+        assert "不能以新编号重复登记" not in page(response)
+        assert page(response).count("此前已登记") == 3
+
+    def test_a_reversed_training_may_be_registered_again_under_a_new_key(
+        self, hr_client, hr_a, alice
+    ):
+        from credits.services import credit_reverse
+
+        self.registered(hr_client, [row(alice, key="1", category="公需科目")])
+        credit_reverse(entry=CreditEntry.objects.get(), reason="类别填错", reversed_by=hr_a)
+
+        upload(hr_client, workbook_bytes([row(alice, key="2", category="专业科目")]))
+        confirm(hr_client, OfflineUpload.objects.latest("pk"))
+        alice_2025 = year_status(alice, 2025)
+        assert (alice_2025.public, alice_2025.professional) == (0, Decimal(6))
+
+    def test_two_previews_of_one_training_cannot_both_be_confirmed(self, hr_client, alice):
+        upload(hr_client, workbook_bytes([row(alice, key="1")]))
+        upload(hr_client, workbook_bytes([row(alice, key="2")]))
+        first, second = OfflineUpload.objects.order_by("pk")
+        confirm(hr_client, first)
+
+        response = confirm(hr_client, second)
+
+        today = timezone.localdate().isoformat()
+        assert (
+            f"第2行：该培训已于{today}登记（记录编号1），不能以新编号重复登记。"
+            "未做任何登记，请修改文件后重新上传。" in page(response)
+        )
+        assert CreditEntry.objects.count() == 1
+        second.refresh_from_db()
+        assert second.status != OfflineUpload.Status.CONFIRMED
+        assert year_status(alice, 2025).professional == Decimal(6)

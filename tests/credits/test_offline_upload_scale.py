@@ -10,14 +10,17 @@ and stores does not change.
 
 import datetime
 import tracemalloc
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from credits import offline_upload
-from credits.models import CreditEntry, OfflineUpload
+from credits.models import CreditEntry, OfflineUpload, Source
 from credits.offline_upload import COLUMNS, MAX_ROWS, parse_offline_workbook
+from credits.services import CreditRecord, credit_post_batch
 from portal import scoping
 from portal.models import Membership, ProfessionalProfile, ReviewStatus, Role, User
 from portal.xlsx import XLSX_TYPE
@@ -138,3 +141,40 @@ def test_checks_across_chunks_are_the_same_as_in_one(staff, unit_a, hr_a, client
     assert [row["row"] for row in stored.rows] == [2, 3, 4]
     assert [row.get("credited_before", False) for row in stored.rows] == [False, True, False]
     assert response.content.decode().count("此前已登记") == 1
+
+
+@pytest.mark.django_db
+def test_a_training_in_the_ledger_is_found_with_one_query_per_chunk(
+    staff, unit_a, hr_a, django_assert_max_num_queries
+):
+    """Row 2,347 (index 2,345: staff 45, the 24th day, 专题培训23) was credited from an
+    earlier file under another key; it is found in its chunk without a query per row."""
+    credit_post_batch(
+        [
+            CreditRecord(
+                person_id=staff[45].pk,
+                year=2025,
+                category="professional",
+                hours=Decimal("2.5"),
+                source=Source.OFFLINE,
+                source_ref=offline_upload.entry_ref(unit_a.pk, "旧-7"),
+                description="专题培训23",
+                occurred_on=datetime.date(2025, 1, 24),
+            )
+        ],
+        recorded_by=hr_a,
+        recorded_unit=unit_a,
+    )
+    upload = as_upload(full_file(staff))
+    membership = Membership.objects.get(user=hr_a, role=Role.UNIT_HR)
+    people = scoping.people_visible_to(membership)
+    chunks = MAX_ROWS // offline_upload.CHUNK_ROWS
+
+    # Per chunk: the people of the chunk and the unit's ledger; and the year rules.
+    with django_assert_max_num_queries(2 * chunks + 2):
+        parsed = parse_offline_workbook(upload, people=people, unit=unit_a, uploader=hr_a)
+
+    today = timezone.localdate().isoformat()
+    assert parsed.errors == [
+        f"第2347行：该培训已于{today}登记（记录编号旧-7），不能以新编号重复登记"
+    ]

@@ -1,6 +1,7 @@
 """Migration portal.0007 stores the names, ID numbers and phones already in the
 database in normal form, and leaves (and reports) values that would collide."""
 
+import datetime
 import importlib
 
 import pytest
@@ -92,3 +93,55 @@ def test_a_name_of_invisible_characters_only_is_left_and_reported(capsys):
     migration.forwards(apps, None)
     assert stored(person)[0] == "\u200b\ufeff"
     assert f"user {person.pk}: real_name left as stored" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_thousands_of_users_take_a_bounded_number_of_queries(capsys, django_assert_max_num_queries):
+    count = 2 * migration.CHUNK + 1000  # three chunks
+    User.objects.bulk_create(
+        User(
+            id_number=id_number_for(
+                n, birth=datetime.date(1980, 1, 1) + datetime.timedelta(n // 1000)
+            ),
+            real_name=f"测试{n}",
+            phone=f"137{n:08d}",
+            password="!",
+        )
+        for n in range(count)
+    )
+    people = User.objects.order_by("pk")
+    first, middle, last = people.first(), people[count // 2], people.last()
+    with connection.cursor() as cursor:  # every value as typed on a Chinese keyboard
+        cursor.execute(
+            "UPDATE portal_user SET id_number = translate(id_number, %s, %s),"
+            " phone = translate(phone, %s, %s),"
+            " real_name = substr(real_name, 1, 1) || '\u3000' || substr(real_name, 2)",
+            ["0123456789X", "０１２３４５６７８９Ｘ", "0123456789", "０１２３４５６７８９"],
+        )
+    # The first and the last row, chunks apart, normalise to one ID number and one phone.
+    number_typed, phone_typed = (
+        first.id_number[:-1] + first.id_number[-1].translate(FULL_WIDTH),
+        (first.phone[:-1] + first.phone[-1].translate(FULL_WIDTH)),
+    )
+    stored_as(last, id_number=number_typed, phone=phone_typed)
+
+    # One read; per chunk of changes, one query for the holders of each unique value
+    # and one UPDATE per field: 1 + 2 × 3 + 3 × 3.
+    with django_assert_max_num_queries(16):
+        migration.forwards(apps, None)
+
+    assert stored(middle) == (middle.real_name, middle.id_number, middle.phone)
+    assert stored(first) == (
+        first.real_name,
+        first.id_number.translate(FULL_WIDTH),
+        first.phone.translate(FULL_WIDTH),
+    )
+    assert stored(last) == (last.real_name, number_typed, phone_typed)
+    out = capsys.readouterr().out
+    assert f"users {first.pk}, {last.pk}: id_number left as stored" in out
+    assert (
+        f"users {first.pk}, {last.pk}: phone left as stored, they all normalise to 137****0000"
+        in out
+    )
+    assert first.id_number not in out
+    assert "测试" not in out
