@@ -19,10 +19,12 @@ from certificates.services import (
     certificate_html,
     certificate_issue,
     document_render_store,
+    render_blocked_reason,
 )
 from credits.models import YearRule
 from portal.audit import audit_log
 from portal.models import JobStatus, User
+from portal.pdf import MissingGlyphs
 
 CHUNK = 25
 
@@ -94,7 +96,7 @@ def batch_work(batch: IssuanceBatch) -> list[int]:
         pk__in=failed
     )
     to_render = Certificate.objects.filter(
-        batch=batch, pdf_sha256="", status=Certificate.Status.VALID
+        batch=batch, pdf_sha256="", render_blocked="", status=Certificate.Status.VALID
     ).values_list("person_id", flat=True)
     return sorted(set(to_issue.values_list("pk", flat=True)) | set(to_render))
 
@@ -140,16 +142,36 @@ def batch_issue_chunk(batch_id: int, person_ids: list[int]) -> None:
                 )
                 continue
         if certificate.batch_id == batch.pk:
-            certificate_render(certificate.pk)
+            certificate = certificate_render(certificate.pk)
+            if certificate.render_blocked:  # no font draws part of it: flagged, not issued
+                BatchFailure.objects.get_or_create(
+                    batch=batch,
+                    person=person,
+                    defaults={"reason": render_blocked_reason(certificate.render_blocked)},
+                )
+        # Progress after every person, not per chunk: the page shows what is issued.
+        batch_count(batch_id)
     batch_refresh(batch_id)
+
+
+def _counts(batch_id: int) -> dict[str, int]:
+    return {
+        "done": Certificate.objects.filter(batch_id=batch_id).exclude(pdf_sha256="").count(),
+        "failed": BatchFailure.objects.filter(batch_id=batch_id).count(),
+    }
+
+
+def batch_count(batch_id: int) -> None:
+    """Recount the batch's progress from the facts (certificates with their PDF,
+    failures); cheap enough to run after every certificate."""
+    IssuanceBatch.objects.filter(pk=batch_id).update(**_counts(batch_id))
 
 
 def batch_refresh(batch_id: int) -> IssuanceBatch:
     """Recount progress from the facts; finish the batch when nothing is left."""
     batch = IssuanceBatch.objects.get(pk=batch_id)
-    done = Certificate.objects.filter(batch=batch).exclude(pdf_sha256="").count()
-    failed = BatchFailure.objects.filter(batch=batch).count()
-    fields = {"done": done, "failed": failed}
+    fields = _counts(batch_id)
+    done, failed = fields["done"], fields["failed"]
     # Finished when nothing is left to do, whatever `total` foresaw: certificates
     # issued by hand or by another batch meanwhile shrink the work.
     if not batch.finished and not batch_work(batch):
@@ -197,15 +219,22 @@ def bundle_render(bundle_id: int) -> Bundle:
         )
         bundle.refresh_from_db()
         return bundle
-    document_render_store(
-        instance=bundle,
-        html=lambda: certificate_html(certificates),
-        name=f"bundles/{bundle.year}/unit-{bundle.unit_id}-{bundle.pk}.pdf",
-        stylesheets=(STYLESHEET,),
-        status=JobStatus.DONE,
-        done=len(certificates),
-        total=len(certificates),
-        finished_at=timezone.now(),
-    )
+    try:
+        document_render_store(
+            instance=bundle,
+            html=lambda: certificate_html(certificates),
+            name=f"bundles/{bundle.year}/unit-{bundle.unit_id}-{bundle.pk}.pdf",
+            stylesheets=(STYLESHEET,),
+            status=JobStatus.DONE,
+            done=len(certificates),
+            total=len(certificates),
+            finished_at=timezone.now(),
+        )
+    except MissingGlyphs as missing:
+        Bundle.objects.filter(pk=bundle_id).update(
+            status=JobStatus.FAILED,
+            error=render_blocked_reason(missing.characters),
+            finished_at=timezone.now(),
+        )
     bundle.refresh_from_db()
     return bundle

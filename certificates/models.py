@@ -74,6 +74,9 @@ class Certificate(models.Model):
     )
     pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    # The characters of its text no certificate font draws: while set, the PDF is not
+    # rendered (it would show empty boxes) and provincial HR sees it flagged.
+    render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
     batch = models.ForeignKey(
         "IssuanceBatch",
         on_delete=models.PROTECT,

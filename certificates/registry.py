@@ -65,3 +65,33 @@ def held_by(user) -> list[HeldCertificate]:
     """Every registered provider's certificates of `user`, newest first."""
     held = [certificate for provider in _providers for certificate in provider(user)]
     return sorted(held, key=lambda c: c.issued_on, reverse=True)
+
+
+@dataclass(frozen=True)
+class BlockedCertificate:
+    """A certificate whose PDF was refused because no font draws part of its text
+    (portal.pdf.MissingGlyphs), as provincial HR's list shows it."""
+
+    kind: str
+    serial: str
+    name: str  # the holder's name as the certificate states it
+    characters: str  # the characters no font draws
+    issued_on: datetime.date
+    download_url: str
+
+
+BlockedProvider = Callable[[], list[BlockedCertificate]]
+
+_blocked_providers: list[BlockedProvider] = []
+
+
+def register_blocked_provider(provider: BlockedProvider) -> None:
+    """Add `provider() -> list[BlockedCertificate]` (every flagged certificate of its
+    kind); registering it twice adds it once."""
+    if provider not in _blocked_providers:
+        _blocked_providers.append(provider)
+
+
+def blocked() -> list[BlockedCertificate]:
+    """Every registered kind's flagged certificates."""
+    return [certificate for provider in _blocked_providers for certificate in provider()]

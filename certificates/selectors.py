@@ -46,3 +46,28 @@ def with_certificate(people: QuerySet, year: int) -> QuerySet:
         certificate_public=Subquery(valid.values("public_hours")[:1]),
         certificate_professional=Subquery(valid.values("professional_hours")[:1]),
     )
+
+
+def blocked_certificates() -> list:
+    """Certificates of every kind whose PDF no font could draw, newest first: what
+    provincial HR must resolve (install a font, or correct the name)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from certificates import registry
+
+    annual = [
+        registry.BlockedCertificate(
+            kind=_("Annual continuing-education certificate"),
+            serial=c.serial,
+            name=c.real_name,
+            characters=c.render_blocked,
+            issued_on=c.issued_at.date(),
+            download_url=reverse("certificates:pdf", args=[c.pk]),
+        )
+        for c in Certificate.objects.exclude(render_blocked="").filter(
+            status=Certificate.Status.VALID
+        )
+    ]
+    rows = annual + registry.blocked()
+    return sorted(rows, key=lambda row: row.issued_on, reverse=True)

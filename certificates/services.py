@@ -23,7 +23,7 @@ from credits.selectors import year_status
 from portal.audit import audit_log
 from portal.identity import mask_id_number
 from portal.models import ReviewStatus, User
-from portal.pdf import render_pdf
+from portal.pdf import MissingGlyphs, missing_glyphs_message, render_pdf
 
 PROVINCIAL_ISSUER = "山东省人力资源和社会保障厅"
 STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "certificate.css"
@@ -31,6 +31,11 @@ STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "certificate.css
 
 class CertificateError(ValueError):
     """A refusal the user reads, in Chinese."""
+
+
+def render_blocked_reason(characters: str) -> str:
+    """Why a certificate's PDF was not generated, as HR and the holder read it."""
+    return missing_glyphs_message(characters)
 
 
 def issuer_for(unit) -> str:
@@ -153,16 +158,31 @@ def document_render_store(
        where the model has `pdf_sha256` and any `fields` (a bundle's status).
     5. Lost the race (0 rows): delete this run's own file and return the winner's.
        Won: delete a leftover file under `name` that is not the one recorded.
+
+    A text with a character no certificate font draws is not rendered (it would
+    print an empty box): a model with `render_blocked` records the characters and
+    the refusal is audited once (provincial HR lists these, see
+    `blocked_certificates`); for any other model MissingGlyphs propagates. A later
+    run that can draw them (a font was added, the name corrected) clears the flag.
     """
     model = type(instance)
     if document_stored(instance):
         return instance
     seen = instance.pdf.name or ""
-    data = render_pdf(html(), stylesheets=stylesheets)
+    blockable = _has_field(model, "render_blocked")
+    try:
+        data = render_pdf(html(), stylesheets=stylesheets, refuse_missing_glyphs=True)
+    except MissingGlyphs as missing:
+        if not blockable:
+            raise
+        document_render_block(instance=instance, characters=missing.characters)
+        return instance
     storage = model._meta.get_field("pdf").storage
     stored = storage.save(name, ContentFile(data))
-    if any(f.name == "pdf_sha256" for f in model._meta.concrete_fields):
+    if _has_field(model, "pdf_sha256"):
         fields["pdf_sha256"] = hashlib.sha256(data).hexdigest()
+    if blockable:
+        fields["render_blocked"] = ""
     recorded = model.objects.filter(pk=instance.pk, pdf=seen).update(pdf=stored, **fields)
     if not recorded:
         storage.delete(stored)
@@ -170,6 +190,40 @@ def document_render_store(
         storage.delete(name)  # a dead worker's leftover, never recorded
     instance.refresh_from_db(fields=["pdf", *fields])
     return instance
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+# Written out in full, so that every action the code writes can be found and labelled.
+RENDER_BLOCKED_ACTIONS = {
+    "certificates.certificate": "certificates.certificate.render_blocked",
+    "digital_engineer.trainingcertificate": "digital_engineer.trainingcertificate.render_blocked",
+}
+
+
+def document_render_block(*, instance, characters: str) -> None:
+    """Flag `instance` (a certificate of any kind) as not renderable because no font
+    draws `characters`; audited the first time (a retry that is refused again adds
+    no second entry)."""
+    model = type(instance)
+    characters = characters[: model._meta.get_field("render_blocked").max_length]
+    flagged = (
+        model.objects.filter(pk=instance.pk)
+        .exclude(render_blocked=characters)
+        .update(render_blocked=characters)
+    )
+    if flagged:
+        audit_log(
+            actor=None,
+            action=RENDER_BLOCKED_ACTIONS[model._meta.label_lower],
+            certificate=instance.pk,
+            serial=getattr(instance, "serial", ""),
+            characters=characters,
+            code_points=[f"U+{ord(c):04X}" for c in characters],
+        )
+    instance.refresh_from_db(fields=["render_blocked"])
 
 
 def qr_svg(url: str) -> str:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("certificates/bundles/<int:pk>/pdf/", views.bundle_pdf, name="bundle_pdf"),
     path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("certificates/search/", views.search, name="search"),
+    path("certificates/blocked/", views.blocked, name="blocked"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>", views.verify, name="verify"),
 ]

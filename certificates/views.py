@@ -69,6 +69,14 @@ def my_certificates(request):
 @role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.PROVINCE_HR)
 def certificate_pdf(request, pk):
     certificate = get_object_or_404(selectors.certificates_visible_to(request.membership), pk=pk)
+    if certificate.render_blocked:
+        # No font draws part of its text: refused, flagged for provincial HR.
+        return render(
+            request,
+            "certificates/pdf_pending.html",
+            {"serial": certificate.serial, "blocked": certificate.render_blocked},
+            status=409,
+        )
     if not certificate.pdf_sha256:
         # A page of our own, never a redirect to whatever the Referer header names.
         return render(
@@ -132,8 +140,12 @@ def issue_one(request, person_pk):
             _("Certificate %(serial)s issued to %(name)s.")
             % {"serial": certificate.serial, "name": person.real_name},
         )
+    # Back to the page the form was on, but only to a page of this site, and not from
+    # HTTPS down to plain HTTP.
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = f"{reverse('certificates:unit')}?year={year}"
     return redirect(target)
 
@@ -244,6 +256,13 @@ def search(request):
         "years": [y for y, _label in YearChoiceForm().fields["year"].choices],
     }
     return render(request, "certificates/search.html", context)
+
+
+@role_required(Role.PROVINCE_HR)
+def blocked(request):
+    """Certificates of every kind whose PDF was refused because no font draws part
+    of the holder's name or unit: provincial HR resolves them."""
+    return render(request, "certificates/blocked.html", {"rows": selectors.blocked_certificates()})
 
 
 # -- the public --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from credits.models import ActivityKind, YearRule
 from credits.selectors import StaffStatus
 from portal.forms import DateInput
 from portal.models import TitleLevel, TitleSeries
-from portal.uploads import check_evidence_file
+from portal.uploads import EVIDENCE_KINDS, check_file_content
 
 MAX_EVIDENCE_FILES = 5
 
@@ -81,8 +81,10 @@ class DeclarationForm(forms.Form):
         checked, errors = [], []
         for upload in files:
             try:
-                content_type, _extension = check_evidence_file(upload, settings.EVIDENCE_MAX_BYTES)
-                checked.append((upload, content_type))
+                kind = check_file_content(
+                    upload, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES
+                )
+                checked.append((upload, kind.content_type))
             except ValidationError as error:
                 errors.extend(error.messages)
         if errors:

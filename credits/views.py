@@ -36,10 +36,12 @@ from credits.offline_upload import (
 )
 from credits.services import LedgerError, credit_reverse
 from portal import scoping
+from portal.accounts import holds_roles_elsewhere
+from portal.audit import audit_log
 from portal.downloads import download_response
 from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
-from portal.pdf import render_pdf
+from portal.pdf import MissingGlyphs, missing_glyphs_message, render_pdf
 from portal.roles import role_required
 from portal.selectors import name_or_id_number_q
 from portal.tabular import TableError
@@ -276,6 +278,9 @@ def person_detail(request, pk):
     if request.membership.role == Role.UNIT_HR:
         initial = {"real_name": person.real_name, **CorrectionForm.initial_of(person.profile)}
         context["correction_form"] = CorrectionForm(initial=initial)
+        context["account_shared"] = holds_roles_elsewhere(
+            person=person, unit_id=request.membership.unit_id
+        )
     return render(request, "credits/person_detail.html", context)
 
 
@@ -446,8 +451,22 @@ def eligibility_pdf(request, pk):
         {"person": person, "result": result, "today": timezone.localdate()},
         request=request,
     )
+    try:
+        data = render_pdf(html, refuse_missing_glyphs=True)
+    except MissingGlyphs as missing:
+        # Not printed with empty boxes: refused, and on record for provincial HR.
+        audit_log(
+            actor=request.user,
+            action="credits.eligibility_statement.render_blocked",
+            person=person.pk,
+            characters=missing.characters,
+        )
+        messages.error(request, missing_glyphs_message(missing.characters))
+        query = request.GET.urlencode()
+        target = reverse("credits:eligibility", args=[person.pk])
+        return redirect(f"{target}?{query}" if query else target)
     return download_response(
-        render_pdf(html),
+        data,
         filename=_("eligibility-statement-%(name)s.pdf") % {"name": person.real_name},
         fallback=f"eligibility-{person.pk}.pdf",
         content_type="application/pdf",

@@ -8,11 +8,20 @@ class DigitalEngineerConfig(AppConfig):
     verbose_name = _("digital-technology engineers")
 
     def ready(self):
-        from certificates.registry import register_finder, register_provider
+        from certificates.registry import (
+            register_blocked_provider,
+            register_finder,
+            register_provider,
+        )
         from digital_engineer import receivers  # noqa: F401  (connects the signal receivers)
-        from digital_engineer.services import find_training_certificate, held_training_certificates
+        from digital_engineer.services import (
+            blocked_training_certificates,
+            find_training_certificate,
+            held_training_certificates,
+        )
 
         # Training certificates appear in 我的证书 and are found on /verify/, which
         # `certificates` renders without importing this app.
         register_provider(held_training_certificates)
         register_finder(find_training_certificate)
+        register_blocked_provider(blocked_training_certificates)

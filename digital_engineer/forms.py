@@ -30,7 +30,9 @@ class EnrolForm(forms.Form):
     # Checked (and normalised) by trainee_enrol, which says what is wrong with it; room
     # for the spaces and full-width characters people type.
     id_number = forms.CharField(label=_("ID card number"), max_length=30)
-    real_name = NameField(label=_("Name (for a trainee without an account)"), required=False)
+    # Required for everyone: an existing account is enrolled only when the name
+    # matches, so that an ID number alone never turns into a name.
+    real_name = NameField(label=_("Name (as on the ID card)"))
 
 
 class SummaryForm(forms.Form):

@@ -281,6 +281,8 @@ class TrainingCertificate(models.Model):
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
     pdf = models.FileField(storage=private_storage, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    # The characters no certificate font draws (certificates.models.Certificate).
+    render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
     # When the rendering was last queued: a download while the PDF is missing queues it
     # again only after a while (services.training_certificate_render_request).
     render_requested_at = models.DateTimeField(null=True, blank=True, editable=False)

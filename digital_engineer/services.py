@@ -111,27 +111,38 @@ def _open_class(training_class: TrainingClass) -> None:
 
 
 @transaction.atomic
-def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: str = ""):
-    """Enrol an existing person, or a new person record (a graduate without a unit)."""
+def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: str):
+    """Enrol the person with ID card number `id_number` and name `real_name`: an
+    existing account when the name matches hers, else a new person record (a
+    graduate without a unit).
+
+    The institution learns nothing from an ID number alone: for an existing account
+    whose name differs from `real_name` the refusal is one generic message, checked
+    before anything that would tell her state (pending registration, certified,
+    enrolled), and no message names the person. Raises ProgrammeError.
+    """
     training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     _open_class(training_class)
     try:
         number = validate_id_number(id_number)
     except ValidationError as error:
         raise ProgrammeError(error.messages[0]) from None
+    real_name = normalize_name(real_name)
+    if not real_name:
+        raise ProgrammeError(_("Enter the trainee's name as on the ID card."))
     if training_class.trainees.count() >= training_class.capacity:
         raise ProgrammeError(_("The class is full."))
     person = User.objects.filter(id_number=number).select_related("profile").first()
+    if person is not None and normalize_name(person.real_name) != real_name:
+        raise ProgrammeError(
+            _("The ID card number and the name do not go together; check both on the ID card.")
+        )
     record = getattr(person, "profile", None)
     if record is not None and record.status != ReviewStatus.APPROVED:
         raise ProgrammeError(
-            _("The registration of %(name)s has not been approved by its unit; enrol after it.")
-            % {"name": person.real_name}
+            _("This person's registration has not been approved by her unit; enrol her after it.")
         )
     if person is None:
-        real_name = normalize_name(real_name)
-        if not real_name:
-            raise ProgrammeError(_("A new trainee needs a name."))
         person = User.objects.create_user(number, None, real_name=real_name)
     already = TrainingCertificate.objects.filter(
         trainee__person=person,
@@ -140,13 +151,10 @@ def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: s
         revoked_at__isnull=True,
     ).exists()
     if already:
-        raise ProgrammeError(
-            _("%(name)s is already certified at this direction and level.")
-            % {"name": person.real_name}
-        )
+        raise ProgrammeError(_("This person is already certified at this direction and level."))
     trainee, created = Trainee.objects.get_or_create(training_class=training_class, person=person)
     if not created:
-        raise ProgrammeError(_("%(name)s is enrolled already.") % {"name": person.real_name})
+        raise ProgrammeError(_("This person is enrolled in this class already."))
     return trainee
 
 
@@ -438,6 +446,26 @@ def find_training_certificate(serial: str, name: str) -> str | None:
     if certificate is None or normalize_name(certificate.trainee.person.real_name) != name:
         return None
     return reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
+
+
+def blocked_training_certificates() -> list:
+    """Valid training certificates whose PDF no font could draw (registered with
+    certificates.registry for provincial HR's list)."""
+    from certificates.registry import BlockedCertificate
+
+    return [
+        BlockedCertificate(
+            kind=_("Digital technology engineer training certificate"),
+            serial=c.serial,
+            name=c.trainee.person.real_name,
+            characters=c.render_blocked,
+            issued_on=c.issued_at.date(),
+            download_url=reverse("digital_engineer:certificate_pdf", args=[c.pk]),
+        )
+        for c in TrainingCertificate.objects.exclude(render_blocked="")
+        .filter(revoked_at=None)
+        .select_related("trainee__person")
+    ]
 
 
 def held_training_certificates(user) -> list[HeldCertificate]:

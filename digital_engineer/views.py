@@ -129,7 +129,7 @@ def class_action(request, pk, action):
         if action == "enrol":
             form = EnrolForm(request.POST)
             if not form.is_valid():
-                raise ProgrammeError(_("Enter an ID card number."))
+                raise ProgrammeError(_("Enter the trainee's ID card number and name."))
             trainee_enrol(training_class=klass, **form.cleaned_data)
         elif action == "record":
             trainee = get_object_or_404(
@@ -210,6 +210,13 @@ def certificate_pdf(request, pk):
     there, a page that says so (and queues the rendering again, in case the first
     task was lost, at most once every few minutes)."""
     certificate = get_object_or_404(training_certificates_visible_to(request.membership), pk=pk)
+    if certificate.render_blocked:  # no font draws part of it: flagged for provincial HR
+        return render(
+            request,
+            "certificates/pdf_pending.html",
+            {"serial": certificate.serial, "blocked": certificate.render_blocked},
+            status=409,
+        )
     if not document_stored(certificate):
         training_certificate_render_request(certificate)
         return render(

@@ -4,10 +4,10 @@ and PDF, by the year's deadline (default 30 April); the board; daily reminders."
 
 import datetime
 import logging
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from learning.plans import published_view
 from portal.audit import audit_log
 from portal.deadlines import Lateness, filing_lateness, local_day, status_label
 from portal.models import Authority, City, Membership, Role
+from portal.uploads import DOCX, PDF, check_file_content
 
 MAX_BYTES = 20 * 1024 * 1024
 logger = logging.getLogger(__name__)
@@ -35,34 +36,16 @@ def deadline(year: int) -> datetime.date:
     return row.due_on if row else datetime.date(year, 4, 30)
 
 
-def _check_word(upload) -> None:
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):  # the old .doc (OLE) format
-        return
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                if "word/document.xml" in archive.namelist():
-                    upload.seek(0)
-                    return
-        except zipfile.BadZipFile:
-            pass
-    raise FilingError(_("The Word file is not a Word document (judged by its content)."))
-
-
 def check_files(word, pdf) -> None:
+    """Both files present, each at most 20 MB and opening as what it is (a .docx, a
+    PDF with a page: portal/uploads.py); FilingError otherwise."""
     if not word or not pdf:
         raise FilingError(_("Both the Word and the PDF file are required."))
-    for upload in (word, pdf):
-        if upload.size > MAX_BYTES:
-            raise FilingError(_("%(name)s is larger than 20 MB.") % {"name": upload.name})
-    _check_word(word)
-    pdf.seek(0)
-    if not pdf.read(5).startswith(b"%PDF-"):
-        raise FilingError(_("The PDF file is not a PDF (judged by its content)."))
-    pdf.seek(0)
+    try:
+        check_file_content(word, kinds=[DOCX], max_bytes=MAX_BYTES)
+        check_file_content(pdf, kinds=[PDF], max_bytes=MAX_BYTES)
+    except ValidationError as error:
+        raise FilingError(error.messages[0]) from None
 
 
 FILING_YEARS_BACK = 5  # a plan of an earlier year can still be filed (late)
@@ -119,7 +102,7 @@ def filing_submit(
                 **target,
             )
             filing.word.save(
-                f"{stem}-v{version}.{'docx' if word.name.endswith('x') else 'doc'}",
+                f"{stem}-v{version}.docx",
                 word,
                 save=False,
             )

@@ -24,6 +24,7 @@ from portal.forms import (
     listed_units,
 )
 from portal.http import is_pk
+from portal.identity import normalize_id_number
 from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
     RegistrationError,
@@ -54,20 +55,41 @@ LOGIN_BACKEND = "portal.backends.IdNumberOrPhoneBackend"
 # -- professionals and units register --------------------------------------------------
 
 
-def _registration(request, form_class, save, success, template):
-    """Register a person or a unit with `form_class`, then log the new account in. A
-    client that fails too often is made to wait; what it posts then is not even
-    validated, since the answers would tell which numbers are taken."""
-    if request.user.is_authenticated:
-        return redirect("portal:home")
-    # A post is counted as a failure up front (atomically, so that a burst cannot all
-    # pass the check) and taken back once the registration is saved.
-    if request.method == "POST" and not throttle.attempt(
+def _registration_attempt(request, id_number: str) -> bool:
+    """Count a registration post as a failure, per client address and per the ID
+    number it names; False when either has failed too often within the hour.
+
+    A taken ID number is said to be taken (pointing to the password reset), so the
+    answers would tell who is registered: the address limit bounds how many numbers one
+    client may try, the number limit how often many clients together may ask about one
+    person's number."""
+    if not throttle.attempt(
         "register",
         request,
         limit=settings.REGISTRATION_FAILURES_PER_HOUR,
         window_seconds=REGISTRATION_WINDOW_SECONDS,
     ):
+        return False
+    return not id_number or throttle.attempt(
+        "register-id-number",
+        request,
+        per=id_number,
+        limit=settings.REGISTRATION_FAILURES_PER_ID_NUMBER,
+        window_seconds=REGISTRATION_WINDOW_SECONDS,
+    )
+
+
+def _registration(request, form_class, save, success, template):
+    """Register a person or a unit with `form_class`, then log the new account in. A
+    client that fails too often, or a number failed with too often, is made to wait;
+    what it posts then is not even validated, since the answers would tell which
+    numbers are taken. (Phones taken are never told: see portal/registration.py.)"""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    id_number = normalize_id_number(request.POST.get("id_number", ""))
+    # A post is counted as a failure up front (atomically, so that a burst cannot all
+    # pass the check) and taken back once the registration is saved.
+    if request.method == "POST" and not _registration_attempt(request, id_number):
         messages.error(request, _("Too many failed attempts; please try again in an hour."))
         return render(request, template, {"form": form_class()})
     form = form_class(request.POST or None)
@@ -78,6 +100,7 @@ def _registration(request, form_class, save, success, template):
             form.add_error(None, str(error))
         else:
             throttle.forgive("register", request)
+            throttle.forgive("register-id-number", request, per=id_number)
             login(request, user, backend=LOGIN_BACKEND)
             messages.success(request, success)
             return redirect("portal:my_registration")

@@ -64,6 +64,13 @@ ACTION_LABELS = {
     # Certificates
     "certificates.certificate.issued": _("Certificate issued"),
     "certificates.certificate.revoked": _("Certificate revoked"),
+    "certificates.certificate.render_blocked": _("Certificate held: no font draws a character"),
+    "credits.eligibility_statement.render_blocked": _(
+        "Eligibility statement held: no font draws a character"
+    ),
+    "digital_engineer.trainingcertificate.render_blocked": _(
+        "Training certificate held: no font draws a character"
+    ),
     "certificates.batch.created": _("Certificate batch started"),
     # Digital engineers
     "digital_engineer.class.opened": _("Training class opened"),

@@ -10,7 +10,7 @@ same problems for any settings it is run with.
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 def base_url_problems(base_url: str, allowed_hosts: list[str]) -> list[str]:
@@ -52,3 +52,45 @@ def check_portal_base_url(app_configs, **kwargs):
             getattr(settings, "PORTAL_BASE_URL", ""), settings.ALLOWED_HOSTS
         )
     ]
+
+
+CONSOLE_SMS_BACKEND = "portal.sms.ConsoleBackend"
+
+
+def sms_backend_problems(backend: str) -> list[str]:
+    """What is wrong with `backend` (the SMS_BACKEND dotted path) for production: the
+    console backend writes password-reset codes into the server's output, where
+    whoever reads the logs can take over any account that resets by phone."""
+    if backend.strip() == CONSOLE_SMS_BACKEND:
+        return [
+            f"SMS_BACKEND is {CONSOLE_SMS_BACKEND}, which prints password-reset codes "
+            "to the console: set the SMS gateway's backend, or "
+            "portal.sms.DisabledBackend to send codes by e-mail only."
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_sms_backend(app_configs, **kwargs):
+    """portal.E002: password-reset codes would be printed, not sent."""
+    return [
+        Error(problem, hint="Set SMS_BACKEND to the SMS gateway's backend.", id="portal.E002")
+        for problem in sms_backend_problems(getattr(settings, "SMS_BACKEND", ""))
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxy_count(app_configs, **kwargs):
+    """portal.W101: behind a TLS proxy, but no proxy is trusted for the client's address:
+    every client then has the proxy's address, and one client's failures throttle all."""
+    if getattr(settings, "BEHIND_TLS_PROXY", False) and not settings.TRUSTED_PROXY_COUNT:
+        return [
+            Warning(
+                "BEHIND_TLS_PROXY is set but TRUSTED_PROXY_COUNT is 0: every client is "
+                "counted under the proxy's address by the throttles and the login lockout.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append to "
+                "X-Forwarded-For (1 for one nginx).",
+                id="portal.W101",
+            )
+        ]
+    return []

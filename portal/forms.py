@@ -334,6 +334,12 @@ class NewAccountMixin(forms.Form):
     )
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
+    def clean_phone(self):
+        """A phone taken by another account is not refused here: the answer would tell
+        anyone which phones are registered. person_register leaves it off the new
+        account instead (portal/registration.py)."""
+        return self.cleaned_data["phone"]
+
     def clean_id_number(self):
         number = self.cleaned_data["id_number"]
         existing = User.objects.filter(id_number=number).select_related("profile").first()

@@ -1,14 +1,36 @@
+import ipaddress
+
 from django.conf import settings
 
 
-def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or behind the configured TLS proxy the first
-    address of X-Forwarded-For (which that proxy sets)."""
-    if settings.BEHIND_TLS_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+def client_address(request) -> str | None:
+    """The address of the client that sent `request`, or None when there is no valid
+    one: the one function every throttle and django-axes (AXES_CLIENT_IP_CALLABLE)
+    count clients by.
+
+    With TRUSTED_PROXY_COUNT = 0 (no proxy) it is REMOTE_ADDR. Behind N trusted
+    proxies that each append the address they received from to X-Forwarded-For (nginx's
+    `$proxy_add_x_forwarded_for`), the last N entries were written by them and the Nth
+    from the right is the one the outermost proxy saw: the client. Everything to its
+    left came from the client and is not looked at, so a client cannot choose its
+    address by sending a header of its own. A header shorter than N entries, or an
+    entry that is not an IP address, means the request did not come through the proxies
+    as configured: then REMOTE_ADDR is used. Addresses are returned in their canonical
+    spelling, so that one IPv6 address written two ways counts once.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if len(entries) >= proxies and (address := _ip(entries[-proxies])):
+            return address
+    return _ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def is_pk(value) -> bool:

@@ -3,12 +3,56 @@
 WeasyPrint is imported on first use (it takes a second or two to load); its font
 configuration and the stylesheets are built once per process, not per document
 (a new FontConfiguration per document makes a worker's memory grow without end).
+
+Names no font can draw. Every document names its fonts with FONT_STACK (the
+templates' `font-family`; tests/portal/test_pdf_glyphs.py holds them to it):
+WenQuanYi Zen Hei (small subsets) and Noto Sans CJK SC for the common characters,
+then HanaMinA and HanaMinB (Debian's fonts-hanazono, installed by
+scripts/system-packages.sh) for CJK Extensions A to F, where names such as 林𬌗 have
+their rarer characters. A character none of them has would come out as an empty box
+while the text layer still reads right, so a text check cannot see it. Before
+rendering, `missing_glyphs` looks up every character of the document's text in the
+cmaps of the stack's font files (fontTools; read once per process); with
+`refuse_missing_glyphs=True` (certificates and statements) `render_pdf` raises
+MissingGlyphs instead of drawing the box, and the caller flags the document for
+provincial HR. Fontconfig could still find the character in some other installed
+font; the check does not count on that, so what it passes is what the stack draws.
 """
 
+import logging
+import subprocess
+import unicodedata
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+FONT_STACK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "HanaMinA", "HanaMinB")
+FONT_FAMILY_CSS = ", ".join(f'"{family}"' for family in FONT_STACK) + ", sans-serif"
+
+
+class MissingGlyphs(ValueError):
+    """The document's text has characters no font of FONT_STACK can draw."""
+
+    def __init__(self, characters: str):
+        super().__init__(
+            "no font of the certificate stack draws "
+            + " ".join(f"{c} (U+{ord(c):04X})" for c in characters)
+        )
+        self.characters = characters
+
+
+def missing_glyphs_message(characters: str) -> str:
+    """Why a document was not generated, as HR and the holder read it."""
+    from django.utils.translation import gettext as _
+
+    return _(
+        "No certificate font can draw %(characters)s, so the PDF was not generated; "
+        "provincial HR has been notified."
+    ) % {"characters": "、".join(f"{c}（U+{ord(c):04X}）" for c in characters)}
 
 
 @cache
@@ -25,7 +69,107 @@ def _stylesheet(path: str):
     return css_class(filename=path, font_config=font_config)
 
 
-def render_pdf(html: str, stylesheets: tuple[Path | str, ...] = ()) -> bytes:
+def font_files(family: str) -> list[tuple[str, int]]:
+    """The installed files (path, face index) of `family`, as fontconfig lists them."""
+    try:
+        # fontconfig's own listing: the files WeasyPrint (Pango) would use; the
+        # arguments are our constants, never user input.
+        listing = subprocess.run(  # noqa: S603
+            ["fc-list", "--format", "%{file}|%{index}|%{family}\n", f":family={family}"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        logger.warning("fc-list failed: cannot tell which characters %s draws", family)
+        return []
+    files = []
+    for line in listing.splitlines():
+        path, index, families = line.split("|", 2)
+        if family in families.split(","):
+            files.append((path, int(index or 0)))
+    return files
+
+
+@cache
+def covered_code_points() -> frozenset[int]:
+    """Every code point some font of FONT_STACK maps to a glyph (once per process)."""
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for family in FONT_STACK:
+        files = font_files(family)
+        if not files:
+            logger.warning("font %s is not installed: its characters count as missing", family)
+        for path, index in files:
+            with TTFont(path, fontNumber=index, lazy=True) as font:
+                covered.update(font.getBestCmap() or {})
+    return frozenset(covered)
+
+
+def _drawn(character: str) -> bool:
+    """Whether the character needs a glyph: spaces, controls, format characters and
+    variation selectors are not drawn (or are dropped by the shaper when unknown)."""
+    if character.isspace():
+        return False
+    if unicodedata.category(character) in ("Cc", "Cf"):
+        return False
+    code = ord(character)
+    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of `text` (each once, in order) no font of FONT_STACK covers."""
+    covered = covered_code_points()
+    missing = dict.fromkeys(c for c in text if _drawn(c) and ord(c) not in covered)
+    return "".join(missing)
+
+
+class _TextOf(HTMLParser):
+    """The text a document draws: its body's character data, without style and
+    script (entities decoded by the parser)."""
+
+    SKIPPED = {"style", "script", "title", "head"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIPPED:
+            self.skipping += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIPPED and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def render_pdf(
+    html: str,
+    stylesheets: tuple[Path | str, ...] = (),
+    *,
+    refuse_missing_glyphs: bool = False,
+) -> bytes:
+    """The PDF of `html`. A character no font of FONT_STACK draws raises
+    MissingGlyphs when `refuse_missing_glyphs` (nothing is rendered), and is only
+    logged otherwise (reports and plans: one odd name must not stop a report)."""
+    missing = missing_glyphs(html_text(html))
+    if missing:
+        if refuse_missing_glyphs:
+            raise MissingGlyphs(missing)
+        logger.warning("PDF drawn with empty boxes: %s", MissingGlyphs(missing))
     html_class, _css, font_config = _weasyprint()
     document = html_class(string=html, base_url=str(settings.BASE_DIR / "static"))
     return document.write_pdf(

@@ -71,19 +71,31 @@ def _check_unit(unit: Unit) -> None:
 
 
 def _create_person(*, id_number, real_name, phone, email, password, unit, **profile) -> User:
+    """Create the account and its pending profile.
+
+    A phone that belongs to another account is left off the new one, without a word:
+    refusing the registration would tell anyone which phones are registered. The new
+    account logs in with its ID number; she adds a phone on 我的账号 later, and her
+    unit's HR sees an account without one. (A shared family phone or a typo is the
+    honest case; an ID number, which only one account can have, is what is refused.)
+    """
     # The forms hand over normal forms already; the model stores nothing else, and
     # _refusal must look up what was stored.
     id_number, phone = normalize_id_number(id_number), normalize_phone(phone or "") or None
+    if phone and User.objects.filter(phone=phone).exists():
+        phone = None
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                id_number, password, real_name=real_name, phone=phone or None, email=email
+                id_number, password, real_name=real_name, phone=phone, email=email
             )
             ProfessionalProfile.objects.create(
                 user=user, unit=unit, status=ReviewStatus.PENDING, **profile
             )
     except (IntegrityError, ValidationError):  # checked by the form; taken meanwhile
-        raise _refusal(id_number=id_number, phone=phone) from None
+        # Only a registration racing this one can have taken the phone meanwhile;
+        # the refusal names the ID number if that is what was taken, never the phone.
+        raise _refusal(id_number=id_number) from None
     return user
 
 

@@ -3,8 +3,9 @@
 With nothing set the portal runs embedded: SQLite under var/, Celery tasks run
 in-process, media under var/media, DEBUG on. DATABASE_URL and REDIS_URL switch
 to PostgreSQL and Redis. DJANGO_ENV=production refuses to start without
-SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and an https PORTAL_BASE_URL, and turns on
-the HTTPS settings that `manage.py check --deploy` asks for.
+SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and an https PORTAL_BASE_URL, or with the
+console SMS backend, and turns on the HTTPS settings that `manage.py check --deploy`
+asks for.
 """
 
 from datetime import timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "csp",
     "portal.axes_config.AxesConfig",  # django-axes, named in Chinese
     "portal",
     "credits",
@@ -53,14 +56,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # What a logged-in user is sent stays out of shared and browser caches.
+    "portal.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view's database or Redis outage becomes a 503 (portal.errors).
+    "portal.errors.OutageMiddleware",
     "portal.middleware.ActiveRoleMiddleware",
     # Axes last, as its documentation asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
@@ -184,16 +192,20 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 
-# django-axes: ten failures for one account lock that account for a while.
+# django-axes: ten failures of one account from one client address lock that account
+# at that address for a while; fifty failures from one address, whatever the
+# accounts, lock the address (higher: a hospital's or a bureau's staff share one NAT
+# address). The order of the parameters matters to portal.lockout.LockoutHandler.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_CLIENT_FAILURE_LIMIT = env.int("AXES_CLIENT_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-# Per account, not per address: a hospital's or a bureau's staff share one NAT
-# address, and locking the address would lock everybody there (hence axes.W006).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "portal.lockout.LockoutHandler"
 AXES_USERNAME_CALLABLE = "portal.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
+# Axes counts clients by the same address as every other throttle.
+AXES_CLIENT_IP_CALLABLE = "portal.http.client_address"
 AXES_VERBOSE = False
 
 # Internationalisation: the UI speaks Simplified Chinese.
@@ -237,9 +249,32 @@ MESSAGE_TAGS = {40: "danger"}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
-# Behind a TLS proxy the client's address is the first of X-Forwarded-For.
+# A failed CSRF check says what happened in Chinese (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
+# Behind a TLS proxy that sets X-Forwarded-Proto, requests it marks https are secure.
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# How many proxies in front of the portal append to X-Forwarded-For: the client is
+# the address the outermost one appended (portal.http.client_address); 0 = no proxy,
+# REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp 4): scripts, styles and everything else from the
+# portal itself only. No inline script, no event-handler attribute, no inline style
+# (tests/portal/test_security_headers.py scans the templates): templates hand data to
+# static/js through data-* attributes. data: images are Bootstrap's SVG icons (the
+# select arrow, the navbar toggler) inside its stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -294,10 +329,27 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+# The console backend prints password-reset codes where anyone reading the server's
+# log can use them: production refuses to start with it (portal.checks, portal.E002).
+# A deployment without an SMS gateway sets portal.sms.DisabledBackend (codes by e-mail
+# only).
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.checks import sms_backend_problems
+
+    if problems := sms_backend_problems(SMS_BACKEND):
+        raise ImproperlyConfigured(" ".join(problems))
+# Password-reset codes an account may be sent in 24 hours: each allows five guesses
+# at one of 10^6 codes, so this bounds the guesses a day against one account.
+PASSWORD_RESET_CODES_PER_DAY = env.int("PASSWORD_RESET_CODES_PER_DAY", default=5)
 
 # Failed registration attempts a client address may make in an hour.
 REGISTRATION_FAILURES_PER_HOUR = env.int("REGISTRATION_FAILURES_PER_HOUR", default=20)
+# Failed registration attempts naming one ID number in an hour, from any address: a
+# taken number is said to be taken, so this bounds how often anyone may ask about it.
+REGISTRATION_FAILURES_PER_ID_NUMBER = env.int("REGISTRATION_FAILURES_PER_ID_NUMBER", default=5)
 
 # Days the former unit has to object to an accepted transfer before it completes.
 TRANSFER_OBJECTION_DAYS = env.int("TRANSFER_OBJECTION_DAYS", default=7)

@@ -45,3 +45,7 @@ urlpatterns = [
     path("", include("digital_engineer.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database or Redis outage raised outside a view (the session is read in
+# middleware) is answered with a 503, not the 500 page (portal.errors).
+handler500 = "portal.errors.server_error"

@@ -106,6 +106,8 @@ def locked_out(request, original_response=None, credentials=None):
     context = {
         "limit": settings.AXES_FAILURE_LIMIT,
         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        # Set by portal.lockout.LockoutHandler: the address, not the account.
+        "client_locked": getattr(request, "axes_client_locked", False),
     }
     return render(request, "registration/locked_out.html", context, status=429)
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the portal needs, when they are missing and we can:
-# CJK fonts (PDFs in Chinese; WenQuanYi Zen Hei keeps certificates small), libharfbuzz-subset0 (without it WeasyPrint subsets
+# CJK fonts (PDFs in Chinese; WenQuanYi Zen Hei keeps certificates small; Hanazono draws the
+# rare name characters of CJK Extensions A-F, portal/pdf.py), libharfbuzz-subset0 (without it WeasyPrint subsets
 # fonts 10-50x slower), poppler-utils and zbar-tools (PDF text and QR codes in tests), gettext
 # (compilemessages), Pango (WeasyPrint's text layout), Chromium (browser tests).
 set -u
-packages=(fonts-noto-cjk fonts-wqy-zenhei libharfbuzz-subset0 poppler-utils zbar-tools gettext libpango-1.0-0 libpangoft2-1.0-0 chromium)
+packages=(fonts-noto-cjk fonts-wqy-zenhei fonts-hanazono libharfbuzz-subset0 poppler-utils zbar-tools gettext libpango-1.0-0 libpangoft2-1.0-0 chromium)
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-packages: not a Debian system; install ${packages[*]} by hand." >&2; exit 0; }
 missing=()

@@ -33,7 +33,9 @@ def annual(alice, hr_a, institution, jinan):
 
 def training(alice, hr_a, institution, jinan):
     klass = make_training_class(institution, jinan)
-    trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+    trainee = trainee_enrol(
+        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+    )
     trainee_record(
         trainee=trainee,
         theory_attended=64,

@@ -18,9 +18,10 @@ from credits.models import (
 from credits.selectors import year_status
 from portal.models import Membership, Role
 from tests.factories import UserFactory
+from tests.samples import HTML_AS_JPEG, HTML_AS_PDF, HTML_AS_PNG, pdf_bytes, png_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = pdf_bytes()
+PNG = png_bytes()
 LAST_YEAR = datetime.date.today().year - 1
 
 
@@ -83,6 +84,24 @@ class TestDeclaring:
         response = declare(client, conference, [fake])
         assert response.status_code == 200
         assert "不是PDF、JPG或PNG文件" in response.content.decode()
+        assert not Declaration.objects.exists()
+        assert not Evidence.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("name", "content", "kind"),
+        [
+            ("论文.pdf", HTML_AS_PDF, "PDF"),
+            ("照片.png", HTML_AS_PNG, "PNG"),
+            ("照片.jpg", HTML_AS_JPEG, "JPG"),
+        ],
+    )
+    def test_a_web_page_behind_a_file_header_is_refused_and_nothing_written(
+        self, client, alice, conference, name, content, kind
+    ):
+        client.force_login(alice)
+        response = declare(client, conference, [pdf(), pdf(name, content)])
+        assert response.status_code == 200
+        assert f"{name} 无法作为{kind}文件打开" in response.content.decode()
         assert not Declaration.objects.exists()
         assert not Evidence.objects.exists()
 

@@ -71,7 +71,9 @@ def test_two_suspensions_at_once_suspend_once(institution, province_hr):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_revocations_at_once_revoke_once(institution, jinan, alice, province_hr):
     klass = make_training_class(institution, jinan)
-    trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+    trainee = trainee_enrol(
+        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+    )
     trainee_record(
         trainee=trainee,
         theory_attended=64,

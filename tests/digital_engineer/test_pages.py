@@ -54,7 +54,7 @@ def open_class(staff_client, city) -> TrainingClass:
 
 def enrol_with_results(staff_client, klass, person, hours=(64, 64), scores=(88, 75)):
     """Enrol `person` through the page and record attended hours and exam scores."""
-    action(staff_client, klass, "enrol", id_number=person.id_number)
+    action(staff_client, klass, "enrol", id_number=person.id_number, real_name=person.real_name)
     trainee = klass.trainees.get(person=person)
     action(
         staff_client,
@@ -163,7 +163,7 @@ def test_reminders_mail_the_institution_inside_seven_days(
     institution_staff.email = "jigou@example.cn"
     institution_staff.save()
     klass = open_class(staff_client, jinan)
-    action(staff_client, klass, "enrol", id_number=alice.id_number)
+    action(staff_client, klass, "enrol", id_number=alice.id_number, real_name=alice.real_name)
     action(staff_client, klass, "close")
     due = RosterFiling.objects.get().due_on
     assert roster_reminders(due - datetime.timedelta(days=8)) == 0
@@ -252,7 +252,7 @@ def records_workbook(rows, header=RECORD_COLUMNS):
 def test_hours_and_scores_upload_all_or_nothing(staff_client, jinan, alice, bob):
     klass = open_class(staff_client, jinan)
     for person in (alice, bob):
-        action(staff_client, klass, "enrol", id_number=person.id_number)
+        action(staff_client, klass, "enrol", id_number=person.id_number, real_name=person.real_name)
 
     stranger = id_number_for(99)
     page = action(

@@ -87,10 +87,15 @@ class TestClasses:
 class TestTrainees:
     def test_capacity_is_enforced(self, listed, jinan, unit_a):
         klass = open_class(listed, jinan, capacity=2)
-        for _ in range(2):
-            trainee_enrol(training_class=klass, id_number=make_professional(unit_a).id_number)
+        first, second, third = (make_professional(unit_a) for _ in range(3))
+        for person in (first, second):
+            trainee_enrol(
+                training_class=klass, id_number=person.id_number, real_name=person.real_name
+            )
         with pytest.raises(ProgrammeError, match="已满"):
-            trainee_enrol(training_class=klass, id_number=make_professional(unit_a).id_number)
+            trainee_enrol(
+                training_class=klass, id_number=third.id_number, real_name=third.real_name
+            )
 
     def test_a_graduate_without_an_account_is_created(self, listed, jinan):
         klass = open_class(listed, jinan)
@@ -100,7 +105,11 @@ class TestTrainees:
         assert trainee.person.real_name == "应届生"
 
     def test_scores_outside_0_to_100_are_refused(self, listed, jinan, alice):
-        trainee = trainee_enrol(training_class=open_class(listed, jinan), id_number=alice.id_number)
+        trainee = trainee_enrol(
+            training_class=open_class(listed, jinan),
+            id_number=alice.id_number,
+            real_name=alice.real_name,
+        )
         with pytest.raises(ProgrammeError):
             trainee_record(
                 trainee=trainee,
@@ -121,7 +130,9 @@ class TestClosing:
         people = []
         for theory, practice in scores:
             person = make_professional(unit_a)
-            trainee = trainee_enrol(training_class=klass, id_number=person.id_number)
+            trainee = trainee_enrol(
+                training_class=klass, id_number=person.id_number, real_name=person.real_name
+            )
             trainee_record(
                 trainee=trainee,
                 theory_attended=64,
@@ -175,7 +186,9 @@ class TestClosing:
 
     def test_a_certified_person_cannot_enrol_again_at_that_level(self, listed, jinan, alice):
         klass = open_class(listed, jinan)
-        trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+        trainee = trainee_enrol(
+            training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+        )
         trainee_record(
             trainee=trainee,
             theory_attended=64,
@@ -186,7 +199,9 @@ class TestClosing:
         class_close(training_class=klass, closed_by=None)
         again = open_class(listed, jinan, name="第二期")
         with pytest.raises(ProgrammeError, match="已取得"):
-            trainee_enrol(training_class=again, id_number=alice.id_number)
+            trainee_enrol(
+                training_class=again, id_number=alice.id_number, real_name=alice.real_name
+            )
 
 
 @pytest.mark.django_db
@@ -194,7 +209,7 @@ class TestFiling:
     @pytest.fixture
     def filing(self, listed, jinan, alice):
         klass = open_class(listed, jinan)
-        trainee_enrol(training_class=klass, id_number=alice.id_number)
+        trainee_enrol(training_class=klass, id_number=alice.id_number, real_name=alice.real_name)
         class_close(training_class=klass, closed_by=None)
         return RosterFiling.objects.get()
 

@@ -41,7 +41,9 @@ def klass(institution, jinan):
 
 
 def trainee_with(klass, person, theory, practice, scores=(80, 80)) -> Trainee:
-    trainee = trainee_enrol(training_class=klass, id_number=person.id_number)
+    trainee = trainee_enrol(
+        training_class=klass, id_number=person.id_number, real_name=person.real_name
+    )
     return trainee_record(
         trainee=trainee,
         theory_attended=theory,

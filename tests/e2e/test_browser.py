@@ -116,10 +116,9 @@ def test_professional_studies_a_course_and_sees_the_hours(browser, live_server, 
         page.goto(f"{live_server.url}/courses/{course.pk}/")
         page.get_by_role("button", name="选课").click()
         page.get_by_role("link", name="第1讲").click()
-        page.wait_for_function(
-            "document.getElementById('lesson-status').textContent.includes('本课时已完成')",
-            timeout=20000,
-        )
+        # A locator wait, not wait_for_function: polling a string predicate evals it in
+        # the page, which the Content-Security-Policy refuses.
+        page.get_by_test_id("lesson-status").filter(has_text="本课时已完成").wait_for(timeout=20000)
         page.goto(f"{live_server.url}/courses/{course.pk}/quiz/")
         page.get_by_label("公需科目").check()
         page.get_by_role("button", name="提交").click()
@@ -203,6 +202,7 @@ def test_institution_runs_a_class_and_city_hr_acknowledges_the_filing(
         page.wait_for_load_state()
         for person in people:
             page.fill("#id_id_number", person.id_number)
+            page.fill("#id_real_name", person.real_name)
             page.get_by_role("button", name="添加学员").click()
             page.wait_for_load_state()
         for index, person in enumerate(people):

@@ -17,7 +17,9 @@ def test_a_trainee_sees_and_downloads_her_training_certificate(
     browser, live_server, institution, jinan, alice, eager_celery
 ):
     klass = make_training_class(institution, jinan, name="人工智能初级一期")
-    trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+    trainee = trainee_enrol(
+        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+    )
     trainee_record(
         trainee=trainee,
         theory_attended=64,

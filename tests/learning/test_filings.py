@@ -14,15 +14,10 @@ from openpyxl import load_workbook
 from learning.filings import board, send_reminders
 from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
 from portal.models import Authority, City
+from tests.samples import HTML_AS_PDF, OLE_HEADER, docx_bytes, pdf_bytes
 
 YEAR = timezone.localdate().year
-PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Document().save(buffer)
-    return buffer.getvalue()
+PDF = pdf_bytes()
 
 
 def files(word=None, pdf=None):
@@ -48,8 +43,11 @@ class TestSubmitting:
         [
             ({"pdf": False}, "Word和PDF文件都必须上传"),
             ({"word": False}, "Word和PDF文件都必须上传"),
-            ({"word": PDF}, "不是Word文档"),
-            ({"pdf": b"MZ\x90\x00not a pdf"}, "不是PDF"),
+            ({"word": PDF}, "通知.docx 不是Word (.docx)文件"),
+            ({"pdf": b"MZ\x90\x00not a pdf"}, "通知.pdf 不是PDF文件"),
+            ({"word": OLE_HEADER}, "通知.docx 是旧版Word文档（.doc），请另存为 .docx 后上传。"),
+            ({"pdf": HTML_AS_PDF}, "通知.pdf 无法作为PDF文件打开"),
+            ({"pdf": b"%PDF-1.4\n%%EOF\n"}, "通知.pdf 无法作为PDF文件打开"),
         ],
     )
     def test_bad_files_are_refused_and_nothing_saved(self, client, jinan_hr, kwargs, message):

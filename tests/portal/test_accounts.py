@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from portal.models import AuditLog, Membership, Role
+from tests.factories import make_member
 
 
 def act(client, person, action):
@@ -52,3 +53,44 @@ def test_a_professional_cannot_manage_accounts(client, alice, unit_a):
     assert act(client, alice, "disable").status_code == 403
     alice.refresh_from_db()
     assert alice.is_active
+
+
+@pytest.mark.django_db
+def test_unit_hr_cannot_disable_a_staff_member_who_is_also_city_hr(client, hr_a, alice, jinan):
+    # Alice works at unit A and is also an officer of Jinan's HR bureau: one login for
+    # both, so unit A may not switch it off.
+    make_member(Role.CITY_HR, alice, city=jinan)
+    client.force_login(hr_a)
+    page = client.get(reverse("credits:person_detail", kwargs={"pk": alice.pk})).content.decode()
+    assert "停用账号" not in page
+    assert "只有省人社厅" in page
+
+    response = act(client, alice, "disable")
+    alice.refresh_from_db()
+    assert alice.is_active
+    shown = client.get(response.url).content.decode()
+    assert "此人还在本单位以外担任职务" in shown
+    assert not AuditLog.objects.filter(action="portal.account.disabled").exists()
+    client.logout()
+    login = {"username": alice.id_number, "password": "Secret-pass-2025"}
+    assert client.post(reverse("portal:login"), login).status_code == 302
+
+
+@pytest.mark.django_db
+def test_unit_hr_cannot_enable_an_account_with_roles_elsewhere(client, hr_a, alice, unit_b):
+    make_member(Role.UNIT_HR, alice, unit=unit_b)
+    alice.is_active = False
+    alice.save()
+    client.force_login(hr_a)
+    act(client, alice, "enable")
+    alice.refresh_from_db()
+    assert not alice.is_active
+
+
+@pytest.mark.django_db
+def test_a_second_hr_of_the_same_unit_is_still_the_units_to_disable(client, hr_a, alice, unit_a):
+    make_member(Role.UNIT_HR, alice, unit=unit_a)
+    client.force_login(hr_a)
+    act(client, alice, "disable")
+    alice.refresh_from_db()
+    assert not alice.is_active

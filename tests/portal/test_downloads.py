@@ -178,7 +178,9 @@ class TestViews:
         from tests.factories import make_training_class
 
         klass = make_training_class(institution, jinan)
-        trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+        trainee = trainee_enrol(
+            training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+        )
         trainee_record(
             trainee=trainee,
             theory_attended=64,

@@ -98,7 +98,9 @@ def scene(alice, hr_a, institution, institution_staff, jinan):
         status=Course.Status.PUBLISHED,
     )
     klass = make_training_class(institution, jinan)
-    trainee = trainee_enrol(training_class=klass, id_number=alice.id_number)
+    trainee = trainee_enrol(
+        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+    )
     trainee_record(
         trainee=trainee,
         theory_attended=64,

@@ -1,7 +1,11 @@
+import uuid
+
 import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.factories import make_professional
+from tests.portal.test_password_reset import NEW, ask, confirm, mailed_code
 
 LOGIN = reverse("portal:login")
 
@@ -135,3 +139,67 @@ def test_password_change_with_wrong_old_password_changes_nothing(client, alice):
     assert response.status_code == 200
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
+
+
+def fresh_address() -> str:
+    """An address of this test's own: axes' counts are rows in the test's database,
+    but keep clients apart within a test."""
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+@pytest.mark.django_db
+class TestLockoutPerClient:
+    def test_one_client_failing_across_six_accounts_is_stopped(self, client, unit_a, bob):
+        """54 failed logins, nine for each of six accounts, stayed under the per-account
+        limit; the client's own limit (50) stops it, and only that client."""
+        client.defaults["REMOTE_ADDR"] = fresh_address()
+        accounts = [make_professional(unit_a) for _ in range(6)]
+        answers = [
+            login(client, account.id_number, "wrong-password").status_code
+            for account in accounts
+            for _ in range(9)
+        ]
+        # The 50th failure is answered with the lock, as the 10th of one account is.
+        assert answers[:49] == [200] * 49 and answers[49:] == [429] * 5
+        page = login(client, bob.id_number)
+        assert page.status_code == 429 and "网络地址的登录失败次数过多" in page.content.decode()
+        assert logged_in_user_id(client) is None
+        client.defaults["REMOTE_ADDR"] = fresh_address()
+        login(client, bob.id_number)
+        assert logged_in_user_id(client) == str(bob.pk)
+
+    def test_a_stranger_elsewhere_cannot_lock_her_out(self, client, alice):
+        client.defaults["REMOTE_ADDR"] = fresh_address()
+        for _ in range(30):
+            login(client, alice.id_number, "wrong-password")
+        assert login(client, alice.id_number).status_code == 429  # the stranger is stopped
+        client.defaults["REMOTE_ADDR"] = fresh_address()  # alice, at her desk
+        login(client, alice.id_number)
+        assert logged_in_user_id(client) == str(alice.pk)
+
+    def test_logging_in_to_his_own_account_does_not_clear_the_clients_count(
+        self, client, settings, alice, bob
+    ):
+        settings.AXES_CLIENT_FAILURE_LIMIT = 12
+        client.defaults["REMOTE_ADDR"] = fresh_address()
+        for _ in range(9):
+            login(client, alice.id_number, "wrong-password")
+        login(client, bob.id_number)
+        assert logged_in_user_id(client) == str(bob.pk)
+        client.post(reverse("portal:logout"))
+        for _ in range(3):
+            login(client, alice.id_number, "wrong-password")
+        assert login(client, bob.id_number).status_code == 429
+
+    def test_a_password_reset_unlocks_the_account(self, client, alice, eager_celery):
+        client.defaults["REMOTE_ADDR"] = fresh_address()
+        for _ in range(10):
+            login(client, alice.id_number, "wrong-password")
+        page = login(client, alice.id_number)
+        assert page.status_code == 429 and "忘记密码" in page.content.decode()
+        alice.email = "alice@example.cn"
+        alice.save()
+        ask(client, alice.id_number, "alice@example.cn")
+        confirm(client, alice.id_number, mailed_code())
+        login(client, alice.id_number, NEW)
+        assert logged_in_user_id(client) == str(alice.pk)

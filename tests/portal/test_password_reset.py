@@ -16,6 +16,11 @@ CONFIRM = reverse("portal:password_reset_confirm")
 NEW = "Brand-new-pass-2026"
 
 
+@pytest.fixture(autouse=True)
+def _deliver_in_process(eager_celery):
+    """The code goes out from a task; run it in the test's process."""
+
+
 def ask(client, id_number, contact):
     return client.post(REQUEST, {"id_number": id_number, "contact": contact}, follow=True)
 

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PORTAL_BASE_URL": "https://jxjy.example.gov.cn",
+    "SMS_BACKEND": "portal.sms.DisabledBackend",
 }
 
 
@@ -56,6 +57,27 @@ def test_production_refuses_to_start_without_portal_base_url():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "PORTAL_BASE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize("backend", [None, "portal.sms.ConsoleBackend"])
+def test_production_refuses_to_start_printing_reset_codes_on_the_console(backend):
+    """Unset, SMS_BACKEND is the console one, which writes every password-reset code
+    into the server's log."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SMS_BACKEND"}
+    if backend:
+        env["SMS_BACKEND"] = backend
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SMS_BACKEND is portal.sms.ConsoleBackend" in result.stderr
+
+
+def test_check_deploy_reports_the_console_sms_backend():
+    result = manage("check", "--deploy", env={"SMS_BACKEND": "portal.sms.ConsoleBackend"})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "portal.E002" in output
+    assert "prints password-reset codes" in output
 
 
 @pytest.mark.parametrize(

@@ -226,7 +226,7 @@ class Records(Driver):
         url = reverse(
             "digital_engineer:class_action", kwargs={"pk": self.klass.pk, "action": "enrol"}
         )
-        self.client.post(url, {"id_number": person.id_number})
+        self.client.post(url, {"id_number": person.id_number, "real_name": person.real_name})
 
     def values(self, person):
         return {
