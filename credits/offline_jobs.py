@@ -2,7 +2,8 @@
 
 A file over OFFLINE_UPLOAD_WORKER_BYTES goes this way:
 1. the request runs the cheap checks of the shared reader (size, kind, and for an
-   .xlsx the archive: a decompression bomb is refused here, before any parser), keeps
+   .xlsx what the archive declares: a decompression bomb is refused here, before any
+   parser; the scan of its parts, which costs CPU, runs in the task's child), keeps
    the file in private storage, creates an OfflineParseJob and queues the task on
    commit; the page then polls the job;
 2. the task reads the file in one forked child process whose memory is limited to
@@ -30,8 +31,13 @@ from credits.offline_upload import CHUNK_ROWS, SPEC, parse_offline_chunks, uploa
 from portal import scoping
 from portal.audit import audit_log
 from portal.models import JobStatus, Membership, Role
-from portal.tabular import TableError, check_file
-from portal.tabular_worker import ReaderOutOfMemory, read_chunks_limited
+from portal.tabular import TableError, check_file, resource_message
+from portal.tabular_worker import (
+    ReaderFailed,
+    ReaderOutOfMemory,
+    ReaderOutOfTime,
+    read_chunks_limited,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +56,7 @@ def offline_parse_queue(*, upload, unit, requested_by) -> OfflineParseJob:
 
     Raises TableError for a file the cheap checks refuse (too big, not a table, a
     decompression bomb); nothing is kept then."""
-    check_file(upload, SPEC)
+    check_file(upload, SPEC, scan=False)
     suffix = os.path.splitext(upload.name or "")[1].lower()[:10]
     with transaction.atomic():
         job = OfflineParseJob(unit=unit, requested_by=requested_by, file_name=upload.name[:200])
@@ -83,8 +89,9 @@ def offline_parse_run(job_id: int) -> OfflineParseJob:
     again from the start when its task is delivered again. Ends DONE with `upload`
     (the preview), or FAILED with the row messages in `problems` (nothing written) or
     with `error`: the reader's message for a file it cannot take; memory_message()
-    when the reading process ran out of memory or was killed; a general message for
-    anything else, whose details are logged with the job id."""
+    when the reading process ran out of memory or was killed; resource_message() when
+    it ran out of time; the reader's "could not be read" when it failed otherwise; a
+    general message for anything else. Details are logged with the job id."""
     job = OfflineParseJob.objects.select_related("unit", "requested_by").get(pk=job_id)
     if job.finished:
         return job
@@ -101,6 +108,12 @@ def offline_parse_run(job_id: int) -> OfflineParseJob:
     except ReaderOutOfMemory as error:
         logger.warning("offline parse job %s: the reader ran out of memory (%s)", job_id, error)
         return _finish(job, error=memory_message())
+    except ReaderOutOfTime as error:
+        logger.warning("offline parse job %s: the reader ran out of time (%s)", job_id, error)
+        return _finish(job, error=resource_message())
+    except ReaderFailed as error:  # e.g. a panic in calamine on a crafted value
+        logger.error("offline parse job %s: the reader failed:\n%s", job_id, error)
+        return _finish(job, error=_("The file could not be read as an Excel workbook."))
     except Exception:
         logger.exception("offline parse job %s failed", job_id)
         return _finish(

@@ -9,11 +9,13 @@ Reading a file, step by step:
    an OLE2 compound file is .xls, anything else must be named .csv).
 2. An .xlsx is a zip: `_check_archive` refuses a zip that is not an .xlsx (an .ods,
    an .xlsb), streams every entry with a byte budget and refuses a decompression bomb
-   (declared or actual unpacked size, compression ratio, number of entries) and a part
-   whose cells span a huge area, in this process but before any parser. calamine
-   keeps a sheet as a dense grid, so one value in cell XFD1048576 would ask it for
-   half a terabyte; the scan (linear, however the XML is spelled) finds that cell first
-   and names it.
+   (declared or actual unpacked size, compression ratio of an entry and of the whole
+   archive, number of entries) and a part whose cells span a huge area, before any
+   parser. What the zip declares is checked in the web or worker process; the
+   streaming scan, which costs CPU, runs first thing in the limited child of step 3.
+   calamine keeps a sheet as a dense grid, so one value in cell XFD1048576 would ask
+   it for half a terabyte; the scan (linear, however the XML is spelled) finds that
+   cell first and names it.
 3. The parsing runs in a forked child process with a memory and a CPU limit, for
    every upload (`Table`, `portal.tabular_worker`): a file the checks above do not
    know (a legacy .xls has no cheap pre-scan at all) ends that child, never the
@@ -61,6 +63,9 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 160 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_RATIO = 200  # unpacked / packed, for entries over RATIO_FLOOR bytes
+# Declared unpacked size / upload size, for the whole archive (over RATIO_FLOOR bytes):
+# a real workbook unpacks to 5-20 times its size.
+MAX_ARCHIVE_RATIO = 100
 RATIO_FLOOR = 1024 * 1024
 # Cells of the first sheet's used area (calamine holds the area densely, 32 bytes a cell).
 MAX_SHEET_CELLS = 4_000_000
@@ -519,9 +524,12 @@ def _is_xlsx(archive: zipfile.ZipFile) -> bool:
     return _XLSX_MAIN in declared.lower()
 
 
-def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
+def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES, *, scan: bool = True) -> None:
     """Refuse a zip that is not an .xlsx, a zip bomb, and a sheet whose used area is
-    huge, before any parser runs.
+    huge, before any parser runs. `scan=False` checks only what the zip declares (the
+    entries, their sizes and ratios, the content types): cheap and bounded, for the
+    web or worker process; the scan itself can cost seconds of CPU on a crafted file
+    and runs only in the limited child (`Table`).
 
     Every part is streamed against one byte budget (the declared sizes may lie), and
     every part is scanned for cells, whatever its name: calamine finds sheets through
@@ -535,7 +543,11 @@ def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
             raise _bomb()
-        if sum(e.file_size for e in entries) > max_unpacked:
+        declared = sum(e.file_size for e in entries)
+        if declared > max_unpacked:
+            raise _bomb()
+        # The whole archive's ratio: many entries each under RATIO_FLOOR count too.
+        if declared > RATIO_FLOOR and declared > MAX_ARCHIVE_RATIO * max(upload.size or 0, 1):
             raise _bomb()
         for entry in entries:
             if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(
@@ -544,6 +556,8 @@ def _check_archive(upload, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
                 raise _bomb()
         if not _is_xlsx(archive):
             raise TableError(_not_a_table())
+        if not scan:
+            return
         budget = max_unpacked
         for entry in entries:
             extent, carry = _Extent(), b""
@@ -589,13 +603,15 @@ def _refuse_far(extent: _Extent) -> None:
         )
 
 
-def check_file(upload, spec: TableSpec) -> str:
+def check_file(upload, spec: TableSpec, *, scan: bool = True) -> str:
     """The checks that run before any parser: size, kind and, for an .xlsx, the archive
-    (steps 1 and 2). Cheap: a request may run them on a file it hands to a worker.
-    Returns the kind; TableError for a file refused."""
+    (steps 1 and 2). `scan=False` leaves out the scan of the archive's parts, which may
+    cost seconds of CPU on a crafted file: what a request or a worker runs itself (the
+    limited child runs the whole check). Returns the kind; TableError for a file
+    refused."""
     kind = check_upload(upload, spec.max_bytes)
     if kind == "xlsx":
-        _check_archive(upload, spec.max_unpacked)
+        _check_archive(upload, spec.max_unpacked, scan=scan)
     return kind
 
 
@@ -790,8 +806,9 @@ def resource_message() -> str:
 class Table:
     """The rows of an upload's first sheet under its header.
 
-    The cheap checks (`check_file`) run here; the parsing runs in a child process with
-    a memory and a CPU limit (`portal.tabular_worker.run_limited`), for every upload: a
+    The cheap checks (`check_file(scan=False)`) run here; the scan of an .xlsx's parts
+    and the parsing run in a child process with a memory, a CPU and a wall-clock limit
+    (`portal.tabular_worker.run_limited`), for every upload: a
     file that makes the parser abort or run away ends that child, not the server, and
     reads as TableError(`resource_message()`), nothing written. The child finds the
     header (a TableError about it is raised here), then sends the typed rows in chunks
@@ -809,10 +826,10 @@ class Table:
 
         self.spec = spec
         self._upload = upload
-        kind = check_file(upload, spec)
+        check_file(upload, spec, scan=False)
 
         def produce():
-            reader = _SheetReader(upload, spec, kind)
+            reader = _SheetReader(upload, spec, check_file(upload, spec))
             yield reader.header_row, reader.positions
             yield from reader.chunks(chunk_rows)
 
@@ -828,13 +845,16 @@ class Table:
             raise
 
     def _next(self):
-        from portal.tabular_worker import ReaderOutOfMemory, ReaderOutOfTime
+        from portal.tabular_worker import ReaderFailed, ReaderOutOfMemory, ReaderOutOfTime
 
         try:
             return next(self._messages)
         except (ReaderOutOfMemory, ReaderOutOfTime) as error:
             logger.warning("the tabular reader of %r was stopped: %s", self._upload.name, error)
             raise TableError(resource_message()) from None
+        except ReaderFailed as error:  # e.g. a panic in calamine on a crafted value
+            logger.error("the tabular reader of %r failed:\n%s", self._upload.name, error)
+            raise TableError(_("The file could not be read as an Excel workbook.")) from None
 
     def chunks(self) -> Iterator[list[Row]]:
         """The data rows, in lists of at most `chunk_rows`; TableError past the spec's

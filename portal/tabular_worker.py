@@ -15,26 +15,32 @@ process itself: EVERY upload is parsed in ONE child process forked for it
 2. the child lets go of the parent's database connections without closing them
    (closing would send the server a Terminate message over the socket both share and
    end the parent's session), lowers RLIMIT_AS to its current size plus `memory_mb`
-   and RLIMIT_CPU to `cpu_seconds`, and only READS: what it produces is pickled back
-   through a Pipe. It never touches the database;
+   and RLIMIT_CPU to `cpu_seconds` (soft; the hard limit, which the kernel enforces
+   with SIGKILL, a few seconds later, so that the SIGXCPU of the soft one ends it and
+   tells why), and only READS: what it produces is pickled back through a Pipe. It
+   never touches the database. It dies with its parent (PR_SET_PDEATHSIG);
 3. the parent takes each item as it arrives (the caller's own code checks it, the
-   same as before) and ends the child, whatever happens, before it returns.
+   same as before), waits for the child at most `wall_seconds` in all, and ends the
+   child, whatever happens, before it returns.
 
 How it ends, for the caller: the items; `TableError` (the reader's message, for the
 user); `ReaderOutOfMemory` when the child ran out of memory or was killed (MemoryError,
 a signal such as SIGKILL, or SIGABRT from a failed Rust allocation; any exit without
-its last message); `ReaderOutOfTime` when it used up its CPU time (SIGXCPU);
+its last message); `ReaderOutOfTime` when it used up its CPU time (SIGXCPU) or the
+parent waited for it longer than `wall_seconds`;
 `ReaderFailed` for another exception in the child (its traceback is in the exception,
 for the log, not for the user).
 """
 
 import contextlib
+import ctypes
 import errno
 import faulthandler
 import multiprocessing
 import os
 import resource
 import signal
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -46,6 +52,9 @@ from portal.tabular import Row, TableError, TableSpec
 from portal.tabular import _read_chunks_in_this_process as read_chunks
 
 MB = 1024 * 1024
+# Seconds of CPU past the soft RLIMIT_CPU (SIGXCPU) before the kernel's SIGKILL.
+CPU_GRACE_SECONDS = 5
+PR_SET_PDEATHSIG = 1
 
 
 class ReaderOutOfMemory(Exception):
@@ -80,18 +89,32 @@ def _virtual_size() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _limit(kind: int, value: int) -> None:
-    _soft, hard = resource.getrlimit(kind)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(kind, (value, value))
+def _limit(kind: int, soft: int, hard: int | None = None) -> None:
+    """Lower a limit to `soft` (and `hard`, the same by default), never raising it."""
+    hard = soft if hard is None else hard
+    _soft, current = resource.getrlimit(kind)
+    if current != resource.RLIM_INFINITY:
+        hard = min(hard, current)
+        soft = min(soft, hard)
+    resource.setrlimit(kind, (soft, hard))
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL this process when its parent dies, and end it now if that has already
+    happened (between fork and here)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _child(produce: Callable[[], Iterable], memory_mb: int, cpu_seconds: int, pipe):
     """The child's whole life: produce, send, and say how it ended."""
     try:
         _let_go_of_connections()
-        _limit(resource.RLIMIT_CPU, cpu_seconds)
+        _limit(resource.RLIMIT_CORE, 0)  # SIGXCPU and SIGABRT would dump core
+        _limit(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + CPU_GRACE_SECONDS)
         _limit(resource.RLIMIT_AS, _virtual_size() + memory_mb * MB)
         for item in produce():
             pipe.send(("item", item))
@@ -120,18 +143,33 @@ def _send_quietly(pipe, message) -> None:
 
 
 def run_limited(
-    produce: Callable[[], Iterable], *, memory_mb: int, cpu_seconds: int
+    produce: Callable[[], Iterable],
+    *,
+    memory_mb: int,
+    cpu_seconds: int,
+    wall_seconds: float | None = None,
 ) -> Iterator[Any]:
     """The items of `produce()`, run in a child process that may grow by at most
-    `memory_mb` MB and use `cpu_seconds` of CPU. Raises TableError, ReaderOutOfMemory,
-    ReaderOutOfTime or ReaderFailed (see the module). Closing the iterator early (or
-    dropping it) ends the child."""
+    `memory_mb` MB and use `cpu_seconds` of CPU; the parent waits for it at most
+    `wall_seconds` in all (default twice `cpu_seconds`; the time the caller spends on
+    the items does not count). Raises TableError, ReaderOutOfMemory, ReaderOutOfTime
+    or ReaderFailed (see the module). Closing the iterator early (or dropping it)
+    ends the child."""
+    wait_left = 2.0 * cpu_seconds if wall_seconds is None else wall_seconds
     receiver, sender = multiprocessing.Pipe(duplex=False)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         try:
+            _die_with_parent(parent)
             receiver.close()
-            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1):
+            for number in (
+                signal.SIGTERM,
+                signal.SIGINT,
+                signal.SIGQUIT,
+                signal.SIGUSR1,
+                signal.SIGXCPU,  # its default action ends the child, as the parent expects
+            ):
                 signal.signal(number, signal.SIG_DFL)  # not the worker's handlers
             faulthandler.disable()  # an abort is expected here, and reported by the parent
             _child(produce, memory_mb, cpu_seconds, sender)
@@ -141,6 +179,11 @@ def run_limited(
     exit_code = None
     try:
         while True:
+            started = time.monotonic()
+            ready = receiver.poll(max(wait_left, 0))
+            wait_left -= time.monotonic() - started
+            if not ready:
+                raise ReaderOutOfTime("the reader took too long (wall clock)")
             try:
                 kind, payload = receiver.recv()
             except EOFError:
@@ -174,6 +217,7 @@ def read_chunks_limited(
     size: int,
     memory_mb: int,
     cpu_seconds: int,
+    wall_seconds: float | None = None,
 ) -> Iterator[list[Row]]:
     """The data rows of the file at `path` (shown to the user as `name`), read in a
     limited child process (`run_limited`), in lists of at most `size` rows."""
@@ -182,4 +226,6 @@ def read_chunks_limited(
         with open(path, "rb") as handle:
             yield from read_chunks(File(handle, name=name), spec, size)
 
-    return run_limited(produce, memory_mb=memory_mb, cpu_seconds=cpu_seconds)
+    return run_limited(
+        produce, memory_mb=memory_mb, cpu_seconds=cpu_seconds, wall_seconds=wall_seconds
+    )

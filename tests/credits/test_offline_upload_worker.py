@@ -285,3 +285,24 @@ def test_small_file_is_still_previewed_in_the_request(hr_client, alice, colleagu
         "credits:offline_preview", args=[OfflineUpload.objects.get().pk]
     )
     assert not OfflineParseJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_reader_out_of_time_gets_the_resource_message(
+    hr_client, alice, colleague, on_worker, monkeypatch
+):
+    from credits import offline_jobs
+    from portal.tabular_worker import ReaderOutOfTime
+
+    def out_of_time(*args, **kwargs):
+        raise ReaderOutOfTime("the reader used up its CPU time")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(offline_jobs, "read_chunks_limited", out_of_time)
+
+    on_worker(hr_client, workbook_bytes(good_rows(alice, colleague)))
+
+    job = OfflineParseJob.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert "解析时超出资源限制" in job.error
+    assert not OfflineUpload.objects.exists()
