@@ -11,7 +11,7 @@ from django.test import Client
 
 from credits.models import CreditEntry, Source
 from credits.selectors import year_status
-from learning.ingest import reprocess
+from learning.ingest import CLOCK_SKEW_SECONDS, reprocess
 from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch
 from tests.factories import UnitFactory, make_professional
 from tests.learning.conftest import outcomes, push, record
@@ -29,10 +29,13 @@ class TestAuthentication:
 
     @pytest.mark.parametrize("how", ["bad-signature", "old-timestamp", "future-timestamp"])
     def test_untrusted_push_is_refused_and_nothing_read(self, client, key, alice, how):
+        # Two seconds outside the window: int() drops up to a second of the clock,
+        # which would otherwise put the future timestamp just inside it.
+        outside = CLOCK_SKEW_SECONDS + 2
         kwargs = {
             "bad-signature": {"signature": "0" * 64},
-            "old-timestamp": {"timestamp": int(time.time()) - 301},
-            "future-timestamp": {"timestamp": int(time.time()) + 301},
+            "old-timestamp": {"timestamp": int(time.time()) - outside},
+            "future-timestamp": {"timestamp": int(time.time()) + outside},
         }[how]
         response = push(client, key, [record(alice)], **kwargs)
         assert response.status_code == 401
