@@ -12,13 +12,10 @@ from digital_engineer.models import InstitutionState, TrainingCertificate
 from digital_engineer.services import (
     ProgrammeError,
     certificate_revoke,
-    class_close,
     institution_set_status,
-    trainee_enrol,
-    trainee_record,
 )
 from portal.models import AuditLog, Membership
-from tests.factories import make_training_class
+from tests.factories import make_training_certificate
 
 
 def race_behind_a_row_lock(model, pk, jobs) -> list:
@@ -70,19 +67,7 @@ def test_two_suspensions_at_once_suspend_once(institution, province_hr):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_revocations_at_once_revoke_once(institution, jinan, alice, province_hr):
-    klass = make_training_class(institution, jinan)
-    trainee = trainee_enrol(
-        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
-    )
-    trainee_record(
-        trainee=trainee,
-        theory_attended=64,
-        practice_attended=64,
-        theory_score=80,
-        practice_score=80,
-    )
-    class_close(training_class=klass, closed_by=None)
-    certificate = TrainingCertificate.objects.get(trainee=trainee)
+    certificate = make_training_certificate(institution, jinan, alice)
 
     def revoke(reason):
         return lambda: certificate_revoke(

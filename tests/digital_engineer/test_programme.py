@@ -28,7 +28,12 @@ from digital_engineer.services import (
 )
 from portal.models import Membership
 from portal.registration import profile_register, registration_decide
-from tests.factories import InstitutionFactory, id_number_for, make_professional
+from tests.factories import (
+    InstitutionFactory,
+    id_number_for,
+    make_passed_trainee,
+    make_professional,
+)
 
 END = datetime.date(2025, 6, 30)
 
@@ -186,16 +191,7 @@ class TestClosing:
 
     def test_a_certified_person_cannot_enrol_again_at_that_level(self, listed, jinan, alice):
         klass = open_class(listed, jinan)
-        trainee = trainee_enrol(
-            training_class=klass, id_number=alice.id_number, real_name=alice.real_name
-        )
-        trainee_record(
-            trainee=trainee,
-            theory_attended=64,
-            practice_attended=64,
-            theory_score=80,
-            practice_score=80,
-        )
+        make_passed_trainee(klass, alice)
         class_close(training_class=klass, closed_by=None)
         again = open_class(listed, jinan, name="第二期")
         with pytest.raises(ProgrammeError, match="已取得"):

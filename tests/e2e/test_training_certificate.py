@@ -2,11 +2,9 @@
 
 import pytest
 
-from digital_engineer.models import TrainingCertificate
-from digital_engineer.services import class_close, trainee_enrol, trainee_record
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.factories import make_training_class
+from tests.factories import make_training_certificate
 
 # live_server needs committed data; serialized_rollback restores the data
 # migrations' rows (cities, year rules, the conversion table) after each test.
@@ -16,19 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_trainee_sees_and_downloads_her_training_certificate(
     browser, live_server, institution, jinan, alice, eager_celery
 ):
-    klass = make_training_class(institution, jinan, name="人工智能初级一期")
-    trainee = trainee_enrol(
-        training_class=klass, id_number=alice.id_number, real_name=alice.real_name
+    # The PDF is rendered after commit (eager Celery).
+    certificate = make_training_certificate(
+        institution, jinan, alice, scores=(85, 78), name="人工智能初级一期"
     )
-    trainee_record(
-        trainee=trainee,
-        theory_attended=64,
-        practice_attended=64,
-        theory_score=85,
-        practice_score=78,
-    )
-    class_close(training_class=klass, closed_by=None)  # the PDF is rendered after commit
-    certificate = TrainingCertificate.objects.get(trainee=trainee)
 
     def steps(page):
         log_in(page, live_server.url, alice.phone, PASSWORD)

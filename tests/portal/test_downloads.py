@@ -168,28 +168,10 @@ class TestViews:
         assert_named(response, f"达标情况报表-2025-{job.pk}.xlsx")
 
     def test_training_certificate(self, client, institution, institution_staff, jinan, alice):
-        from digital_engineer.models import TrainingCertificate
-        from digital_engineer.services import (
-            class_close,
-            trainee_enrol,
-            trainee_record,
-            training_certificate_render,
-        )
-        from tests.factories import make_training_class
+        from digital_engineer.services import training_certificate_render
+        from tests.factories import make_training_certificate
 
-        klass = make_training_class(institution, jinan)
-        trainee = trainee_enrol(
-            training_class=klass, id_number=alice.id_number, real_name=alice.real_name
-        )
-        trainee_record(
-            trainee=trainee,
-            theory_attended=64,
-            practice_attended=64,
-            theory_score=80,
-            practice_score=80,
-        )
-        class_close(training_class=klass, closed_by=None)
-        certificate = TrainingCertificate.objects.get(trainee=trainee)
+        certificate = make_training_certificate(institution, jinan, alice)
         training_certificate_render(certificate.pk)
         client.force_login(alice)
         url = reverse("digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk})
