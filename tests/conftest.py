@@ -7,8 +7,11 @@ province_hr the provincial HR department, institution_staff works for a training
 institution in 济南.
 """
 
+import datetime
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from portal.models import Role
 from tests.factories import (
@@ -66,6 +69,18 @@ def no_registration_throttle(settings):
     lowers the limit and uses an address of its own."""
     settings.REGISTRATION_FAILURES_PER_HOUR = 1_000_000
     settings.REGISTRATION_FAILURES_PER_ID_NUMBER = 1_000_000
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """`frozen(day)` sets the portal's clock (timezone.now, hence localdate) to 10:00
+    of that day, for the rest of the test; a live server in this process reads it too."""
+
+    def at(day: datetime.date):
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return at
 
 
 @pytest.fixture

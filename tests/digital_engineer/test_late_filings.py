@@ -25,17 +25,6 @@ DUE = datetime.date(2025, 7, 30)  # 30 days after the end
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    """Set the portal's clock (timezone.now, hence localdate) to 10:00 of a day."""
-
-    def at(day: datetime.date):
-        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return at
-
-
-@pytest.fixture
 def klass(institution, jinan):
     return make_training_class(institution, jinan, ends_on=END)
 

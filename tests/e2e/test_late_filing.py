@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from digital_engineer.models import RosterFiling
 from digital_engineer.services import class_close
@@ -17,13 +16,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_institution_files_late_and_sees_filed_late(
-    browser, live_server, institution, institution_staff, jinan, monkeypatch
+    browser, live_server, institution, institution_staff, jinan, frozen
 ):
     klass = make_training_class(institution, jinan)
     class_close(training_class=klass, closed_by=None)
     # The live server runs in this process: its clock reads 4 August, five days late.
-    moment = timezone.make_aware(datetime.datetime(2025, 8, 4, 10))
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+    frozen(datetime.date(2025, 8, 4))
     url = live_server.url + reverse("digital_engineer:class", kwargs={"pk": klass.pk})
 
     def steps(page):

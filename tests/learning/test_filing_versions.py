@@ -17,17 +17,6 @@ from portal.models import AuditLog
 from tests.learning.test_filings import files
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    """Set the portal's clock (timezone.now, hence localdate) to 10:00 of a day."""
-
-    def at(day: datetime.date):
-        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return at
-
-
 def published_plan(authority, admin, year, topic="新技术") -> ProfessionalPlan:
     plan = ProfessionalPlan.objects.create(
         authority=authority, year=year, title=f"{year}年卫生健康专业科目学习方案"
