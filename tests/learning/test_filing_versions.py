@@ -58,10 +58,9 @@ def test_city_hr_uploads_for_an_earlier_year(client, jinan_hr, jinan, frozen):
     assert (filing.city, filing.year) == (jinan, 2025)
 
 
-@pytest.mark.django_db
-def test_refiling_a_changed_plan_adds_a_dated_version(
-    client, health_admin, health, province_hr, frozen
-):
+def filed_on_time_then_revised_late(client, health_admin, health, frozen) -> None:
+    """The 2026 plan filed on 10 April, then changed, republished and filed again on
+    5 May, after the end-of-April deadline."""
     frozen(datetime.date(2026, 4, 10))
     plan = published_plan(health, health_admin, 2026)
     client.force_login(health_admin)
@@ -71,6 +70,13 @@ def test_refiling_a_changed_plan_adds_a_dated_version(
     plan_publish(plan=plan, published_by=health_admin)
     client.force_login(health_admin)
     client.post(reverse("learning:filing"), {"from_plan": "1", "plan": plan.pk})
+
+
+@pytest.mark.django_db
+def test_refiling_a_changed_plan_adds_a_dated_version(
+    client, health_admin, health, province_hr, frozen
+):
+    filed_on_time_then_revised_late(client, health_admin, health, frozen)
 
     first, second = Filing.objects.order_by("version")
     assert (first.version, second.version) == (1, 2)
@@ -127,15 +133,7 @@ def board_row(html: str, name: str) -> dict[str, str]:
 def test_the_board_dates_the_status_by_the_version_that_decided_it(
     client, health_admin, health, province_hr, frozen
 ):
-    frozen(datetime.date(2026, 4, 10))
-    plan = published_plan(health, health_admin, 2026)
-    client.force_login(health_admin)
-    client.post(reverse("learning:filing"), {"from_plan": "1", "plan": plan.pk})
-    frozen(datetime.date(2026, 5, 5))
-    plan.items.create(topic="人工智能辅助诊疗", hours=6, mode="offline")
-    plan_publish(plan=plan, published_by=health_admin)
-    client.force_login(health_admin)
-    client.post(reverse("learning:filing"), {"from_plan": "1", "plan": plan.pk})
+    filed_on_time_then_revised_late(client, health_admin, health, frozen)
 
     row = board_row(board_page(client, province_hr, 2026), health.name)
     assert row == {
