@@ -428,35 +428,28 @@ def test_a_score_of_59_9_is_refused_not_cut_to_59(make):
 
 
 @pytest.mark.django_db
-def test_two_rows_for_the_same_trainee_are_refused(make):
-    driver, (person,) = make(Records, "李华")
-    rows = [driver.row(person), driver.row(person, 理论成绩=40)]
-
-    text = driver.text(driver.upload("成绩.xlsx", xlsx(driver.headers, rows)))
-
-    assert "第3行「身份证号」：与第2行是同一学员" in text
-    assert driver.nothing_written()
-
-
-@pytest.mark.django_db
-def test_two_rows_for_the_same_attendee_are_refused(make):
-    driver, (person,) = make(Attendance_, "李华")
-    rows = [driver.row(person), driver.row(person)]
-
-    text = driver.text(driver.upload("名单.xlsx", xlsx(driver.headers, rows)))
-
-    assert "第3行「身份证号」：与第2行是同一人" in text
-    assert driver.nothing_written()
-
-
-@pytest.mark.django_db
-def test_the_same_training_under_two_row_keys_is_refused(make):
-    driver, (person,) = make(Offline, "李华")
-    rows = [driver.row(person), driver.row(person, 记录编号="2025-099")]
+@pytest.mark.parametrize(
+    ("driver_class", "second", "message"),
+    [
+        (Records, {"理论成绩": 40}, "第3行「身份证号」：与第2行是同一学员"),
+        (Attendance_, {}, "第3行「身份证号」：与第2行是同一人"),
+        (
+            Offline,
+            {"记录编号": "2025-099"},
+            "第3行：与第2行是同一次培训（人员、日期、学时和内容相同），会被重复登记",
+        ),
+    ],
+    ids=["same-trainee", "same-attendee", "same-training-two-keys"],
+)
+def test_a_row_repeating_an_earlier_one_is_refused(make, driver_class, second, message):
+    """Two rows for one trainee or attendee, or one training under two row keys: the
+    last would silently win, or be credited twice."""
+    driver, (person,) = make(driver_class, "李华")
+    rows = [driver.row(person), driver.row(person, **second)]
 
     text = driver.text(driver.upload("名单.xlsx", xlsx(driver.headers, rows)))
 
-    assert "第3行：与第2行是同一次培训（人员、日期、学时和内容相同），会被重复登记" in text
+    assert message in text
     assert driver.nothing_written()
 
 
