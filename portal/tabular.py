@@ -910,34 +910,15 @@ def read_table(upload, spec: TableSpec) -> tuple[Table, list[Row]]:
 def template_bytes(spec: TableSpec, example_rows: list[list] | None = None) -> bytes:
     """The upload's template: its header row, a sample row, ID columns formatted as
     text ("@") so that Excel keeps every digit of a number typed into them."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    from portal.xlsx import workbook_bytes
 
-    from portal.xlsx import sheet_title
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title(spec.title)
     rows = example_rows or [[c.example for c in spec.columns]]
-    for index, column in enumerate(spec.columns, 1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(12, 2 * len(column.header) + 6)
-        header = sheet.cell(row=1, column=index, value=column.header)
-        header.font = Font(bold=True)
-        text = column.kind in ("id_number", "id_text", "text", "name")
-        if text:
-            sheet.column_dimensions[letter].number_format = "@"
-        for offset, values in enumerate(rows, 2):
-            cell = sheet.cell(row=offset, column=index, value=values[index - 1])
-            if text:
-                cell.number_format = "@"
-                if cell.value is not None:
-                    cell.value = str(cell.value)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    text = {
+        index
+        for index, column in enumerate(spec.columns)
+        if column.kind in ("id_number", "id_text", "text", "name")
+    }
+    return workbook_bytes([(spec.title, spec.headers, rows)], text_columns=text)
 
 
 def template_response(

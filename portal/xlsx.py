@@ -2,7 +2,7 @@
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -28,10 +28,16 @@ def sheet_title(text) -> str:
     return title.strip().strip("'") or "Sheet"
 
 
-def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def workbook_bytes(
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
+    *,
+    text_columns: Collection[int] = (),
+) -> bytes:
     """Write (title, headers, rows) sheets in streaming mode: bold frozen header,
     column widths from the headers, hours with one decimal place. Titles may be any
-    text: they pass through `sheet_title`."""
+    text: they pass through `sheet_title`. The columns in `text_columns` (0-based)
+    are formatted as text ("@"), cells and whole column, so that Excel keeps every
+    digit of an ID number typed into them later (upload templates)."""
     workbook = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=sheet_title(title))
@@ -39,6 +45,8 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
         for index, header in enumerate(headers, 1):
             width = max(10, min(40, 2 * len(str(header)) + 4))
             sheet.column_dimensions[get_column_letter(index)].width = width
+            if index - 1 in text_columns:
+                sheet.column_dimensions[get_column_letter(index)].number_format = "@"
         header_cells = []
         for header in headers:
             cell = WriteOnlyCell(sheet, value=header)
@@ -46,7 +54,12 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            sheet.append(
+                [
+                    _text_cell(sheet, value) if index in text_columns else _cell(sheet, value)
+                    for index, value in enumerate(row)
+                ]
+            )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -65,6 +78,12 @@ def _cell(sheet, value):
         cell.number_format = "0.0"
         return cell
     return value
+
+
+def _text_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=None if value is None else str(value))
+    cell.number_format = "@"
+    return cell
 
 
 def xlsx_response(filename: str, sheets, *, fallback: str = "") -> HttpResponse:
