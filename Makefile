@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The address certificates' QR codes open: where `make run` serves, unless set.
@@ -13,7 +14,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 WORKER_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format worker beat setup system-packages services messages migrate seed clean
+.PHONY: run serve test lint format worker beat setup system-packages services messages migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,12 @@ system-packages:
 	@bash scripts/system-packages.sh
 
 setup: system-packages $(STAMP) messages
+
+# axe-core, from the npm registry at the version package-lock.json pins: the browser
+# tests check every page with it (tests/e2e/test_accessibility.py).
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel error
+	touch $(AXE)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
@@ -39,10 +46,19 @@ run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops). Demo logins are listed above."
 	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Production: the portal on gunicorn (gunicorn.conf.py) with DJANGO_ENV=production, which
+# refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, PORTAL_BASE_URL and an
+# SMS backend (README, "Deployment"). Run the worker and beat beside it.
+serve: setup
+	DJANGO_ENV=production $(BIN)/python manage.py check --deploy --fail-level ERROR
+	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_ENV=production $(BIN)/python manage.py migrate --noinput
+	DJANGO_ENV=production exec $(BIN)/gunicorn -c gunicorn.conf.py
+
 services:
 	@bash scripts/services.sh
 
-test: setup services
+test: setup services $(AXE)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -63,4 +79,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -1,10 +1,14 @@
 """Batch issuance for a unit, a city or the province, and printable unit bundles.
 
+A batch issues one year, or every year of a range (a unit catching up on the past
+compliant years of its staff): each person-year that meets its own year's rule and
+has no valid certificate gets one, with that year's serial.
+
 A batch is idempotent and resumable: its work list is recomputed from the facts
-(eligible people without a valid certificate, and this batch's certificates still
-without a PDF), every step checks before it writes, and its progress is counted
-from the certificates it produced, not incremented by the tasks. Running a batch
-again, or after a worker was killed, finishes the work without duplicates.
+(eligible person-years without a valid certificate, and this batch's certificates
+still without a PDF), every step checks before it writes, and its progress is
+counted from the certificates it produced, not incremented by the tasks. Running a
+batch again, or after a worker was killed, finishes the work without duplicates.
 """
 
 from django.db import transaction
@@ -27,6 +31,7 @@ from portal.models import JobStatus, User
 from portal.pdf import MissingGlyphs
 
 CHUNK = 25
+MAX_BATCH_YEARS = 10
 
 
 def people_of(*, unit=None, city=None) -> QuerySet[User]:
@@ -60,25 +65,56 @@ def batch_people(batch: IssuanceBatch) -> QuerySet[User]:
     return people_of(unit=batch.unit, city=batch.city)
 
 
-def batch_create(*, year: int, requested_by, unit=None, city=None) -> IssuanceBatch:
-    rule = YearRule.objects.filter(year=year).first()
-    if rule is None:
-        raise CertificateError(_("There is no rule for the year %(year)s.") % {"year": year})
+def _rules(years) -> dict[int, YearRule]:
+    return {rule.year: rule for rule in YearRule.objects.filter(year__in=list(years))}
+
+
+def batch_create(
+    *, year: int, requested_by, unit=None, city=None, end_year: int | None = None
+) -> IssuanceBatch:
+    """Start a batch for `year`, or for every year from `year` to `end_year`.
+
+    `total` foresees the person-years to issue, `skipped` counts the compliant
+    person-years that already hold a certificate. Raises CertificateError (in
+    Chinese), writing nothing, when the range runs backwards, spans more than
+    MAX_BATCH_YEARS years, or a year of it has no rule. Audited; the work is queued
+    after commit.
+    """
+    end_year = year if end_year is None else end_year
+    if end_year < year:
+        raise CertificateError(_("The last year must not be before the first year."))
+    if end_year - year >= MAX_BATCH_YEARS:
+        raise CertificateError(
+            _("A batch may span at most %(count)d years.") % {"count": MAX_BATCH_YEARS}
+        )
+    years = range(year, end_year + 1)
+    rules = _rules(years)
+    if without := [y for y in years if y not in rules]:
+        raise CertificateError(
+            _("There is no rule for the year %(year)s.")
+            % {"year": "、".join(str(y) for y in without)}
+        )
     people = people_of(unit=unit, city=city)
+    total = sum(eligible_without_certificate(people, y, rules[y]).count() for y in years)
+    skipped = sum(
+        compliant(people, y, rules[y]).filter(Exists(_valid_certificate(y))).count() for y in years
+    )
     with transaction.atomic():
         batch = IssuanceBatch.objects.create(
             year=year,
+            end_year=end_year if end_year != year else None,
             unit=unit,
             city=city,
             requested_by=requested_by,
-            total=eligible_without_certificate(people, year, rule).count(),
-            skipped=compliant(people, year, rule).filter(Exists(_valid_certificate(year))).count(),
+            total=total,
+            skipped=skipped,
         )
         audit_log(
             actor=requested_by,
             action="certificates.batch.created",
             batch=batch.pk,
             year=year,
+            end_year=end_year,
             scope=batch.scope_label,
         )
         from certificates.tasks import run_batch
@@ -87,18 +123,30 @@ def batch_create(*, year: int, requested_by, unit=None, city=None) -> IssuanceBa
     return batch
 
 
+def _work_by_year(batch: IssuanceBatch, people: QuerySet) -> dict[int, set[int]]:
+    """Per year of the batch, which of `people` still need something: eligible
+    without a certificate (and not failed that year before), or holding this batch's
+    certificate of that year without its PDF."""
+    rules = _rules(batch.years)
+    work = {}
+    for year in batch.years:
+        failed = BatchFailure.objects.filter(batch=batch, year=year).values("person_id")
+        to_issue = eligible_without_certificate(people, year, rules[year]).exclude(pk__in=failed)
+        to_render = Certificate.objects.filter(
+            batch=batch,
+            year=year,
+            person__in=people,
+            pdf_sha256="",
+            render_blocked="",
+            status=Certificate.Status.VALID,
+        ).values_list("person_id", flat=True)
+        work[year] = set(to_issue.values_list("pk", flat=True)) | set(to_render)
+    return work
+
+
 def batch_work(batch: IssuanceBatch) -> list[int]:
-    """Who still needs something: eligible without a certificate (and not failed
-    before), or holding this batch's certificate without its PDF."""
-    rule = YearRule.objects.get(year=batch.year)
-    failed = BatchFailure.objects.filter(batch=batch).values("person_id")
-    to_issue = eligible_without_certificate(batch_people(batch), batch.year, rule).exclude(
-        pk__in=failed
-    )
-    to_render = Certificate.objects.filter(
-        batch=batch, pdf_sha256="", render_blocked="", status=Certificate.Status.VALID
-    ).values_list("person_id", flat=True)
-    return sorted(set(to_issue.values_list("pk", flat=True)) | set(to_render))
+    """Who still needs something in some year of the batch (person ids, sorted)."""
+    return sorted(set().union(*_work_by_year(batch, batch_people(batch)).values()))
 
 
 def batch_start(batch_id: int) -> list[list[int]]:
@@ -116,42 +164,49 @@ def batch_start(batch_id: int) -> list[list[int]]:
 
 
 def batch_issue_chunk(batch_id: int, person_ids: list[int]) -> None:
-    from certificates.services import certificate_render
-
+    """Issue and render what the chunk's people still need, year by year; a
+    person-year that is refused is recorded as a failure of that year."""
     batch = IssuanceBatch.objects.select_related("requested_by").get(pk=batch_id)
-    for person in User.objects.filter(pk__in=person_ids):
-        certificate = Certificate.objects.filter(
-            person=person, year=batch.year, status=Certificate.Status.VALID
-        ).first()
-        try:
-            if certificate is None:
-                certificate = certificate_issue(
-                    person=person,
-                    year=batch.year,
-                    issued_by=batch.requested_by,
-                    batch=batch,
-                    render=False,
-                )
-        except CertificateError as error:
-            certificate = Certificate.objects.filter(
-                person=person, year=batch.year, status=Certificate.Status.VALID
-            ).first()
-            if certificate is None:  # a real refusal, not a parallel run that won
-                BatchFailure.objects.get_or_create(
-                    batch=batch, person=person, defaults={"reason": str(error)[:300]}
-                )
-                continue
-        if certificate.batch_id == batch.pk:
-            certificate = certificate_render(certificate.pk)
-            if certificate.render_blocked:  # no font draws part of it: flagged, not issued
-                BatchFailure.objects.get_or_create(
-                    batch=batch,
-                    person=person,
-                    defaults={"reason": render_blocked_reason(certificate.render_blocked)},
-                )
+    people = batch_people(batch).filter(pk__in=person_ids)
+    work = _work_by_year(batch, people)
+    for person in User.objects.filter(pk__in=person_ids).order_by("pk"):
+        for year in batch.years:
+            if person.pk in work[year]:
+                _issue_one(batch, person, year)
         # Progress after every person, not per chunk: the page shows what is issued.
         batch_count(batch_id)
     batch_refresh(batch_id)
+
+
+def _issue_one(batch: IssuanceBatch, person, year: int) -> None:
+    from certificates.services import certificate_render
+
+    certificate = Certificate.objects.filter(
+        person=person, year=year, status=Certificate.Status.VALID
+    ).first()
+    try:
+        if certificate is None:
+            certificate = certificate_issue(
+                person=person, year=year, issued_by=batch.requested_by, batch=batch, render=False
+            )
+    except CertificateError as error:
+        certificate = Certificate.objects.filter(
+            person=person, year=year, status=Certificate.Status.VALID
+        ).first()
+        if certificate is None:  # a real refusal, not a parallel run that won
+            BatchFailure.objects.get_or_create(
+                batch=batch, person=person, year=year, defaults={"reason": str(error)[:300]}
+            )
+            return
+    if certificate.batch_id == batch.pk:
+        certificate = certificate_render(certificate.pk)
+        if certificate.render_blocked:  # no font draws part of it: flagged, not issued
+            BatchFailure.objects.get_or_create(
+                batch=batch,
+                person=person,
+                year=year,
+                defaults={"reason": render_blocked_reason(certificate.render_blocked)},
+            )
 
 
 def _counts(batch_id: int) -> dict[str, int]:

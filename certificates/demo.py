@@ -1,12 +1,16 @@
-"""Demo certificates (called by `manage.py seed_demo`): the demo professional's
-compliant finished years, issued once."""
+"""Demo certificates (called by `manage.py seed_demo`): the demo professional's last
+two finished years, issued once. Her earlier compliant years are left without a
+certificate, so that 我的证书 offers to request them (certificates.past_years), and
+she holds one eligibility statement of her review period."""
 
 import contextlib
 
 from django.utils import timezone
 
-from certificates.models import Certificate
+from certificates.models import Certificate, EligibilityStatement
 from certificates.services import CertificateError, certificate_issue
+from certificates.statements import statement_issue
+from credits.eligibility import default_period
 from portal.models import User
 
 
@@ -21,3 +25,8 @@ def seed() -> None:
         # A year whose demo hours fall short simply gets none.
         with contextlib.suppress(CertificateError):
             certificate_issue(person=person, year=year, issued_by=None)
+    if not EligibilityStatement.objects.filter(person=person).exists():
+        start, end = default_period(person)
+        hr = User.objects.filter(phone="13800000002").first()  # 王芳, her unit's HR
+        with contextlib.suppress(CertificateError):
+            statement_issue(person=person, start_year=start, end_year=end, issued_by=hr)

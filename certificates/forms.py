@@ -20,6 +20,72 @@ class YearChoiceForm(forms.Form):
 
 class BatchForm(YearChoiceForm):
     city = forms.IntegerField(label=_("City"), required=False)
+    # A range of years, from `year` to `end_year`; empty: the one year.
+    end_year = forms.TypedChoiceField(
+        label=_("To year"), coerce=int, choices=rule_years, required=False, empty_value=None
+    )
+
+
+def _strict_year_choices(years) -> list[tuple[int, str]]:
+    """Choices compare the submitted text with "2023" as written, so that letters,
+    full-width or other non-ASCII digits ("２０２３", "٢٠٢٣") and huge numbers are
+    refused, where an IntegerField would read some of them as numbers."""
+    return [(year, str(year)) for year in years]
+
+
+class PastYearForm(forms.Form):
+    """A finished year whose certificate the professional asks for."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        from certificates.past_years import past_year_range_message, requestable_years
+
+        super().__init__(*args, **kwargs)
+        years = requestable_years()
+        self.fields["year"].choices = _strict_year_choices(years)
+        self.fields["year"].error_messages["invalid_choice"] = past_year_range_message(years)
+
+
+class StatementForm(forms.Form):
+    """The review period a statement covers."""
+
+    start_year = forms.TypedChoiceField(label=_("From year"), coerce=int)
+    end_year = forms.TypedChoiceField(label=_("To year"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        from django.utils import timezone
+
+        from credits.eligibility import EARLIEST_YEAR
+
+        super().__init__(*args, **kwargs)
+        this_year = timezone.localdate().year
+        message = _("The review period must run forward, between %(first)s and %(last)s.") % {
+            "first": EARLIEST_YEAR,
+            "last": this_year,
+        }
+        for name in ("start_year", "end_year"):
+            self.fields[name].choices = _strict_year_choices(range(EARLIEST_YEAR, this_year + 1))
+            self.fields[name].error_messages["invalid_choice"] = message
+
+
+class TitleDocumentForm(forms.Form):
+    """The years of her certificates a professional puts into one document."""
+
+    years = forms.TypedMultipleChoiceField(
+        label=_("Years"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, certificates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["years"].choices = [
+            (c.year, _("%(year)s (certificate %(serial)s)") % {"year": c.year, "serial": c.serial})
+            for c in certificates
+        ]
+        self.fields["years"].error_messages.update(
+            required=_("Choose at least one year."),
+            invalid_choice=_("Only years for which you hold a valid certificate can be chosen."),
+        )
 
 
 class RevokeForm(forms.Form):

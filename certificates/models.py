@@ -107,9 +107,12 @@ class Certificate(models.Model):
 
 
 class IssuanceBatch(Job):
-    """Issue the certificates of everybody eligible in a unit, a city or the province."""
+    """Issue the certificates of everybody eligible in a unit, a city or the province,
+    for one year or for every year of a range (`year` to `end_year`)."""
 
     year = models.PositiveSmallIntegerField(_("year"))
+    # The last year of a range; null for a batch of the one year `year`.
+    end_year = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True)
     city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True)
     skipped = models.PositiveIntegerField(_("already held one"), default=0)
@@ -120,23 +123,41 @@ class IssuanceBatch(Job):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.year} {self.scope_label}"
+        return f"{self.years_label} {self.scope_label}"
 
     @property
     def scope_label(self) -> str:
         return str(self.unit or self.city or _("the whole province"))
 
+    @property
+    def years(self) -> range:
+        """The years the batch issues for, in order."""
+        return range(self.year, (self.end_year or self.year) + 1)
+
+    @property
+    def years_label(self) -> str:
+        """ "2023" or "2021–2023"."""
+        if self.end_year and self.end_year != self.year:
+            return f"{self.year}–{self.end_year}"
+        return str(self.year)
+
 
 class BatchFailure(models.Model):
+    """A person-year the batch did not issue, and why (once per person and year)."""
+
     batch = models.ForeignKey(IssuanceBatch, on_delete=models.CASCADE, related_name="failures")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
     reason = models.CharField(max_length=300)
 
     class Meta:
         verbose_name = _("batch failure")
         verbose_name_plural = _("batch failures")
+        ordering = ["year", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["batch", "person"], name="batch_failure_once")
+            models.UniqueConstraint(
+                fields=["batch", "person", "year"], name="batch_failure_once_a_year"
+            )
         ]
 
     def __str__(self):
@@ -157,3 +178,134 @@ class Bundle(Job):
 
     def __str__(self):
         return f"{self.unit} {self.year}"
+
+
+class DocumentSerialCounter(models.Model):
+    """The last serial handed out per kind of document (its prefix) and year: the
+    eligibility statements' SDZM…, the title-application documents' SDHD…. Like
+    SerialCounter, incremented inside the issuing transaction: no gaps, no repeats."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("document serial counter")
+        verbose_name_plural = _("document serial counters")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="document_serial_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}{self.year}: {self.last}"
+
+
+class EligibilityStatement(models.Model):
+    """职称申报继续教育学时核验证明: whether each year of a review period met its rule,
+    as the ledger stood when the statement was issued. Never changed afterwards: its
+    verification page tells when a year's hours have been corrected since."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="eligibility_statements",
+        verbose_name=_("person"),
+    )
+    start_year = models.PositiveSmallIntegerField(_("from year"))
+    end_year = models.PositiveSmallIntegerField(_("to year"))
+    met = models.BooleanField(_("met"))
+    serial = models.CharField(_("statement number"), max_length=20, unique=True)
+    verification_code = models.CharField(
+        max_length=32, unique=True, default=new_verification_code, editable=False
+    )
+    # Who it is about, as it states it.
+    real_name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID card number"), max_length=18)
+    unit_name = models.CharField(_("unit"), max_length=100)
+    issuer_name = models.CharField(_("issued by"), max_length=100)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("eligibility statement")
+        verbose_name_plural = _("eligibility statements")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__lte=models.F("end_year")),
+                name="statement_period_runs_forward",
+            )
+        ]
+
+    def __str__(self):
+        return self.serial
+
+
+class StatementYear(models.Model):
+    """One year of a statement: the hours and the rule as they were at issue."""
+
+    statement = models.ForeignKey(
+        EligibilityStatement, on_delete=models.CASCADE, related_name="years"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    public_hours = models.DecimalField(_("public-subject hours"), max_digits=6, decimal_places=1)
+    professional_hours = models.DecimalField(
+        _("professional-subject hours"), max_digits=6, decimal_places=1
+    )
+    # Null: the year had no rule (never met).
+    public_min = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    professional_min = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    met = models.BooleanField(_("met"))
+
+    class Meta:
+        verbose_name = _("statement year")
+        verbose_name_plural = _("statement years")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "year"], name="statement_year_once")
+        ]
+
+    def __str__(self):
+        return f"{self.statement_id} {self.year}"
+
+
+class TitleDocument(models.Model):
+    """One PDF for a title application (职称申报继续教育证书合订本): a summary page,
+    then the holder's annual certificates of the years she chose, one page each; a
+    document of its own with its serial, QR code and verification page."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="title_documents",
+        verbose_name=_("person"),
+    )
+    certificates = models.ManyToManyField(Certificate, related_name="title_documents")
+    serial = models.CharField(_("document number"), max_length=20, unique=True)
+    verification_code = models.CharField(
+        max_length=32, unique=True, default=new_verification_code, editable=False
+    )
+    real_name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID card number"), max_length=18)
+    unit_name = models.CharField(_("unit"), max_length=100)
+    issuer_name = models.CharField(_("issued by"), max_length=100)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("title-application document")
+        verbose_name_plural = _("title-application documents")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return self.serial

@@ -5,11 +5,27 @@ The apps that issue them (digital_engineer's 培训合格证书) sit above `cert
 the app order and may import it, never the other way round. So such an app registers
 a provider and a finder here from its AppConfig.ready(), and the pages ask the
 registry, knowing nothing of the app behind each.
+
+Verification of a file (the PDF dropped on /verify/). Every document stored through
+`certificates.services.document_render_store` is signed, and its signed file carries
+its kind — the model's label, ``app_label.modelname`` — and its `serial`
+(certificates.signing). The page finds the document by those two: a kind registers
+`register_signed_kind(label, find)` from its AppConfig.ready(), `find(serial)`
+returning a `SignedDocument` (its stored SHA-256, whether and why it was revoked, the
+masked details its verification page shows) or None. A kind that registers nothing
+is still found, by `model_document`: any model with `serial` and `pdf_sha256`
+fields, revoked when it has a `revoked_at` set or a `status` of "revoked", its
+details the name, masked ID number, unit, issuer and issue date it has of those. So
+a new kind of document needs no change here to be verified as a file; registering
+shows its own details.
 """
 
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -81,17 +97,122 @@ class BlockedCertificate:
 
 
 BlockedProvider = Callable[[], list[BlockedCertificate]]
+FlaggedRows = Callable[[], Any]  # () -> the QuerySet of a kind's flagged rows
 
 _blocked_providers: list[BlockedProvider] = []
+_flagged_rows: dict[BlockedProvider, FlaggedRows] = {}
 
 
-def register_blocked_provider(provider: BlockedProvider) -> None:
+def register_blocked_provider(
+    provider: BlockedProvider, *, flagged: FlaggedRows | None = None
+) -> None:
     """Add `provider() -> list[BlockedCertificate]` (every flagged certificate of its
-    kind); registering it twice adds it once."""
+    kind) and `flagged() -> QuerySet` of the same rows, which lets provincial HR's
+    home page count every kind in one query (`blocked_count`); registering it twice
+    adds it once."""
     if provider not in _blocked_providers:
         _blocked_providers.append(provider)
+    if flagged is not None:
+        _flagged_rows[provider] = flagged
+
+
+def blocked_count(*also) -> int:
+    """How many certificates every registered kind has flagged, and the rows of the
+    querysets `also`: one query for all the kinds that registered their rows."""
+    from portal.selectors import counts
+
+    querysets = [*also, *(_flagged_rows[p]() for p in _blocked_providers if p in _flagged_rows)]
+    listed = sum(len(p()) for p in _blocked_providers if p not in _flagged_rows)
+    return listed + sum(counts(**{f"kind{i}": qs for i, qs in enumerate(querysets)}).values())
 
 
 def blocked() -> list[BlockedCertificate]:
     """Every registered kind's flagged certificates."""
     return [certificate for provider in _blocked_providers for certificate in provider()]
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A stored document as the verification of its file shows it (all text already
+    in Chinese, personal data masked as its verification page masks it)."""
+
+    kind: str  # what the document is, e.g. 专业技术人员继续教育电子证书
+    serial: str
+    pdf_sha256: str  # of the signed file as stored ("" while none is)
+    revoked: bool
+    revoked_on: datetime.date | None  # when it was revoked, where known
+    revoked_reason: str  # the reason's category as the public may read it ("" while valid)
+    details_template: str  # renders the masked details from `details`
+    details: dict  # the template's context
+    verification_path: str = ""  # its verification page, if it has one
+
+
+SignedFinder = Callable[[str], SignedDocument | None]
+
+_signed_kinds: dict[str, SignedFinder] = {}
+
+
+def register_signed_kind(label: str, find: SignedFinder) -> None:
+    """Register `find(serial) -> SignedDocument | None` for the documents of the model
+    labelled `label` (``app_label.modelname``, lower case, as `document_render_store`
+    embeds it); registering again replaces it."""
+    _signed_kinds[label.lower()] = find
+
+
+def signed_document(label: str, serial: str) -> SignedDocument | None:
+    """The document of kind `label` numbered `serial`: by its registered finder, else
+    by `model_document`; None when there is none."""
+    if not label or not serial:
+        return None
+    find = _signed_kinds.get(label.lower())
+    if find is not None:
+        return find(serial)
+    return model_document(label, serial)
+
+
+GENERIC_DETAILS_TEMPLATE = "certificates/_document_details.html"
+
+
+def model_document(label: str, serial: str) -> SignedDocument | None:
+    """The document of any model labelled `label` with `serial` and `pdf_sha256`
+    fields, as a SignedDocument with the details it has (see the module docstring)."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    from portal.identity import mask_id_number
+
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+    names = {f.name for f in model._meta.concrete_fields}
+    if not {"serial", "pdf_sha256"} <= names:
+        return None
+    document = model._default_manager.filter(serial=serial).first()
+    if document is None:
+        return None
+    revoked_at = getattr(document, "revoked_at", None)
+    revoked = revoked_at is not None or getattr(document, "status", None) == "revoked"
+    issued_at = getattr(document, "issued_at", None)
+    return SignedDocument(
+        kind=str(model._meta.verbose_name),
+        serial=document.serial,
+        pdf_sha256=document.pdf_sha256,
+        revoked=revoked,
+        revoked_on=timezone.localdate(revoked_at) if revoked_at else None,
+        revoked_reason=str(REVOKED_BY_ISSUER) if revoked else "",
+        details_template=GENERIC_DETAILS_TEMPLATE,
+        details={
+            "name": getattr(document, "real_name", ""),
+            "masked_id": mask_id_number(document.id_number) if "id_number" in names else "",
+            "unit": getattr(document, "unit_name", ""),
+            "issuer": getattr(document, "issuer_name", ""),
+            "issued_on": timezone.localdate(issued_at) if issued_at else None,
+        },
+    )
+
+
+# The reason categories the public reads on a revoked document's verification (the
+# reasons themselves are free text for the issuer's records).
+REVOKED_BY_ISSUER = gettext_lazy("revoked by the issuer")
+REVOKED_AND_REISSUED = gettext_lazy("corrected and reissued under a new number")

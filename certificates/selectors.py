@@ -48,6 +48,11 @@ def with_certificate(people: QuerySet, year: int) -> QuerySet:
     )
 
 
+def flagged_annual_certificates() -> QuerySet[Certificate]:
+    """Valid annual certificates whose PDF no font could draw."""
+    return Certificate.objects.exclude(render_blocked="").filter(status=Certificate.Status.VALID)
+
+
 def blocked_certificates() -> list:
     """Certificates of every kind whose PDF no font could draw, newest first: what
     provincial HR must resolve (install a font, or correct the name)."""
@@ -65,9 +70,7 @@ def blocked_certificates() -> list:
             issued_on=c.issued_at.date(),
             download_url=reverse("certificates:pdf", args=[c.pk]),
         )
-        for c in Certificate.objects.exclude(render_blocked="").filter(
-            status=Certificate.Status.VALID
-        )
+        for c in flagged_annual_certificates()
     ]
     rows = annual + registry.blocked()
     return sorted(rows, key=lambda row: row.issued_on, reverse=True)

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.models import Certificate, SerialCounter
+from certificates.models import Certificate, DocumentSerialCounter, SerialCounter
+from certificates.signing import sign_pdf
 from credits.selectors import year_status
 from portal.audit import audit_log
 from portal.identity import mask_id_number
@@ -53,6 +54,23 @@ def allocate_serial(year: int) -> str:
         )
         number = cursor.fetchone()[0]
     return f"SD{year}{number:06d}"
+
+
+def allocate_document_serial(prefix: str, year: int) -> str:
+    """Next serial of a kind of document (`prefix`, e.g. "SDZM") in `year`, e.g.
+    SDZM2026000001: the same scheme as allocate_serial, with a counter per prefix and
+    year; call inside the issuing transaction (a rollback gives the number back)."""
+    DocumentSerialCounter.objects.bulk_create(
+        [DocumentSerialCounter(prefix=prefix, year=year)], ignore_conflicts=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE certificates_documentserialcounter SET last = last + 1"
+            " WHERE prefix = %s AND year = %s RETURNING last",
+            [prefix, year],
+        )
+        number = cursor.fetchone()[0]
+    return f"{prefix}{year}{number:06d}"
 
 
 def certificate_issue(*, person, year: int, issued_by, batch=None, render: bool = True):
@@ -140,7 +158,7 @@ def document_stored(instance) -> bool:
 
 
 def document_render_store(
-    *, instance, html: Callable[[], str], name: str, stylesheets=(), **fields
+    *, instance, html: Callable[[], str], name: str, stylesheets=(), issuer: str = "", **fields
 ):
     """Render `instance`'s PDF and store it as its `pdf` file, once: the one path by
     which annual certificates, training certificates and bundles get their file.
@@ -148,14 +166,19 @@ def document_render_store(
 
     Steps:
     1. Stop if the file the row records is in storage: a repeat writes nothing.
-    2. Render `html()` with the pure renderer.
+    2. Render `html()` with the pure renderer, and sign the PDF with the portal's key
+       (certificates.signing.sign_pdf), embedding the model's label and the
+       instance's `serial` (if it has one) so that /verify/ can find it from the
+       file (certificates.registry.register_signed_kind). The seal shows `issuer`,
+       else the instance's `issuer_name`, else the provincial HR department.
     3. Save the bytes under `name`. The storage never overwrites: if `name` is taken
        (a concurrent run's file, or one a worker that died before recording it left
        behind) this run's file gets a name of its own, so no run can delete or
        replace a file another run records.
     4. Record it with a conditional UPDATE, only while the row still records what this
        run read in step 1 (nothing, or a file since lost), together with its SHA-256
-       where the model has `pdf_sha256` and any `fields` (a bundle's status).
+       (of the signed file) where the model has `pdf_sha256` and any `fields` (a
+       bundle's status).
     5. Lost the race (0 rows): delete this run's own file and return the winner's.
        Won: delete a leftover file under `name` that is not the one recorded.
 
@@ -177,6 +200,13 @@ def document_render_store(
             raise
         document_render_block(instance=instance, characters=missing.characters)
         return instance
+    if settings.SIGN_DOCUMENTS:
+        data = sign_pdf(
+            data,
+            kind=model._meta.label_lower,
+            serial=getattr(instance, "serial", "") or "",
+            issuer=issuer or getattr(instance, "issuer_name", "") or PROVINCIAL_ISSUER,
+        )
     storage = model._meta.get_field("pdf").storage
     stored = storage.save(name, ContentFile(data))
     if _has_field(model, "pdf_sha256"):
@@ -200,6 +230,8 @@ def _has_field(model, name: str) -> bool:
 RENDER_BLOCKED_ACTIONS = {
     "certificates.certificate": "certificates.certificate.render_blocked",
     "digital_engineer.trainingcertificate": "digital_engineer.trainingcertificate.render_blocked",
+    "certificates.eligibilitystatement": "credits.eligibility_statement.render_blocked",
+    "certificates.titledocument": "certificates.title_document.render_blocked",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificates import views
+from certificates import document_views, file_views, views
 
 app_name = "certificates"
 
@@ -17,6 +17,35 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("certificates/search/", views.search, name="search"),
     path("certificates/blocked/", views.blocked, name="blocked"),
+    path("certificates/my/past-year/", document_views.past_year_request, name="past_year"),
+    path("certificates/my/title/", document_views.title_documents, name="title_documents"),
+    path(
+        "certificates/title/<int:pk>/pdf/",
+        document_views.title_document_pdf,
+        name="title_document_pdf",
+    ),
+    path(
+        "certificates/statements/new/<int:person_pk>/",
+        document_views.statement_new,
+        name="statement_new",
+    ),
+    path("certificates/statements/<int:pk>/", document_views.statement_detail, name="statement"),
+    path(
+        "certificates/statements/<int:pk>/pdf/",
+        document_views.statement_pdf,
+        name="statement_pdf",
+    ),
+    path(
+        "verify/statements/<str:code>",
+        document_views.statement_verify,
+        name="statement_verify",
+    ),
+    path(
+        "verify/documents/<str:code>",
+        document_views.title_document_verify,
+        name="title_document_verify",
+    ),
     path("verify/", views.verify_form, name="verify_form"),
+    path("verify/file/", file_views.verify_file_view, name="verify_file"),
     path("verify/<str:code>", views.verify, name="verify"),
 ]

@@ -19,6 +19,7 @@ from certificates.batches import (
 )
 from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, YearChoiceForm
 from certificates.models import Certificate
+from certificates.past_years import compliant_years_without_certificate
 from certificates.services import CertificateError, certificate_issue, certificate_revoke
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
@@ -62,6 +63,7 @@ def my_certificates(request):
     context = {
         "certificates": selectors.certificates_visible_to(request.membership),
         "held": registry.held_by(request.user),
+        "past_years": compliant_years_without_certificate(request.user),
     }
     return render(request, "certificates/my_certificates.html", context)
 
@@ -165,7 +167,12 @@ def batch_new(request):
             scoping.cities_visible_to(request.membership), pk=form.cleaned_data["city"]
         )
     try:
-        batch = batch_create(year=form.cleaned_data["year"], requested_by=request.user, **scope)
+        batch = batch_create(
+            year=form.cleaned_data["year"],
+            end_year=form.cleaned_data["end_year"],
+            requested_by=request.user,
+            **scope,
+        )
     except CertificateError as error:
         messages.error(request, str(error))
         return redirect("portal:home")

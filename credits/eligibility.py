@@ -96,6 +96,19 @@ def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eli
     return Eligibility(person, start_year, end_year, statuses)
 
 
+def changed_since(person, stated: list[YearStatus]) -> dict[int, YearStatus]:
+    """The years of `stated` (what a statement said, e.g. an issued eligibility
+    statement's years) whose hours in the ledger differ now, each mapped to its status
+    now (hours with one decimal, judged by the year's rule as it is now). Years whose
+    hours are unchanged are left out; two queries."""
+    now = {status.year: status for status in year_statuses(person, [s.year for s in stated])}
+    return {
+        then.year: now[then.year]
+        for then in stated
+        if (then.public, then.professional) != (now[then.year].public, now[then.year].professional)
+    }
+
+
 BULK_SPEC = TableSpec(
     columns=(
         id_number_column(),

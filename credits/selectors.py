@@ -4,7 +4,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,9 +95,12 @@ def _fmt(hours: Decimal) -> str:
     return format_hours(hours)
 
 
-def default_year() -> int:
-    """This year if it has a rule, else the latest year that has one."""
+def default_year(rules: dict[int, YearRule] | None = None) -> int:
+    """This year if it has a rule, else the latest year that has one. Given the
+    rules (rules_by_year()), without asking the database again."""
     this_year = timezone.localdate().year
+    if rules is not None:
+        return max((year for year in rules if year <= this_year), default=this_year)
     latest = YearRule.objects.filter(year__lte=this_year).order_by("-year").first()
     return latest.year if latest else this_year
 
@@ -100,20 +113,30 @@ def year_statuses(person, years, rules: dict[int, YearRule] | None = None) -> li
     """The person's status for each of `years`, in two queries at most."""
     years = list(years)
     rules = rules_by_year() if rules is None else rules
-    totals = {t.year: t for t in PersonYearTotal.objects.filter(person=person, year__in=years)}
-    statuses = []
-    for year in years:
-        total, rule = totals.get(year), rules.get(year)
-        statuses.append(
-            YearStatus(
-                year=year,
-                public=total.public_hours if total else ZERO,
-                professional=total.professional_hours if total else ZERO,
-                public_min=rule.public_min if rule else None,
-                professional_min=rule.professional_min if rule else None,
-            )
-        )
-    return statuses
+    totals = year_totals(person, years)
+    return [status_of(year, *totals[year], rules.get(year)) for year in years]
+
+
+def year_totals(person, years) -> dict[int, tuple[Decimal, Decimal]]:
+    """{year: (public hours, professional hours)} of each of `years`, in one query."""
+    years = list(years)
+    totals = dict.fromkeys(years, (ZERO, ZERO))
+    for total in PersonYearTotal.objects.filter(person=person, year__in=years):
+        totals[total.year] = (total.public_hours, total.professional_hours)
+    return totals
+
+
+def status_of(
+    year: int, public: Decimal, professional: Decimal, rule: YearRule | None
+) -> YearStatus:
+    """A year's hours judged by the year's rule (None: the year has none)."""
+    return YearStatus(
+        year=year,
+        public=public,
+        professional=professional,
+        public_min=rule.public_min if rule else None,
+        professional_min=rule.professional_min if rule else None,
+    )
 
 
 def year_status(person, year: int) -> YearStatus:
@@ -121,11 +144,19 @@ def year_status(person, year: int) -> YearStatus:
 
 
 def ledger_entries(person, year: int) -> QuerySet[CreditEntry]:
-    return (
+    return with_reversal(
         CreditEntry.objects.filter(person=person, year=year)
         .select_related("recorded_by", "recorded_unit", "reverses")
-        .prefetch_related("reversals")
         .order_by("-recorded_at", "-id")
+    )
+
+
+def with_reversal(entries: QuerySet[CreditEntry]) -> QuerySet[CreditEntry]:
+    """Annotate each entry with `reversed_by_id` and `reversed_by_reason`: the entry
+    that reverses it, if any (templates/credits/_entries.html). A join in the same
+    query: an entry is reversed at most once (constraint credit_reversed_once)."""
+    return entries.annotate(
+        reversed_by_id=F("reversals__id"), reversed_by_reason=F("reversals__reason")
     )
 
 

@@ -2,7 +2,8 @@
 
 `credit_post` (one entry) and `credit_post_batch` (imports) are the only code that
 inserts CreditEntry rows; `credit_reverse` is the only correction. All three update
-PersonYearTotal in the same transaction. Idempotency comes from the unique
+PersonYearTotal in the same transaction, and drop the cached 我的学时 of the
+person-years they wrote once it commits (credits.hours_cache). Idempotency comes from the unique
 constraint on (source, source_ref): posting the same thing again returns the first
 entry and credits nothing, also when two transactions race.
 """
@@ -17,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credits.hours_cache import ledger_changed
 from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
 from portal.models import ReviewStatus, User
@@ -187,6 +189,7 @@ def _insert_one(record: CreditRecord, recorded_by, recorded_unit) -> tuple[Credi
                 **record.__dict__, recorded_by=recorded_by, recorded_unit=recorded_unit
             )
             _add_to_totals(entry.person_id, entry.year, entry.category, entry.hours)
+            ledger_changed([(entry.person_id, entry.year)])
     except IntegrityError:
         existing = CreditEntry.objects.filter(**lookup).first()
         if existing is None:
@@ -271,6 +274,8 @@ def credit_post_batch(
             posted, refs = _copy_and_insert(checked, recorded_by, recorded_unit, with_refs)
         else:
             posted, refs = _bulk_insert_portable(checked, recorded_by, recorded_unit)
+        if posted:  # once for the batch, at its commit
+            ledger_changed((record.person_id, record.year) for record in checked)
     result.posted = posted
     result.posted_refs = refs if with_refs else {}
     result.duplicates = len(checked) - result.posted
@@ -369,6 +374,7 @@ def credit_reverse(*, entry: CreditEntry, reason: str, reversed_by, recorded_uni
                 reason=reason,
             )
             _add_to_totals(entry.person_id, entry.year, entry.category, -entry.hours)
+            ledger_changed([(entry.person_id, entry.year)])
             audit_log(
                 actor=reversed_by,
                 action="credits.entry.reversed",

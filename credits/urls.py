@@ -39,7 +39,6 @@ urlpatterns = [
     path("offline/<int:pk>/", views.offline_preview, name="offline_preview"),
     path("offline/jobs/<int:pk>/", views.offline_job, name="offline_job"),
     path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
-    path("eligibility/<int:pk>/statement.pdf", views.eligibility_pdf, name="eligibility_pdf"),
     path("eligibility/bulk/", views.eligibility_bulk, name="eligibility_bulk"),
     path("reports/", report_views.report_list, name="reports"),
     path("reports/new/", report_views.report_new, name="report_new"),

@@ -6,13 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from credits import exports, selectors
+from credits import exports, hours_cache, selectors
 from credits.declarations import (
     declaration_create,
     declaration_review,
@@ -37,11 +35,9 @@ from credits.offline_upload import (
 from credits.services import LedgerError, credit_reverse
 from portal import scoping
 from portal.accounts import holds_roles_elsewhere
-from portal.audit import audit_log
 from portal.downloads import download_response
 from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
-from portal.pdf import MissingGlyphs, missing_glyphs_message, render_pdf
 from portal.roles import role_required
 from portal.selectors import name_or_id_number_q
 from portal.tabular import TableError
@@ -50,15 +46,19 @@ from portal.xlsx import xlsx_file_response, xlsx_response
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
 # City and provincial HR review declarations no HR officer of the unit can review.
 REVIEWER_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR, Role.DEPARTMENT_ADMIN)
-ENTRIES_PER_PAGE = 50
+ENTRIES_PER_PAGE = hours_cache.ENTRIES_PER_PAGE  # one page size for every ledger list
 STAFF_PER_PAGE = 50
 
 
-def _selected_year(request) -> int:
+def _selected_year(request, rules=None) -> int:
+    """The year asked for if it has a rule, else the default year. Given the rules
+    (selectors.rules_by_year()), without asking the database again."""
     form = YearForm(request.GET or None)
+    if rules is not None:
+        form.fields["year"].choices = [(y, f"{y}") for y in sorted(rules, reverse=True)]
     if form.is_bound and form.is_valid():
         return form.cleaned_data["year"]
-    return selectors.default_year()
+    return selectors.default_year(rules)
 
 
 def _ledger_page(request, person, year):
@@ -76,15 +76,21 @@ def _history(person):
 
 @role_required(Role.PROFESSIONAL)
 def my_hours(request):
-    year = _selected_year(request)
-    person = request.user
-    history = _history(person)
+    rules = selectors.rules_by_year()  # read on every load: a changed rule shows at once
+    year = _selected_year(request, rules)
+    parts = hours_cache.hours_page(
+        request.user,
+        years=sorted(rules),
+        year=year,
+        rules=rules,
+        page_number=request.GET.get("page"),
+    )
+    history = [parts.statuses[ruled] for ruled in sorted(rules)]
     context = {
         "year": year,
         "years": [s.year for s in reversed(history)],
-        "status": selectors.year_status(person, year),
-        "page": _ledger_page(request, person, year),
-        "query": f"year={year}",
+        "status": parts.statuses[year],
+        "entries": parts.entries_html,
         "history": history,
         "chart": exports.history_chart_data(history),
     }
@@ -293,7 +299,9 @@ def past_staff_detail(request, pk):
     year = _selected_year(request)
     if years and year not in {y["year"] for y in years}:
         year = years[0]["year"]
-    entries = selectors.entries_visible_to(request.membership).filter(person=person, year=year)
+    entries = selectors.with_reversal(
+        selectors.entries_visible_to(request.membership).filter(person=person, year=year)
+    )
     context = {
         "person": person,
         "years": years,
@@ -437,40 +445,6 @@ def eligibility(request, pk):
     form, result = _eligibility(request, person)
     return render(
         request, "credits/eligibility.html", {"person": person, "form": form, "result": result}
-    )
-
-
-@role_required(Role.PROFESSIONAL, *HR_ROLES)
-def eligibility_pdf(request, pk):
-    person = _eligibility_person(request, pk)
-    _form, result = _eligibility(request, person)
-    if result is None:
-        raise Http404
-    html = render_to_string(
-        "credits/eligibility_pdf.html",
-        {"person": person, "result": result, "today": timezone.localdate()},
-        request=request,
-    )
-    try:
-        data = render_pdf(html, refuse_missing_glyphs=True)
-    except MissingGlyphs as missing:
-        # Not printed with empty boxes: refused, and on record for provincial HR.
-        audit_log(
-            actor=request.user,
-            action="credits.eligibility_statement.render_blocked",
-            person=person.pk,
-            characters=missing.characters,
-        )
-        messages.error(request, missing_glyphs_message(missing.characters))
-        query = request.GET.urlencode()
-        target = reverse("credits:eligibility", args=[person.pk])
-        return redirect(f"{target}?{query}" if query else target)
-    return download_response(
-        data,
-        filename=_("eligibility-statement-%(name)s.pdf") % {"name": person.real_name},
-        fallback=f"eligibility-{person.pk}.pdf",
-        content_type="application/pdf",
-        as_attachment=False,
     )
 
 

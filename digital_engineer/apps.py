@@ -12,11 +12,14 @@ class DigitalEngineerConfig(AppConfig):
             register_blocked_provider,
             register_finder,
             register_provider,
+            register_signed_kind,
         )
         from digital_engineer import receivers  # noqa: F401  (connects the signal receivers)
         from digital_engineer.services import (
             blocked_training_certificates,
+            find_signed_training_certificate,
             find_training_certificate,
+            flagged_training_certificates,
             held_training_certificates,
         )
 
@@ -24,4 +27,10 @@ class DigitalEngineerConfig(AppConfig):
         # `certificates` renders without importing this app.
         register_provider(held_training_certificates)
         register_finder(find_training_certificate)
-        register_blocked_provider(blocked_training_certificates)
+        register_blocked_provider(
+            blocked_training_certificates, flagged=flagged_training_certificates
+        )
+        # Its signed PDFs are verified as files on /verify/ (certificates.signing).
+        register_signed_kind(
+            "digital_engineer.trainingcertificate", find_signed_training_certificate
+        )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certificates.registry import HeldCertificate
+from certificates.registry import REVOKED_BY_ISSUER, HeldCertificate, SignedDocument
 from certificates.services import document_render_store, portal_url, qr_svg
 from credits.models import Category, Source
 from credits.services import credit_post, waiting_for_approval
@@ -448,6 +448,41 @@ def find_training_certificate(serial: str, name: str) -> str | None:
     return reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
 
 
+def find_signed_training_certificate(serial: str):
+    """The training certificate numbered `serial` as the verification of its file
+    shows it (registered with certificates.registry for its signed files), or None."""
+    certificate = (
+        TrainingCertificate.objects.filter(serial=serial)
+        .select_related("trainee__person", "trainee__training_class__institution")
+        .first()
+    )
+    if certificate is None:
+        return None
+    revoked = certificate.revoked_at is not None
+    return SignedDocument(
+        kind=_("Digital technology engineer training certificate"),
+        serial=certificate.serial,
+        pdf_sha256=certificate.pdf_sha256,
+        revoked=revoked,
+        revoked_on=timezone.localdate(certificate.revoked_at) if revoked else None,
+        revoked_reason=str(REVOKED_BY_ISSUER) if revoked else "",
+        details_template="digital_engineer/_certificate_details.html",
+        details={
+            "c": certificate,
+            "klass": certificate.trainee.training_class,
+            "masked_id": mask_id_number(certificate.trainee.person.id_number),
+        },
+        verification_path=reverse(
+            "digital_engineer:verify", kwargs={"code": certificate.verification_code}
+        ),
+    )
+
+
+def flagged_training_certificates() -> QuerySet[TrainingCertificate]:
+    """Valid training certificates whose PDF no font could draw."""
+    return TrainingCertificate.objects.exclude(render_blocked="").filter(revoked_at=None)
+
+
 def blocked_training_certificates() -> list:
     """Valid training certificates whose PDF no font could draw (registered with
     certificates.registry for provincial HR's list)."""
@@ -462,9 +497,7 @@ def blocked_training_certificates() -> list:
             issued_on=c.issued_at.date(),
             download_url=reverse("digital_engineer:certificate_pdf", args=[c.pk]),
         )
-        for c in TrainingCertificate.objects.exclude(render_blocked="")
-        .filter(revoked_at=None)
-        .select_related("trainee__person")
+        for c in flagged_training_certificates().select_related("trainee__person")
     ]
 
 

@@ -10,9 +10,11 @@ import datetime
 import functools
 import hmac
 import json
+import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -130,12 +132,46 @@ def parse_batch(payload) -> list[dict]:
     return records
 
 
+@dataclass(slots=True)
+class ReceivedRecord:
+    """A record as it is stored (a learning_platformrecord row, written by COPY in
+    `store_records`), without the cost of a model instance: a push of 1,000 records
+    makes 1,000 of these. `person` is the matched person (anything with `pk` and
+    `real_name`), `person_id` its id."""
+
+    platform_id: int
+    raw: object
+    external_id: str
+    id_number: str
+    name: str
+    course_title: str
+    outcome: str = PlatformRecord.Outcome.REJECTED
+    reason: str = ""
+    hours: Decimal | None = None
+    category: str = ""
+    completed_at: datetime.datetime | None = None
+    year: int | None = None
+    person: object = None
+    person_id: int | None = None
+    batch_id: int | None = None
+    credit_id: int | None = None
+    resolved: bool = False
+
+
 @dataclass
 class Checked:
     """A record after its checks: what to store, and what to post if it is valid."""
 
-    row: PlatformRecord
+    row: ReceivedRecord
     credit: CreditRecord | None
+
+
+class Person(NamedTuple):
+    """The matched person of a record: what the checks and the ledger need of her."""
+
+    pk: int
+    id_number: str
+    real_name: str
 
 
 def _text(value, limit: int) -> str:
@@ -143,35 +179,42 @@ def _text(value, limit: int) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_moment(text: str) -> datetime.datetime:
+def _parse_moment(text: str) -> tuple[datetime.datetime, datetime.date]:
+    """A completion time as platforms write it: (aware moment, local day)."""
     moment = parse_datetime(text)
     if moment is None:
         day = datetime.date.fromisoformat(text)
         moment = datetime.datetime.combine(day, datetime.time(12))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    return moment, timezone.localtime(moment).date()
 
 
-def _completed_at(value) -> datetime.datetime:
+def _completed_at(value) -> tuple[datetime.datetime, datetime.date]:
     if not isinstance(value, datetime.datetime):
         return _parse_moment(str(value))
-    moment = value
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    moment = timezone.make_aware(value) if timezone.is_naive(value) else value
+    return moment, timezone.localtime(moment).date()
 
 
-def check_record(raw: dict, platform: Platform, people: dict, years: set, person=None) -> Checked:
-    """Check one record; `people` maps ID numbers to users, `person` forces a match
-    (provincial HR fixing one by hand)."""
+# Names repeat from push to push (the same professionals complete course after course).
+_normal_name = functools.lru_cache(maxsize=16384)(normalize_name)
+
+
+def check_record(
+    raw: dict, platform: Platform, people: dict, years: set, person=None, now=None
+) -> Checked:
+    """Check one record; `people` maps ID numbers to people (`people_by_id_number`),
+    `person` forces a match (provincial HR fixing one by hand); `now` (default: the
+    present) is the moment completion times may not be after."""
     external_id = _text(raw.get("external_id"), 100)
-    row = PlatformRecord(
-        platform=platform,
+    row = ReceivedRecord(
+        platform_id=platform.pk,
         raw=raw,
         external_id=external_id,
         id_number=_text(raw.get("id_number"), 30),
         name=_text(raw.get("name"), 50),
         course_title=_text(raw.get("course_title"), 200),
-        outcome=PlatformRecord.Outcome.REJECTED,
     )
     problems = []
     if not external_id:
@@ -195,10 +238,9 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
         problems.append(_("bad category"))
     row.category = category or ""
     try:
-        row.completed_at = _completed_at(raw.get("completed_at"))
-        local_day = timezone.localtime(row.completed_at).date()
+        row.completed_at, local_day = _completed_at(raw.get("completed_at"))
         row.year = local_day.year
-        if row.completed_at > timezone.now():
+        if row.completed_at > (now or timezone.now()):
             problems.append(_("completed in the future"))
         elif row.year not in years:
             problems.append(_("no rule for the year %(year)s") % {"year": row.year})
@@ -214,10 +256,11 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
                 problems.append(_("unknown ID number"))
             except ValidationError as error:
                 problems.append(str(error.messages[0]))
-        elif normalize_name(row.name) != normalize_name(person.real_name):
+        elif _normal_name(row.name) != _normal_name(person.real_name):
             problems.append(_("the name does not match the ID number's person"))
             person = None
     row.person = person
+    row.person_id = person.pk if person is not None else None
     if problems:
         row.reason = "；".join(str(p) for p in problems)[:200]
         return Checked(row, None)
@@ -234,7 +277,7 @@ def check_record(raw: dict, platform: Platform, people: dict, years: set, person
     return Checked(row, credit)
 
 
-def people_by_id_number(raws: list[dict]) -> dict:
+def people_by_id_number(raws: list[dict]) -> dict[str, Person]:
     """Map each record's ID number, as written, to its person (valid, known ones)."""
     written = {}
     for raw in raws:
@@ -247,16 +290,16 @@ def people_by_id_number(raws: list[dict]) -> dict:
     found = (
         User.objects.professionals()
         .filter(id_number__in=set(written.values()))
-        .only("id_number", "real_name")
+        .values_list("pk", "id_number", "real_name")
     )
-    users = {u.id_number: u for u in found}
+    users = {number: Person(pk, number, name) for pk, number, name in found}
     return {text: users[number] for text, number in written.items() if number in users}
 
 
 @transaction.atomic
 def ingest_records(
     *, platform: Platform, raws: list[dict], channel: str, key=None, body_sha256=""
-) -> tuple[ReceivedBatch, list[PlatformRecord]]:
+) -> tuple[ReceivedBatch, list[ReceivedRecord]]:
     """Store, check and credit a batch; return the stored records with outcomes."""
     batch = ReceivedBatch.objects.create(
         platform=platform,
@@ -265,8 +308,8 @@ def ingest_records(
         body_sha256=body_sha256,
         record_count=len(raws),
     )
-    people, years = people_by_id_number(raws), ruled_years()
-    checked = [check_record(raw, platform, people, years) for raw in raws]
+    people, years, now = people_by_id_number(raws), ruled_years(), timezone.now()
+    checked = [check_record(raw, platform, people, years, now=now) for raw in raws]
     # A ref repeated inside the batch: the first record is the one posted, the rest
     # are duplicates at once (else the ledger could keep a later one).
     first, seen = [], set()
@@ -282,7 +325,7 @@ def ingest_records(
     result = credit_post_batch([c.credit for c in first], with_refs=True) if first else None
     posted = result.posted_refs if result else {}
     for item in checked:
-        item.row.batch = batch
+        item.row.batch_id = batch.pk
     for item in first:
         entry_id = posted.get((item.credit.source, item.credit.source_ref))
         if entry_id:
@@ -313,18 +356,23 @@ _RECORD_COLUMNS = (
     "credit_id",
     "resolved",
 )
+_row_values = operator.attrgetter(*_RECORD_COLUMNS)
 
 
-def store_records(rows: list[PlatformRecord]) -> None:
+def store_records(rows: list[ReceivedRecord]) -> None:
     """Insert the records; on PostgreSQL with COPY (a push of 1,000 is one statement)."""
     if connection.vendor != "postgresql":
-        PlatformRecord.objects.bulk_create(rows, batch_size=1000)
+        names = [f.name for f in fields(ReceivedRecord) if f.name != "person"]
+        PlatformRecord.objects.bulk_create(
+            [PlatformRecord(**{name: getattr(row, name) for name in names}) for row in rows],
+            batch_size=1000,
+        )
         return
     with connection.cursor() as cursor:
         columns = ", ".join(_RECORD_COLUMNS)
         with cursor.cursor.copy(f"COPY learning_platformrecord ({columns}) FROM STDIN") as copy:
             for row in rows:
-                values = [getattr(row, column) for column in _RECORD_COLUMNS]
+                values = list(_row_values(row))
                 values[2] = json.dumps(row.raw, ensure_ascii=False)
                 copy.write_row(values)
 
@@ -355,7 +403,7 @@ def reprocess(record: PlatformRecord, *, person=None, actor=None) -> PlatformRec
             PlatformRecord.Outcome.CREDITED if result.posted else PlatformRecord.Outcome.DUPLICATE
         )
         PlatformRecord.objects.filter(pk=record.pk).update(
-            outcome=outcome, reason="", resolved=True, person=item.row.person, credit=entry
+            outcome=outcome, reason="", resolved=True, person_id=item.row.person_id, credit=entry
         )
     record.refresh_from_db()
     audit_log(

@@ -324,7 +324,9 @@ class Enrolment(models.Model):
 class LessonProgress(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="progress")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE)
-    seconds = models.PositiveIntegerField(default=0)
+    # Time studied, to the millisecond: a beat's elapsed time is never rounded to
+    # whole seconds (learning.study).
+    seconds = models.DecimalField(max_digits=10, decimal_places=3, default=0)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -340,13 +342,22 @@ class LessonProgress(models.Model):
 
 class StudyClock(models.Model):
     """What a person studies now and when the server last heard of it: one row per
-    person, so only one lesson at a time earns time."""
+    person, so only one lesson at a time earns time. The database clock of the
+    embedded mode; with Redis the clock lives there (learning.study_clock).
+
+    A beat moves `lesson` and `last_beat_at` into `previous_lesson` and
+    `previous_beat_at` in the same UPDATE that sets the new ones, so that the beat
+    learns what it may credit from the row it locked (learning.study)."""
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, null=True)
     last_beat_at = models.DateTimeField(null=True)
+    # The id of the lesson of the beat before the last (no foreign key: no index to
+    # update on every beat, and a deleted lesson only means nothing is credited).
+    previous_lesson = models.BigIntegerField(null=True)
+    previous_beat_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("study clock")

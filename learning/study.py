@@ -2,22 +2,24 @@
 
 Study time is what the server observes between a person's heartbeats, never what a
 client claims: a beat credits the time since the previous beat for the same lesson,
-at most two heartbeat intervals (a sleeping laptop earns nothing). One clock per
-person means only one lesson at a time earns time: a beat for another lesson moves
-the clock and credits nothing.
+to the millisecond, at most two heartbeat intervals (a sleeping laptop earns
+nothing). One clock per person means only one lesson at a time earns time: a beat
+for another lesson moves the clock and credits nothing. The clock lives in Redis
+when there is one (learning.study_clock), else in the database.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.services import LedgerError, credit_post
+from learning import study_clock
 from learning.models import (
     Course,
     Enrolment,
@@ -29,7 +31,9 @@ from learning.models import (
     Topic,
 )
 from portal.audit import audit_log
-from portal.models import User
+from portal.errors import REDIS_ERRORS
+
+MS = timedelta(milliseconds=1)
 
 
 class StudyError(ValueError):
@@ -54,35 +58,263 @@ def max_credit_per_beat() -> timedelta:
     return timedelta(seconds=2 * settings.STUDY_HEARTBEAT_SECONDS)
 
 
-@transaction.atomic
-def heartbeat(*, person, lesson: Lesson) -> LessonProgress:
-    """Record that `person` is studying `lesson` now; return the lesson's progress.
+@dataclass(frozen=True)
+class Beat:
+    """A lesson's progress after a heartbeat."""
 
-    Steps: refuse a lesson of a course the person is not enrolled in or that is not
-    published; lock the person's clock (concurrent beats queue here); credit the real
-    time since the previous beat if that beat was for the same lesson and recent;
-    move the clock to this lesson and now.
-    """
-    course = lesson.course
-    if course.status != Course.Status.PUBLISHED:
-        raise StudyError(_("This course is not open for study."))
-    enrolment = Enrolment.objects.filter(person=person, course=course).first()
-    if enrolment is None:
-        raise StudyError(_("Enrol in the course before studying its lessons."))
-    User.objects.select_for_update().filter(pk=person.pk).first()  # one beat at a time
-    clock, _created = StudyClock.objects.get_or_create(person=person)
-    progress, _created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+    seconds: Decimal  # time studied, to the millisecond
+    required: int  # the lesson's length in seconds
+    done_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+def _beat_time() -> datetime:
+    # Beats are timed to the millisecond, on every path alike, so that the Redis and
+    # the database clock credit exactly the same time for the same beats.
     now = timezone.now()
-    if clock.lesson_id == lesson.pk and clock.last_beat_at:
-        elapsed = now - clock.last_beat_at
-        if elapsed <= max_credit_per_beat():
-            progress.seconds = min(lesson.seconds, progress.seconds + int(elapsed.total_seconds()))
-            if progress.seconds >= lesson.seconds and progress.done_at is None:
-                progress.done_at = now
-            progress.save(update_fields=["seconds", "done_at"])
-    clock.lesson, clock.last_beat_at = lesson, now
-    clock.save(update_fields=["lesson", "last_beat_at"])
-    return progress
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _pk(value) -> int:
+    return value.pk if hasattr(value, "pk") else int(value)
+
+
+def heartbeat(*, person, lesson) -> Beat:
+    """Record that `person` is studying `lesson` now (each a model instance or its id)
+    and return the lesson's progress.
+
+    A beat credits the real time since the person's previous beat, to the
+    millisecond, if that beat was for the same lesson and at most
+    `max_credit_per_beat()` ago, up to the lesson's length; the lesson is done when
+    its length is reached. With Redis the clock lives there (learning.study_clock:
+    one round trip, a database query when the lesson's check is due, the lesson's
+    time written to the database when it is done); without it, the database clock
+    (`database_heartbeat`). Raises Lesson.DoesNotExist for an unknown lesson and
+    StudyError for a course not published or not enrolled in; a refused beat credits
+    nothing and leaves the clock alone.
+    """
+    person_id, lesson_id = _pk(person), _pk(lesson)
+    if not study_clock.enabled():
+        return database_heartbeat(person=person_id, lesson=lesson_id)
+    now = _beat_time()
+    reading = study_clock.beat(person_id, lesson_id, now)
+    if reading is None:
+        reading = study_clock.beat(
+            person_id, lesson_id, now, seed=_study_check(person_id, lesson_id)
+        )
+    if reading.finished:
+        study_clock.flush_lesson(person_id, lesson_id)
+    return Beat(
+        seconds=Decimal(reading.studied_ms).scaleb(-3),
+        required=reading.required_ms // 1000,
+        done_at=study_clock.moment_of(reading.done_ms) if reading.done_ms else None,
+    )
+
+
+def _study_check(person_id: int, lesson_id: int) -> study_clock.Seed:
+    """One query: may `person_id` study `lesson_id`, and what has she studied of it.
+    Raises Lesson.DoesNotExist or StudyError (see `heartbeat`)."""
+    progress = LessonProgress.objects.filter(
+        enrolment__person_id=person_id,
+        enrolment__course_id=OuterRef("course_id"),
+        lesson_id=OuterRef("pk"),
+    )
+    row = (
+        Lesson.objects.filter(pk=lesson_id)
+        .values("minutes", "course__status")
+        .annotate(
+            enrolment_id=Subquery(
+                Enrolment.objects.filter(
+                    person_id=person_id, course_id=OuterRef("course_id")
+                ).values("pk")[:1]
+            ),
+            seconds=Subquery(progress.values("seconds")[:1]),
+            done_at=Subquery(progress.values("done_at")[:1]),
+        )
+        .first()
+    )
+    if row is None:
+        raise Lesson.DoesNotExist
+    if row["course__status"] != Course.Status.PUBLISHED:
+        raise StudyError(_("This course is not open for study."))
+    if row["enrolment_id"] is None:
+        raise StudyError(_("Enrol in the course before studying its lessons."))
+    return study_clock.Seed(
+        enrolment_id=row["enrolment_id"],
+        required_seconds=row["minutes"] * settings.STUDY_SECONDS_PER_MINUTE,
+        seconds=row["seconds"] or Decimal(0),
+        done_at=row["done_at"],
+    )
+
+
+# The database beat in one PostgreSQL statement. `clock` moves the person's clock and
+# returns where it was; its UPDATE locks the row, so a concurrent beat of the same
+# person waits and then reads this beat's time (READ COMMITTED re-reads the updated
+# row). `progress` adds the credit; ON CONFLICT updates the latest committed row.
+_PG_BEAT = """
+WITH target AS (
+    SELECT e.id AS enrolment_id, l.minutes * %(per_minute)s AS required
+    FROM {lesson} l
+    JOIN {course} c ON c.id = l.course_id
+    JOIN {enrolment} e ON e.course_id = l.course_id AND e.person_id = %(person)s
+    WHERE l.id = %(lesson)s AND c.status = %(published)s
+),
+clock AS (
+    UPDATE {clock}
+    SET previous_lesson = lesson_id, previous_beat_at = last_beat_at,
+        lesson_id = %(lesson)s, last_beat_at = %(now)s
+    WHERE person_id = %(person)s AND EXISTS (SELECT 1 FROM target)
+    RETURNING previous_lesson, previous_beat_at
+),
+credit AS (
+    SELECT t.enrolment_id, t.required,
+        EXTRACT(EPOCH FROM %(now)s - k.previous_beat_at) AS seconds
+    FROM target t CROSS JOIN clock k
+    WHERE k.previous_lesson = %(lesson)s
+      AND k.previous_beat_at < %(now)s AND k.previous_beat_at >= %(earliest)s
+),
+progress AS (
+    INSERT INTO {progress} (enrolment_id, lesson_id, seconds, done_at)
+    SELECT enrolment_id, %(lesson)s, LEAST(seconds, required),
+        CASE WHEN seconds >= required THEN %(now)s END
+    FROM credit
+    ON CONFLICT (enrolment_id, lesson_id) DO UPDATE SET
+        seconds = LEAST({progress}.seconds + EXCLUDED.seconds, (SELECT required FROM credit)),
+        done_at = COALESCE({progress}.done_at, CASE
+            WHEN {progress}.seconds + EXCLUDED.seconds >= (SELECT required FROM credit)
+            THEN %(now)s END)
+    WHERE {progress}.seconds < (SELECT required FROM credit) OR {progress}.done_at IS NULL
+    RETURNING seconds, done_at
+)
+SELECT t.required, (SELECT count(*) FROM clock),
+    COALESCE(p.seconds, old.seconds, 0), COALESCE(p.done_at, old.done_at)
+FROM target t
+LEFT JOIN progress p ON TRUE
+LEFT JOIN {progress} old ON old.enrolment_id = t.enrolment_id AND old.lesson_id = %(lesson)s
+"""
+
+
+def database_heartbeat(*, person, lesson) -> Beat:
+    """The database clock (`heartbeat` without Redis): on PostgreSQL one statement;
+    elsewhere (SQLite, the embedded default) three queries in a transaction."""
+    person_id, lesson_id = _pk(person), _pk(lesson)
+    now = _beat_time()
+    for _attempt in range(2):
+        if connection.vendor == "postgresql":
+            beat = _postgresql_beat(person_id, lesson_id, now)
+        else:
+            beat = _portable_beat(person_id, lesson_id, now)
+        if beat is not None:
+            return beat
+        # Refused, or the person's first beat ever: say why, or make her clock.
+        _study_check(person_id, lesson_id)
+        StudyClock.objects.get_or_create(person_id=person_id)
+    raise AssertionError("the study clock row exists after get_or_create")  # pragma: no cover
+
+
+def _postgresql_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | None:
+    sql = _PG_BEAT.format(
+        lesson=Lesson._meta.db_table,
+        course=Course._meta.db_table,
+        enrolment=Enrolment._meta.db_table,
+        clock=StudyClock._meta.db_table,
+        progress=LessonProgress._meta.db_table,
+    )
+    params = {
+        "person": person_id,
+        "lesson": lesson_id,
+        "now": now,
+        "earliest": now - max_credit_per_beat(),
+        "per_minute": settings.STUDY_SECONDS_PER_MINUTE,
+        "published": Course.Status.PUBLISHED.value,
+    }
+    with connection.cursor() as cursor:  # one statement: atomic by itself
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None or not row[1]:
+        return None
+    required, _moved, seconds, done_at = row
+    return Beat(seconds=Decimal(seconds), required=int(required), done_at=done_at)
+
+
+@transaction.atomic
+def _portable_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | None:
+    enrolment = Enrolment.objects.filter(
+        person_id=person_id,
+        course__status=Course.Status.PUBLISHED,
+        course__lessons=lesson_id,
+    )
+    moved = StudyClock.objects.filter(person_id=person_id, pk__in=enrolment.values("person_id"))
+    if not moved.update(
+        previous_lesson=F("lesson_id"),
+        previous_beat_at=F("last_beat_at"),
+        lesson_id=lesson_id,
+        last_beat_at=now,
+    ):
+        return None
+    # The clock row is locked by the UPDATE: this read and the write below are safe.
+    progress = LessonProgress.objects.filter(enrolment=OuterRef("pk"), lesson_id=lesson_id)
+    row = (
+        enrolment.values("pk")
+        .annotate(
+            minutes=Subquery(Lesson.objects.filter(pk=lesson_id).values("minutes")),
+            previous_lesson=Subquery(
+                StudyClock.objects.filter(person_id=person_id).values("previous_lesson")
+            ),
+            previous_beat_at=Subquery(
+                StudyClock.objects.filter(person_id=person_id).values("previous_beat_at")
+            ),
+            seconds=Subquery(progress.values("seconds")),
+            done_at=Subquery(progress.values("done_at")),
+        )
+        .get()
+    )
+    required = row["minutes"] * settings.STUDY_SECONDS_PER_MINUTE
+    seconds, done_at = row["seconds"] or Decimal(0), row["done_at"]
+    previous = row["previous_beat_at"]
+    if (
+        row["previous_lesson"] == lesson_id
+        and previous is not None
+        and now - max_credit_per_beat() <= previous < now
+    ):
+        elapsed = Decimal((now - previous) // MS).scaleb(-3)
+        total = min(Decimal(required), seconds + elapsed)
+        if total != seconds or (total >= required and done_at is None):
+            seconds = total
+            if seconds >= required and done_at is None:
+                done_at = now
+            LessonProgress.objects.bulk_create(
+                [
+                    LessonProgress(
+                        enrolment_id=row["pk"],
+                        lesson_id=lesson_id,
+                        seconds=seconds,
+                        done_at=done_at,
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["enrolment", "lesson"],
+                update_fields=["seconds", "done_at"],
+            )
+    return Beat(seconds=Decimal(seconds), required=required, done_at=done_at)
+
+
+def studied_seconds(person, lesson, progress: LessonProgress | None) -> Decimal:
+    """The time `person` has studied `lesson`: the database's, or the Redis clock's
+    when it holds more (not yet flushed). With Redis unreachable, the database's: the
+    lesson page still opens (its beats wait for Redis)."""
+    seconds = progress.seconds if progress else Decimal(0)
+    if study_clock.enabled():
+        try:
+            pending = study_clock.studied_seconds(_pk(person), _pk(lesson))
+        except REDIS_ERRORS:
+            return seconds
+        if pending is not None and pending > seconds:
+            return pending
+    return seconds
 
 
 def lessons_done(enrolment: Enrolment) -> bool:

@@ -1,11 +1,14 @@
 """The catalog (public) and online study (professionals)."""
 
+import time
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,19 +24,25 @@ from learning.study import (
     lessons_done,
     published_courses,
     quiz_submit,
+    studied_seconds,
     suggest_courses,
 )
 from portal.formats import format_hours
 from portal.models import Role
-from portal.roles import role_required
+from portal.pagination import page_with_total
+from portal.roles import role_required, roles_not_needed
+
+# When a heartbeat last renewed the session (seconds since the epoch).
+SESSION_RENEWED_KEY = "study_session_renewed"
 
 COURSES_PER_PAGE = 50
 
 
 def catalog(request):
-    form = CatalogFilterForm(request.GET or None, initial={"year": default_year()})
+    this_year = default_year()
+    form = CatalogFilterForm(request.GET or None, initial={"year": this_year})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    courses = published_courses(data.get("year") or default_year()).annotate(
+    courses = published_courses(data.get("year") or this_year).annotate(
         is_quality=Exists(
             QualityNomination.objects.filter(
                 course=OuterRef("pk"), status=QualityNomination.Status.SELECTED
@@ -50,7 +59,7 @@ def catalog(request):
         # icontains rather than PostgreSQL's text search: its parsers do not split
         # Chinese into words, so a phrase inside a title would not be found.
         courses = courses.filter(Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"]))
-    page = Paginator(courses, COURSES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_with_total(courses, COURSES_PER_PAGE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -107,7 +116,7 @@ def lesson_page(request, pk):
     context = {
         "lesson": lesson,
         "course": lesson.course,
-        "progress": progress,
+        "studied_seconds": studied_seconds(request.user, lesson, progress),
         "previous": lessons[position - 1] if position else None,
         "next": lessons[position + 1] if position + 1 < len(lessons) else None,
         "heartbeat_seconds": settings.STUDY_HEARTBEAT_SECONDS,
@@ -115,16 +124,57 @@ def lesson_page(request, pk):
     return render(request, "learning/lesson.html", context)
 
 
+def _lesson_id(text: str) -> int | None:
+    """A lesson id from the URL: ASCII digits only (not "١٢", not "1e3") and within
+    the database's bigint, else None."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+def _keep_session_alive(request) -> None:
+    """Heartbeats keep the session of a learner who is studying alive. Saving the
+    session renews its expiry; a beat saves it only when less than half of
+    SESSION_COOKIE_AGE is left since the last renewal, not on every beat."""
+    now = int(time.time())
+    renewed = request.session.get(SESSION_RENEWED_KEY)
+    if not isinstance(renewed, int) or now - renewed >= settings.SESSION_COOKIE_AGE // 2:
+        request.session[SESSION_RENEWED_KEY] = now
+
+
+@roles_not_needed
 @require_POST
-@role_required(Role.PROFESSIONAL)
 def lesson_heartbeat(request, pk):
-    lesson = get_object_or_404(Lesson.objects.select_related("course"), pk=pk)
+    """The lesson page's heartbeat: POST, answers JSON {seconds, required, done} or
+    {error} — 401 when the session has expired (with `login_url`), 404 for a lesson
+    that does not exist (or a malformed id), 409 for a course not open or not
+    enrolled in. Needs no role: the enrolment is the right to study, and the request
+    loads no more than the session and the user (learning.study.heartbeat)."""
+    if not request.user.is_authenticated:
+        lesson_id = _lesson_id(pk)
+        next_url = reverse("learning:lesson", args=[lesson_id]) if lesson_id else "/"
+        return JsonResponse(
+            {
+                "error": _(
+                    "You are logged out: study time is no longer counted. "
+                    "Log in again to go on studying."
+                ),
+                "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}",
+            },
+            status=401,
+        )
+    lesson_id = _lesson_id(pk)
     try:
-        progress = heartbeat(person=request.user, lesson=lesson)
+        if lesson_id is None:
+            raise Lesson.DoesNotExist
+        beat = heartbeat(person=request.user.pk, lesson=lesson_id)
+    except Lesson.DoesNotExist:
+        return JsonResponse({"error": _("There is no such lesson.")}, status=404)
     except StudyError as error:
         return JsonResponse({"error": str(error)}, status=409)
+    _keep_session_alive(request)
     return JsonResponse(
-        {"seconds": progress.seconds, "required": lesson.seconds, "done": bool(progress.done_at)}
+        {"seconds": float(beat.seconds), "required": beat.required, "done": beat.done}
     )
 
 

@@ -13,3 +13,12 @@ def filing_reminders() -> int:
     from learning.filings import send_reminders
 
     return len(send_reminders())
+
+
+@shared_task
+def flush_study_clock() -> int:
+    """Write the Redis study clock's changed lessons to the database (Celery beat,
+    every STUDY_FLUSH_SECONDS); the number of rows written."""
+    from learning.study_clock import flush
+
+    return flush()

@@ -41,7 +41,8 @@ urlpatterns = [
     path("courses/<int:pk>/enrol/", study_views.course_enrol, name="enrol"),
     path("courses/<int:pk>/quiz/", study_views.quiz, name="quiz"),
     path("lessons/<int:pk>/", study_views.lesson_page, name="lesson"),
-    path("lessons/<int:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
+    # <str:pk>: a malformed id gets the heartbeat's JSON 404, not the HTML one.
+    path("lessons/<str:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
     path("my/courses/", study_views.my_courses, name="my_courses"),
     path("my/suggestions/", study_views.suggestions, name="suggestions"),
     path("courses/<int:pk>/nominate/", quality_views.course_nominate, name="nominate"),

@@ -72,6 +72,11 @@ ACTION_LABELS = {
         "Training certificate held: no font draws a character"
     ),
     "certificates.batch.created": _("Certificate batch started"),
+    "certificates.statement.issued": _("Eligibility statement issued"),
+    "certificates.title_document.issued": _("Title-application document issued"),
+    "certificates.title_document.render_blocked": _(
+        "Title-application document held: no font draws a character"
+    ),
     # Digital engineers
     "digital_engineer.class.opened": _("Training class opened"),
     "digital_engineer.class.closed": _("Training class closed"),

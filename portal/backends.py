@@ -6,6 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from portal.identity import normalize_id_number, normalize_phone
 from portal.models import User
+from portal.roles import PRELOADED, memberships_wanted, memberships_with_user
 
 
 def login_lookup(login: str) -> tuple[str, str]:
@@ -36,6 +37,26 @@ class IdNumberOrPhoneBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The logged-in user of a request; where the request needs her roles
+        (portal.roles.loading_memberships_with_the_user), her memberships read in
+        the same query: one query rather than two on every page. Roles are read
+        afresh on every request, never kept in the session, so a role taken away
+        ends at the next request."""
+        if not memberships_wanted():
+            return super().get_user(user_id)
+        memberships = memberships_with_user(user_id)
+        if not memberships:
+            user = super().get_user(user_id)
+            if user is not None:
+                setattr(user, PRELOADED, [])
+            return user
+        user = memberships[0].user
+        if not self.user_can_authenticate(user):
+            return None
+        setattr(user, PRELOADED, memberships)
+        return user
 
 
 def axes_username(request, credentials) -> str:

@@ -94,3 +94,95 @@ def check_trusted_proxy_count(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.database, deploy=True)
+def check_persistent_connections(app_configs, **kwargs):
+    """portal.W103: PostgreSQL connections are not kept between requests (each new one
+    costs the database about 5 ms of CPU, more than a whole /healthz request), or are
+    kept without health checks (after a PostgreSQL restart each worker's next request
+    would fail on its dead connection instead of reconnecting)."""
+    database = settings.DATABASES["default"]
+    if "postgresql" not in database.get("ENGINE", ""):
+        return []
+    if not database.get("CONN_MAX_AGE"):
+        problem = (
+            "CONN_MAX_AGE is 0: every request opens a new PostgreSQL connection, "
+            "which costs the database more CPU than most requests."
+        )
+    elif not database.get("CONN_HEALTH_CHECKS"):
+        problem = (
+            "CONN_HEALTH_CHECKS is off with persistent connections: after a PostgreSQL "
+            "restart each worker's next request fails on its dead connection."
+        )
+    else:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Leave CONN_MAX_AGE (60 in production) and CONN_HEALTH_CHECKS (on) unset.",
+            id="portal.W103",
+        )
+    ]
+
+
+def signing_key_problems(path: str, password: str) -> list[str]:
+    """What is wrong with the PKCS#12 file at `path` as the key production signs every
+    document with (certificates/signing.py): an empty list when both are set, the file
+    opens with `password` and holds a private key with a certificate that is valid
+    today. Opening it is a few milliseconds (cryptography)."""
+    import datetime
+    from pathlib import Path
+
+    if not path or not password:
+        return [
+            "SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD must be set: every "
+            "certificate is signed with the key of that PKCS#12 file."
+        ]
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return [f"SIGNING_PKCS12_PATH {path!r} cannot be read ({error.strerror})."]
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, certificate, _chain = pkcs12.load_key_and_certificates(data, password.encode())
+    except ValueError:
+        return [
+            f"SIGNING_PKCS12_PATH {path!r} is not a PKCS#12 file that "
+            "SIGNING_PKCS12_PASSWORD opens."
+        ]
+    if key is None or certificate is None:
+        return [f"SIGNING_PKCS12_PATH {path!r} holds no private key with its certificate."]
+    now = datetime.datetime.now(datetime.UTC)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return [
+            f"The signing certificate in {path!r} is valid only from "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d} to "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}."
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_signing_key(app_configs, **kwargs):
+    """portal.E003: documents cannot be signed with the configured key. Outside
+    production the generated test key is reported as a warning."""
+    if getattr(settings, "SIGNING_TEST_KEY", False):
+        return [
+            Warning(
+                "Documents are signed with a self-signed test key generated under var/.",
+                hint="Set SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD to the "
+                "portal's signing key.",
+                id="portal.W102",
+            )
+        ]
+    return [
+        Error(
+            problem, hint="Set SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD.", id="portal.E003"
+        )
+        for problem in signing_key_problems(
+            getattr(settings, "SIGNING_PKCS12_PATH", ""),
+            getattr(settings, "SIGNING_PKCS12_PASSWORD", ""),
+        )
+    ]

@@ -1,4 +1,8 @@
+from functools import partial
+
 from django.conf import settings
+
+from portal.elder_mode import elder_mode_of
 
 
 def active_role(request):
@@ -6,4 +10,7 @@ def active_role(request):
         "portal_name": settings.PORTAL_NAME,
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),
+        # A callable, which templates call when they use it: partials that never ask
+        # cost no lookup of the user.
+        "elder_mode": partial(elder_mode_of, request),
     }

@@ -13,12 +13,15 @@ recovers by itself once the dependency is back. So such a request gets:
 
 What each dependency's outage means for the pages:
 
-- PostgreSQL down: sessions live in the database, so every page that reads the
-  session (every page of a logged-in user, login, and public pages visited with a
-  session cookie) answers 503 until it is back; the sessions are kept, so nobody is
-  logged out by the outage. Nothing is written, so nothing is lost.
-- Redis down: sessions and the ledger are unaffected (they are in PostgreSQL). The
-  throttles refuse deliberately (portal.throttle: fail closed, 503), so certificate
+- PostgreSQL down: sessions live in the database (with Redis, a copy is cached
+  there) and every logged-in request loads its user from it, so every page of a
+  logged-in user, login, and public pages visited with a session cookie answer 503
+  until it is back; the sessions are kept, so nobody is logged out by the outage.
+  Nothing is written, so nothing is lost.
+- Redis down: sessions and the ledger are unaffected (they are in PostgreSQL):
+  portal.sessions reads and writes sessions in the database alone, so logged-in
+  pages and login keep working; only logout answers 503, so that an ended session
+  cannot come back with Redis's copy. The throttles refuse deliberately (portal.throttle: fail closed, 503), so certificate
   verification and registration wait for Redis rather than go unthrottled; the
   platform push API (its replay guard is in the cache) answers a JSON 503, and the
   platforms send again. Queuing a Celery task (certificate PDFs, reports) fails the

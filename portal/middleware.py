@@ -1,11 +1,28 @@
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
-from portal.roles import memberships_of, pick_active_membership
+from portal.roles import (
+    loading_memberships_with_the_user,
+    memberships_of,
+    pick_active_membership,
+)
+
+
+def _view_needs_roles(request) -> bool:
+    """False for a view marked with portal.roles.roles_not_needed (the study
+    heartbeat): its requests do not load the roles."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return True  # the 404 page still shows the user's menu
+    return not getattr(view, "roles_not_needed", False)
 
 
 class ActiveRoleMiddleware:
     """Set request.memberships (all roles of the user) and request.membership,
-    the one the user acts in now (kept in the session, see portal.roles)."""
+    the one the user acts in now (kept in the session, see portal.roles); left empty
+    for a view that declares it needs no role (`roles_not_needed`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -13,7 +30,11 @@ class ActiveRoleMiddleware:
     def __call__(self, request):
         request.memberships = []
         request.membership = None
-        if request.user.is_authenticated:
+        # An anonymous request (no user in its session) needs no resolving.
+        needs_roles = AUTH_SESSION_KEY in request.session and _view_needs_roles(request)
+        with loading_memberships_with_the_user(needs_roles):  # one query, not two
+            authenticated = request.user.is_authenticated
+        if authenticated and needs_roles:
             request.memberships = memberships_of(request.user)
             request.membership = pick_active_membership(request, request.memberships)
         return self.get_response(request)

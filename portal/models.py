@@ -135,6 +135,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether the user may log in to the Django admin site."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    elder_mode = models.BooleanField(
+        _("elder-friendly mode"),
+        default=False,
+        help_text=_("Larger text and controls and a high-contrast palette on every page."),
+    )
 
     objects = UserManager()
 

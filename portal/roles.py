@@ -1,5 +1,7 @@
 """The role a user acts in now, and the guard that views declare."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -10,12 +12,47 @@ from portal.models import Membership
 SESSION_KEY = "active_membership_id"
 
 
+# What a membership's scope names: the header and the home pages show it.
+SCOPE_RELATIONS = ("unit__city", "authority", "city", "institution")
+# Set by the login backend on the user it loads with her memberships
+# (portal.backends), read by memberships_of.
+PRELOADED = "preloaded_memberships"
+_memberships_wanted = ContextVar("portal_memberships_wanted", default=False)
+
+
+@contextmanager
+def loading_memberships_with_the_user(wanted: bool):
+    """While active (and `wanted`), the login backend loads the request's user with
+    her memberships, in one query rather than two. ActiveRoleMiddleware asks for it
+    for every view that needs roles, and not for a `roles_not_needed` one."""
+    token = _memberships_wanted.set(wanted)
+    try:
+        yield
+    finally:
+        _memberships_wanted.reset(token)
+
+
+def memberships_wanted() -> bool:
+    return _memberships_wanted.get()
+
+
 def memberships_of(user) -> list[Membership]:
-    return list(
-        Membership.objects.filter(user=user).select_related(
-            "unit__city", "authority", "city", "institution"
-        )
+    preloaded = getattr(user, PRELOADED, None)
+    if preloaded is not None:
+        return preloaded
+    return list(Membership.objects.filter(user=user).select_related(*SCOPE_RELATIONS))
+
+
+def memberships_with_user(user_id) -> list[Membership]:
+    """The user's memberships with the user herself, in one query: every page of a
+    logged-in user needs both. All of them share one User instance. Empty for a user
+    without any role (then the caller loads the user alone)."""
+    memberships = list(
+        Membership.objects.filter(user_id=user_id).select_related("user", *SCOPE_RELATIONS)
     )
+    for membership in memberships[1:]:
+        membership.user = memberships[0].user
+    return memberships
 
 
 def pick_active_membership(request, memberships: list[Membership]) -> Membership | None:
@@ -35,6 +72,14 @@ def switch_role(request, membership_id) -> Membership | None:
             request.membership = membership
             return membership
     return None
+
+
+def roles_not_needed(view):
+    """Mark a view that checks its own right to run without roles (the study
+    heartbeat: the enrolment is the right): ActiveRoleMiddleware then does not load
+    the user's roles for its requests, and request.membership stays None."""
+    view.roles_not_needed = True
+    return view
 
 
 def role_required(*roles):

@@ -1,5 +1,7 @@
 import datetime
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,15 @@ from django.utils.translation import pgettext_lazy
 
 from portal import scoping
 from portal.identity import normalize_id_number, normalize_name
-from portal.models import Membership, PastEmployment, ReviewStatus, Transfer, User
+from portal.models import (
+    Membership,
+    PastEmployment,
+    ProfessionalProfile,
+    ReviewStatus,
+    Role,
+    Transfer,
+    User,
+)
 
 PERSON_STATUSES = [
     (ReviewStatus.PENDING.value, ReviewStatus.PENDING.label),
@@ -18,20 +28,61 @@ PERSON_STATUSES = [
 ]
 
 
+# The figures each role's home page shows (templates/portal/home_<role>.html).
+HOME_FIGURES = {
+    Role.UNIT_HR: ("people", "pending_registrations", "open_transfers"),
+    Role.DEPARTMENT_ADMIN: ("units", "people"),
+    Role.CITY_HR: ("units", "people", "institutions"),
+    Role.PROVINCE_HR: ("cities", "authorities", "units", "people"),
+}
+
+
 def home_summary(actor: Membership) -> dict:
-    """Sizes of what the actor's scope covers, for the home page."""
-    return {
-        "units": scoping.units_visible_to(actor).count(),
-        "people": scoping.people_visible_to(actor).count(),
-        "cities": scoping.cities_visible_to(actor).count(),
-        "authorities": scoping.authorities_visible_to(actor).count(),
-        "institutions": scoping.institutions_visible_to(actor).count(),
-        "profile": getattr(actor.user, "profile", None),
-        "pending_registrations": scoping.registrations_visible_to(actor)
-        .filter(profile__status=ReviewStatus.PENDING)
-        .count(),
-        "open_transfers": open_transfers(actor).count(),
+    """What the actor's home page shows: the sizes of what her scope covers (only
+    the figures her role's page shows, counted in one query) and, for a
+    professional, her profile with its unit and city."""
+    scope = {
+        "units": scoping.units_visible_to(actor),
+        "people": scoping.people_visible_to(actor),
+        "cities": scoping.cities_visible_to(actor),
+        "authorities": scoping.authorities_visible_to(actor),
+        "institutions": scoping.institutions_visible_to(actor),
+        "pending_registrations": scoping.registrations_visible_to(actor).filter(
+            profile__status=ReviewStatus.PENDING
+        ),
+        "open_transfers": open_transfers(actor),
     }
+    summary = counts(**{name: scope[name] for name in HOME_FIGURES.get(actor.role, ())})
+    summary["profile"] = (
+        ProfessionalProfile.objects.select_related("unit__city")
+        .filter(user_id=actor.user_id)
+        .first()
+        if actor.role == Role.PROFESSIONAL
+        else None
+    )
+    return summary
+
+
+def counts(**querysets: QuerySet) -> dict[str, int]:
+    """{name: number of rows of the queryset}, all counted in one query: each count
+    is a scalar subquery of one SELECT. An empty queryset (`.none()`) counts 0
+    without asking the database."""
+    found, columns, params = {}, [], []
+    for name, queryset in querysets.items():
+        try:
+            sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            found[name] = 0
+            continue
+        # The ORM's own SQL, its values still in `sql_params`.
+        columns.append((name, f"(SELECT COUNT(*) FROM ({sql}) AS counted)"))  # noqa: S608
+        params.extend(sql_params)
+    if columns:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(column for _name, column in columns), params)
+            row = cursor.fetchone()
+        found.update(zip((name for name, _column in columns), row, strict=True))
+    return found
 
 
 def open_transfers(actor: Membership) -> QuerySet[Transfer]:

@@ -3,9 +3,9 @@
 With nothing set the portal runs embedded: SQLite under var/, Celery tasks run
 in-process, media under var/media, DEBUG on. DATABASE_URL and REDIS_URL switch
 to PostgreSQL and Redis. DJANGO_ENV=production refuses to start without
-SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and an https PORTAL_BASE_URL, or with the
-console SMS backend, and turns on the HTTPS settings that `manage.py check --deploy`
-asks for.
+SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, an https PORTAL_BASE_URL and the signing
+key (SIGNING_PKCS12_PATH and _PASSWORD), or with the console SMS backend, and turns
+on the HTTPS settings that `manage.py check --deploy` asks for.
 """
 
 from datetime import timedelta
@@ -104,7 +104,15 @@ else:
         "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: opening one costs PostgreSQL about 5 ms of CPU, more than a
+# whole /healthz request, so production keeps each worker's connection open for
+# CONN_MAX_AGE seconds; CONN_HEALTH_CHECKS pings a kept connection before a request
+# reuses it, so that after a PostgreSQL restart the next request reconnects instead of
+# failing. Every gunicorn worker and Celery worker process then holds one connection:
+# their sum over all hosts must stay below PostgreSQL's max_connections (README). 0
+# (the default outside production) closes the connection after every request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and cache. Without it Celery runs tasks eagerly in-process.
@@ -117,8 +125,19 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
         }
     }
+    # Sessions: cached_db, not cache. Reads come from Redis; every write also goes to
+    # PostgreSQL, which stays the truth. With the cache engine a Redis restart (or an
+    # eviction) would log everyone out, and a Redis outage would make every logged-in
+    # page a 503; with cached_db the pages keep serving from the database while Redis
+    # is down, and nobody is logged out by a restart. The price is a database write
+    # whenever a session changes (login, role switch, logout; not on a plain page
+    # view). portal.sessions adds the degraded mode: a session is read from and
+    # written to the database while Redis is unreachable, and only ending one (logout)
+    # waits for Redis, so that an ended session cannot come back from Redis's copy.
+    SESSION_ENGINE = "portal.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis: Django's database sessions (the default engine).
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -184,10 +203,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_HASHERS = env.list(
     "PASSWORD_HASHERS",
+    # Argon2id with OWASP's parameters first (portal.passwords): new passwords and
+    # every login's rehash use it. The others only verify older hashes, which Django
+    # rewrites with the first hasher at the next successful login. Argon2idHasher
+    # replaces Django's Argon2PasswordHasher (same algorithm name).
     default=[
+        "portal.passwords.Argon2idHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
         "django.contrib.auth.hashers.ScryptPasswordHasher",
     ],
 )
@@ -301,6 +324,36 @@ if PRODUCTION:
 else:
     PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# The key every stored document is signed with (certificates/signing.py): a PKCS#12
+# file with the key and its certificate chain, and its password. Production refuses
+# to start without a file that opens (portal.checks.signing_key_problems, also run by
+# `check --deploy`). Elsewhere, unless SIGNING_PKCS12_PATH is given, a self-signed
+# test key is generated under var/ on first use (SIGNING_TEST_KEY).
+# SIGNING_SEAL_IMAGE: the seal drawn on every document (a PNG); unset, a neutral round
+# seal with the issuer's name is drawn. SIGN_DOCUMENTS=false stores documents
+# unsigned: for the benchmark's comparison only, production refuses it.
+SIGN_DOCUMENTS = env.bool("SIGN_DOCUMENTS", default=True)
+SIGNING_SEAL_IMAGE = env.str("SIGNING_SEAL_IMAGE", default="")
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.checks import signing_key_problems
+
+    SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default="")
+    SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
+    SIGNING_TEST_KEY = False
+    problems = signing_key_problems(SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD)
+    if not SIGN_DOCUMENTS:
+        problems.append("SIGN_DOCUMENTS is off: production documents must be signed.")
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
+else:
+    SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default="")
+    SIGNING_TEST_KEY = not SIGNING_PKCS12_PATH
+    if SIGNING_TEST_KEY:
+        SIGNING_PKCS12_PATH = str(VAR_DIR / "signing" / "test-signing-key.p12")
+    SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="test-only")
+
 PORTAL_NAME = _("Shandong Continuing Education Portal for Professional Technical Personnel")
 
 LOGGING = {
@@ -320,6 +373,23 @@ LOGGING = {
 # Online study: how often a lesson page reports that it is being studied.
 STUDY_HEARTBEAT_SECONDS = env.int("STUDY_HEARTBEAT_SECONDS", default=30)
 STUDY_SECONDS_PER_MINUTE = 60
+# The study clock lives in Redis when REDIS_URL is set (learning.study_clock) and is
+# flushed to PostgreSQL (LessonProgress) every STUDY_FLUSH_SECONDS by Celery beat,
+# and at once when a lesson is done. Bound on loss: a Redis restart loses at most
+# STUDY_FLUSH_SECONDS of each learner's time (what was credited since the last
+# flush) plus the one beat across the restart (at most 2 × STUDY_HEARTBEAT_SECONDS):
+# 60 + 60 s = 2 minutes per learner with the defaults, provided the beat and a
+# worker are running. A lesson already done is never lost.
+STUDY_FLUSH_SECONDS = env.int("STUDY_FLUSH_SECONDS", default=60)
+# A beat in Redis trusts the database's "enrolled in a published course" check for
+# this long, then checks again (one query): a course taken offline stops earning
+# within this time.
+STUDY_TICKET_SECONDS = env.int("STUDY_TICKET_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["flush-study-clock"] = {
+    "task": "learning.tasks.flush_study_clock",
+    "schedule": STUDY_FLUSH_SECONDS,
+    "options": {"expires": STUDY_FLUSH_SECONDS},  # a late flush gives way to the next
+}
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@jxjy.example.gov.cn")
 EMAIL_BACKEND = env.str(

@@ -8,6 +8,7 @@ portal_patterns = [
     path("", views.home, name="home"),
     path("home/<str:role>/", views.role_home, name="role_home"),
     path("role/", views.role_switch, name="role_switch"),
+    path("elder-mode/", views.elder_mode, name="elder_mode"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal import selectors
+from portal.elder_mode import elder_mode_set
 from portal.forms import LoginForm, ResetConfirmForm, ResetRequestForm, SwitchRoleForm
 from portal.health import redis_status
 from portal.models import ReviewStatus, Role
@@ -87,6 +89,20 @@ def role_home(request, role):
         raise PermissionDenied
     context = {"summary": selectors.home_summary(request.membership)}
     return render(request, f"portal/home_{role}.html", context)
+
+
+@require_POST
+def elder_mode(request):
+    """The header's switch of the elder-friendly mode: `on` is "1" or "0"; back to the
+    page the switch was on (`next`, when it is a page of this site)."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:home")
+    response = redirect(target)
+    elder_mode_set(request=request, response=response, on=request.POST.get("on") == "1")
+    return response
 
 
 @require_POST

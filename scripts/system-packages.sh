@@ -3,9 +3,11 @@
 # CJK fonts (PDFs in Chinese; WenQuanYi Zen Hei keeps certificates small; Hanazono draws the
 # rare name characters of CJK Extensions A-F, portal/pdf.py), libharfbuzz-subset0 (without it WeasyPrint subsets
 # fonts 10-50x slower), poppler-utils and zbar-tools (PDF text and QR codes in tests), gettext
-# (compilemessages), Pango (WeasyPrint's text layout), Chromium (browser tests).
+# (compilemessages), Pango (WeasyPrint's text layout), Chromium (browser tests), and npm where
+# there is none (it installs axe-core for the browser tests' accessibility checks).
 set -u
 packages=(fonts-noto-cjk fonts-wqy-zenhei fonts-hanazono libharfbuzz-subset0 poppler-utils zbar-tools gettext libpango-1.0-0 libpangoft2-1.0-0 chromium)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-packages: not a Debian system; install ${packages[*]} by hand." >&2; exit 0; }
 missing=()

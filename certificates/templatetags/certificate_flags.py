@@ -3,12 +3,13 @@ the portal app's, which imports no other app)."""
 
 from django import template
 
-from certificates.selectors import blocked_certificates
+from certificates import registry
+from certificates.selectors import flagged_annual_certificates
 
 register = template.Library()
 
 
 @register.simple_tag
 def blocked_certificate_count() -> int:
-    """How many certificates (of every kind) no font could draw."""
-    return len(blocked_certificates())
+    """How many certificates (of every kind) no font could draw, in one query."""
+    return registry.blocked_count(flagged_annual_certificates())

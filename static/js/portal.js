@@ -15,8 +15,4 @@
       event.preventDefault();
     }
   });
-  // <select data-autosubmit>: choosing a value sends the form (a year picker, say).
-  document.addEventListener("change", function (event) {
-    if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
-  });
 })();

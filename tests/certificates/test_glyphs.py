@@ -81,7 +81,8 @@ def test_every_pdf_template_names_the_whole_font_stack():
     for path in [
         templates / "certificates" / "certificate.css",
         templates / "digital_engineer" / "certificate_pdf.html",
-        templates / "credits" / "eligibility_pdf.html",
+        templates / "certificates" / "statement.css",
+        templates / "certificates" / "title_document.css",
         templates / "credits" / "report_pdf.html",
         templates / "learning" / "plan_pdf.html",
     ]:
@@ -179,15 +180,19 @@ def klass_and_trainee(institution, jinan, alice):
 
 @pytest.mark.django_db
 def test_an_eligibility_statement_no_font_draws_is_refused(client, alice):
+    from certificates.statements import statement_issue, statement_render
     from tests.credits.test_eligibility import PERIOD, credit_every_year
 
     credit_every_year(_named(alice, NO_FONT_NAME))
-    client.force_login(alice)
-    start, end = PERIOD
-    url = reverse("credits:eligibility_pdf", args=[alice.pk])
+    statement = statement_issue(
+        person=alice, start_year=PERIOD[0], end_year=PERIOD[1], issued_by=alice
+    )
 
-    response = client.get(url, {"start_year": start, "end_year": end}, follow=True)
+    statement = statement_render(statement.pk)
 
-    assert response.redirect_chain[0][0].startswith(reverse("credits:eligibility", args=[alice.pk]))
-    assert "证书字体无法显示" in response.content.decode()
+    assert statement.render_blocked == "\ue000" and not statement.pdf
     assert AuditLog.objects.filter(action="credits.eligibility_statement.render_blocked").exists()
+    client.force_login(alice)
+    response = client.get(reverse("certificates:statement_pdf", kwargs={"pk": statement.pk}))
+    assert response.status_code == 409
+    assert "证书字体无法显示的字" in response.content.decode()

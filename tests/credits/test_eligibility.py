@@ -26,7 +26,6 @@ from portal.models import TitleLevel
 from portal.xlsx import XLSX_TYPE
 from tests import factories
 from tests.factories import make_professional
-from tests.pdfs import pdf_text
 
 PERIOD = (2022, 2025)
 _refs = itertools.count(1)
@@ -205,14 +204,15 @@ class TestWhoMaySee:
 
         assert check(client, bob).status_code == 404
         assert check(client, colleague).status_code == 404
-        pdf = reverse("credits:eligibility_pdf", args=[colleague.pk])
-        assert client.get(pdf).status_code == 404
+        statement = reverse("certificates:statement_new", args=[colleague.pk])
+        assert client.post(statement, {"start_year": 2022, "end_year": 2025}).status_code == 404
 
     def test_hr_of_other_unit_gets_404(self, client, alice, hr_b):
         client.force_login(hr_b)
 
         assert check(client, alice).status_code == 404
-        assert client.get(reverse("credits:eligibility_pdf", args=[alice.pk])).status_code == 404
+        statement = reverse("certificates:statement_new", args=[alice.pk])
+        assert client.post(statement, {"start_year": 2022, "end_year": 2025}).status_code == 404
 
     @pytest.mark.parametrize("who", ["hr_a", "jinan_hr", "health_admin", "province_hr"])
     def test_hr_in_scope_sees_the_verdict(self, client, cast, who):
@@ -263,51 +263,7 @@ class TestInvalidPeriod:
         assert "这个字段是必填项。" in response.content.decode()
 
 
-@pytest.mark.django_db
-class TestPdfStatement:
-    def get_pdf(self, client, person, period=PERIOD):
-        start, end = period
-        url = reverse("credits:eligibility_pdf", args=[person.pk])
-        return client.get(url, {"start_year": start, "end_year": end})
-
-    def test_statement_of_a_met_period_names_the_person_masked(self, client, alice):
-        credit_every_year(alice)
-        client.force_login(alice)
-
-        response = self.get_pdf(client, alice)
-
-        assert response.status_code == 200
-        assert response["Content-Type"] == "application/pdf"
-        text = pdf_text(response.content)
-        assert "专业技术人员职称申报继续教育学时核验证明" in text
-        assert "艾丽丝" in text
-        assert "济南测试医院" in text
-        masked = alice.id_number[:6] + "*" * 8 + alice.id_number[-4:]
-        assert masked in text
-        assert alice.id_number not in text
-        assert "结论：达标" in text
-
-    def test_statement_of_a_short_period_says_not_met_and_why(self, client, hr_a, alice):
-        credit_every_year(alice, hours={2024: (20, 60)})
-        client.force_login(hr_a)
-
-        text = pdf_text(self.get_pdf(client, alice).content)
-
-        assert "结论：未达标" in text
-        assert "2024年：公需科目还差 10.0 学时" in text
-        assert alice.id_number not in text
-
-    def test_statement_for_an_invalid_period_is_404(self, client, alice):
-        client.force_login(alice)
-
-        assert self.get_pdf(client, alice, (2025, 2022)).status_code == 404
-
-    def test_statement_names_the_portal_that_issued_it(self, client, alice):
-        client.force_login(alice)
-
-        text = pdf_text(self.get_pdf(client, alice).content)
-
-        assert "山东省专业技术人员继续教育公共服务平台" in text
+# The PDF statement is an issued document now: tests/certificates/test_statements.py.
 
 
 BULK_URL = reverse("credits:eligibility_bulk")

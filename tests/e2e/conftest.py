@@ -38,13 +38,14 @@ class BrowserThread:
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
-    def run(self, steps, *, width=1200, height=900):
-        """Run `steps(page)` in a fresh browser context; return what it returns."""
+    def run(self, steps, *, width=1200, height=900, **context_options):
+        """Run `steps(page)` in a fresh browser context; return what it returns.
+        `context_options` go to Playwright's new_context (bypass_csp=True, say)."""
 
         def job():
             self._start()
             context = self._browser.new_context(
-                locale="zh-CN", viewport={"width": width, "height": height}
+                locale="zh-CN", viewport={"width": width, "height": height}, **context_options
             )
             try:
                 return steps(context.new_page())
@@ -74,6 +75,6 @@ def log_in(page, base_url: str, login: str, password: str):
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", login)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's elder-mode switch
     page.wait_for_load_state()
     return page

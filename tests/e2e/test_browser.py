@@ -32,6 +32,7 @@ def test_professional_sees_her_year_and_chart(browser, live_server, alice):
         role = page.get_by_test_id("active-role").inner_text()
         page.get_by_role("link", name="我的学时").click()
         page.select_option("#year-select", "2025")
+        page.get_by_test_id("year-show").click()
         page.wait_for_load_state()
         # The vendored Chart.js drew the history chart.
         page.wait_for_function("Chart.getChart('hours-chart') !== undefined")

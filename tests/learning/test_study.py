@@ -74,6 +74,12 @@ def right_answers(course):
 
 @pytest.mark.django_db
 class TestHeartbeats:
+    """The database clock (the Redis one: test_study_clock.py)."""
+
+    @pytest.fixture(autouse=True)
+    def database_clock(self, settings):
+        settings.REDIS_URL = ""
+
     def test_first_beat_credits_nothing(self, alice):
         course = make_course()
         enrol(person=alice, course=course)

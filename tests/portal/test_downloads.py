@@ -106,8 +106,12 @@ class TestViews:
         assert_named(client.get(reverse("credits:offline_template")), "线下学时登记模板.xlsx")
 
     def test_eligibility_statement_opens_in_the_browser(self, client, alice):
+        from certificates.statements import statement_issue, statement_render
+
+        statement = statement_issue(person=alice, start_year=2022, end_year=2025, issued_by=alice)
+        statement_render(statement.pk)
         client.force_login(alice)
-        response = client.get(reverse("credits:eligibility_pdf", args=[alice.pk]))
+        response = client.get(reverse("certificates:statement_pdf", args=[statement.pk]))
         assert_named(response, f"继续教育学时核验证明-{alice.real_name}.pdf", attachment=False)
 
     def test_platform_records(self, client, province_hr):

@@ -4,11 +4,19 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from certificates.signing import ensure_test_key
+
 ROOT = Path(__file__).resolve().parents[2]
+# Production signs with the key of a PKCS#12 file it is given: here one made for the
+# tests (race-safe, shared by parallel runs).
+PRODUCTION_PKCS12 = Path(tempfile.gettempdir()) / "portal-tests" / "production-signing.p12"
+PRODUCTION_PKCS12_PASSWORD = "production-test-password"
+ensure_test_key(PRODUCTION_PKCS12, PRODUCTION_PKCS12_PASSWORD)
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "kP7qW2vLm9xR4tW8zN3cJ6hF1bD5gY0sAuEiOa3Zr8Tq1Xy6Vb4Nm2Lk7Jh5Gf9Dd",
@@ -17,6 +25,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PORTAL_BASE_URL": "https://jxjy.example.gov.cn",
     "SMS_BACKEND": "portal.sms.DisabledBackend",
+    "SIGNING_PKCS12_PATH": str(PRODUCTION_PKCS12),
+    "SIGNING_PKCS12_PASSWORD": PRODUCTION_PKCS12_PASSWORD,
 }
 
 

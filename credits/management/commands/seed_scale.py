@@ -120,7 +120,7 @@ class Command(BaseCommand):
     def _people(self, start: int, count: int, unit_ids: list[int]) -> list[int]:
         now = datetime.datetime.now(datetime.UTC)
         users = (
-            ("!", id_number(i), f"测试{i}", "", True, False, False, now)
+            ("!", id_number(i), f"测试{i}", "", True, False, False, False, now)
             for i in range(start, start + count)
         )
         self._copy(
@@ -133,6 +133,7 @@ class Command(BaseCommand):
                 "is_active",
                 "is_staff",
                 "is_superuser",
+                "elder_mode",
                 "date_joined",
             ],
             users,

@@ -1,0 +1,230 @@
+"""Pages of the documents a title application carries: a past year's certificate on
+request, eligibility statements, the one-document PDF of several years' certificates,
+and the public verification pages of the statements and documents.
+
+Each view: fetch through the scoping layer (portal.scoping, or the owner's own
+rows), validate with a form, call one service, message, redirect.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates.forms import PastYearForm, StatementForm, TitleDocumentForm
+from certificates.models import EligibilityStatement, TitleDocument
+from certificates.past_years import (
+    compliant_years_without_certificate,
+    past_year_certificate_request,
+)
+from certificates.services import CertificateError, document_stored
+from certificates.statements import (
+    stated_result,
+    statement_corrections,
+    statement_issue,
+    statements_visible_to,
+)
+from certificates.title_documents import (
+    combinable_certificates,
+    title_document_certificates,
+    title_document_issue,
+    title_documents_of,
+)
+from portal import scoping
+from portal.downloads import download_response
+from portal.identity import mask_id_number
+from portal.models import Role
+from portal.roles import role_required
+
+HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
+CODE_LENGTHS = range(16, 33)
+
+
+def _form_error(form) -> str:
+    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _stored_pdf(request, document, *, filename: str):
+    """The document's stored PDF, or the page that says it is being prepared (202) or
+    cannot be drawn (409)."""
+    if document.render_blocked:
+        context = {"serial": document.serial, "blocked": document.render_blocked}
+        return render(request, "certificates/pdf_pending.html", context, status=409)
+    if not document_stored(document):
+        return render(
+            request, "certificates/pdf_pending.html", {"serial": document.serial}, status=202
+        )
+    return download_response(
+        document.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=filename,
+        fallback=f"{document.serial}.pdf",
+        as_attachment=False,
+    )
+
+
+# -- a past year's certificate -------------------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def past_year_request(request):
+    """GET ?year=: what will be issued, and the button; POST: issue it."""
+    form = PastYearForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("certificates:mine")
+    year = form.cleaned_data["year"]
+    if request.method != "POST":
+        offered = {s.year: s for s in compliant_years_without_certificate(request.user)}
+        if year not in offered:
+            messages.error(
+                request,
+                _(
+                    "The certificate of %(year)s cannot be requested: the year did not "
+                    "meet its rule, or its certificate has been issued already."
+                )
+                % {"year": year},
+            )
+            return redirect("certificates:mine")
+        context = {"status": offered[year]}
+        return render(request, "certificates/past_year_confirm.html", context)
+    try:
+        certificate = past_year_certificate_request(
+            person=request.user, year=year, requested_by=request.user
+        )
+    except CertificateError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Your certificate of %(year)s has been issued: %(serial)s.")
+            % {"year": year, "serial": certificate.serial},
+        )
+    return redirect("certificates:mine")
+
+
+# -- eligibility statements ----------------------------------------------------------
+
+
+@require_POST
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def statement_new(request, person_pk):
+    person = scoping.get_person_for(request.membership, person_pk)
+    back = reverse("credits:eligibility", args=[person.pk])
+    form = StatementForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect(back)
+    try:
+        statement = statement_issue(
+            person=person,
+            start_year=form.cleaned_data["start_year"],
+            end_year=form.cleaned_data["end_year"],
+            issued_by=request.user,
+        )
+    except CertificateError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, _("Statement %(serial)s issued.") % {"serial": statement.serial})
+    return redirect("certificates:statement", pk=statement.pk)
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def statement_detail(request, pk):
+    statement = get_object_or_404(statements_visible_to(request.membership), pk=pk)
+    context = {
+        "statement": statement,
+        "result": stated_result(statement),
+        "ready": document_stored(statement),
+    }
+    return render(request, "certificates/statement.html", context)
+
+
+@role_required(Role.PROFESSIONAL, *HR_ROLES)
+def statement_pdf(request, pk):
+    statement = get_object_or_404(statements_visible_to(request.membership), pk=pk)
+    return _stored_pdf(
+        request,
+        statement,
+        filename=_("eligibility-statement-%(name)s.pdf") % {"name": statement.real_name},
+    )
+
+
+def statement_verify(request, code):
+    """What the statement's QR code opens (public): the result per year as issued,
+    the name and the masked ID number, and which years were corrected since."""
+    if len(code) not in CODE_LENGTHS:
+        raise Http404
+    statement = get_object_or_404(EligibilityStatement, verification_code=code)
+    corrections = statement_corrections(statement)
+    years = [{"row": row, "now": corrections.get(row.year)} for row in statement.years.all()]
+    context = {
+        "statement": statement,
+        "years": years,
+        "corrected": bool(corrections),
+        "masked_id": mask_id_number(statement.id_number),
+    }
+    return render(request, "certificates/statement_verify.html", context)
+
+
+# -- one document for a title application ---------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def title_documents(request):
+    """Her certificates to choose from, and the documents she made; POST makes one."""
+    certificates = list(combinable_certificates(request.user))
+    data = request.POST if request.method == "POST" else None  # none ticked: still a POST
+    form = TitleDocumentForm(data, certificates=certificates)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                document = title_document_issue(
+                    person=request.user, years=form.cleaned_data["years"], issued_by=request.user
+                )
+            except CertificateError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Document %(serial)s is being prepared.") % {"serial": document.serial},
+                )
+                return redirect("certificates:title_documents")
+        else:
+            messages.error(request, _form_error(form))
+    context = {
+        "form": form,
+        "certificates": certificates,
+        "missing": compliant_years_without_certificate(request.user),
+        "documents": [
+            {"document": d, "ready": document_stored(d), "years": title_document_certificates(d)}
+            for d in title_documents_of(request.user)
+        ],
+    }
+    return render(request, "certificates/title_documents.html", context)
+
+
+@role_required(Role.PROFESSIONAL)
+def title_document_pdf(request, pk):
+    document = get_object_or_404(title_documents_of(request.user), pk=pk)
+    return _stored_pdf(
+        request,
+        document,
+        filename=_("title-application-certificates-%(serial)s.pdf") % {"serial": document.serial},
+    )
+
+
+def title_document_verify(request, code):
+    """What the document's QR code opens (public): its certificates, each with its
+    status now, the name and the masked ID number."""
+    if len(code) not in CODE_LENGTHS:
+        raise Http404
+    document = get_object_or_404(TitleDocument, verification_code=code)
+    context = {
+        "document": document,
+        "certificates": title_document_certificates(document),
+        "masked_id": mask_id_number(document.id_number),
+    }
+    return render(request, "certificates/title_document_verify.html", context)

@@ -1,0 +1,241 @@
+"""Eligibility statements (职称申报继续教育学时核验证明) as documents.
+
+The statement a title application carries says whether every year of the review
+period met its own year's rule (credits.eligibility). Issued here it becomes a row
+with a serial (SDZM2026000001: allocate_document_serial, counted per year of issue),
+a random verification code and a QR code, its years snapshotted as they were: later
+entries never change it; its verification page says which years have been corrected
+since. The PDF is rendered on a worker and stored through the one document path
+(certificates.services.document_render_store), like every certificate.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates.models import EligibilityStatement, StatementYear
+from certificates.registry import HeldCertificate
+from certificates.services import (
+    CertificateError,
+    allocate_document_serial,
+    document_render_store,
+    document_stored,
+    portal_url,
+    qr_svg,
+)
+from credits.eligibility import Eligibility, changed_since, check_period, eligibility_check
+from credits.selectors import YearStatus
+from portal import scoping
+from portal.audit import audit_log
+from portal.identity import mask_id_number, normalize_name
+from portal.models import ReviewStatus
+
+STATEMENT_PREFIX = "SDZM"
+STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "statement.css"
+
+
+def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> EligibilityStatement:
+    """Issue a statement of `person`'s review period start_year–end_year (both
+    included) as the ledger stands now, and queue its PDF (after commit).
+
+    Every year is stored with its public and professional hours (one decimal), the
+    year's minimums (none: the year had no rule) and whether it met them; the
+    statement is met when every year is. Raises CertificateError (in Chinese) for a
+    period credits.eligibility.check_period refuses, an empty period, or a person who
+    is not an approved professional; nothing is written then. Audited.
+    """
+    try:
+        check_period(start_year, end_year)
+    except ValidationError as error:
+        raise CertificateError(error.messages[0]) from error
+    if start_year > end_year:
+        raise CertificateError(_("The review period has no year to check."))
+    profile = getattr(person, "profile", None)
+    if profile is None or profile.status != ReviewStatus.APPROVED:
+        raise CertificateError(_("%(name)s is not a professional.") % {"name": person.real_name})
+    from certificates.tasks import render_statement
+
+    with transaction.atomic():
+        result = eligibility_check(person, start_year, end_year)
+        statement = EligibilityStatement.objects.create(
+            person=person,
+            start_year=start_year,
+            end_year=end_year,
+            met=result.met,
+            serial=allocate_document_serial(STATEMENT_PREFIX, timezone.localdate().year),
+            real_name=person.real_name,
+            id_number=person.id_number,
+            unit_name=profile.unit.name,
+            issuer_name=str(settings.PORTAL_NAME),
+            issued_by=issued_by,
+        )
+        StatementYear.objects.bulk_create(
+            StatementYear(
+                statement=statement,
+                year=status.year,
+                public_hours=status.public,
+                professional_hours=status.professional,
+                public_min=status.public_min,
+                professional_min=status.professional_min,
+                met=status.met,
+            )
+            for status in result.years
+        )
+        audit_log(
+            actor=issued_by,
+            action="certificates.statement.issued",
+            statement=statement.pk,
+            serial=statement.serial,
+            person=person.pk,
+            period=f"{start_year}-{end_year}",
+            met=statement.met,
+        )
+        render_statement.delay_on_commit(statement.pk)
+    return statement
+
+
+def stated_years(statement: EligibilityStatement) -> list[YearStatus]:
+    """The statement's years as it states them (hours and rule at issue)."""
+    return [
+        YearStatus(
+            year=row.year,
+            public=row.public_hours,
+            professional=row.professional_hours,
+            public_min=row.public_min,
+            professional_min=row.professional_min,
+        )
+        for row in statement.years.all()
+    ]
+
+
+def stated_result(statement: EligibilityStatement) -> Eligibility:
+    """The statement's verdict as credits.eligibility words it (missing hours per year)."""
+    return Eligibility(
+        statement.person, statement.start_year, statement.end_year, stated_years(statement)
+    )
+
+
+def statement_corrections(statement: EligibilityStatement) -> dict[int, YearStatus]:
+    """The years whose hours in the ledger differ now from what the statement states,
+    mapped to their status now; the statement itself stays as issued."""
+    return changed_since(statement.person, stated_years(statement))
+
+
+def statement_verification_url(statement: EligibilityStatement) -> str:
+    """What the statement's QR code opens, on the portal's configured address."""
+    return portal_url(
+        reverse("certificates:statement_verify", kwargs={"code": statement.verification_code})
+    )
+
+
+def statement_html(statement: EligibilityStatement) -> str:
+    url = statement_verification_url(statement)
+    return render_to_string(
+        "certificates/statement_pdf.html",
+        {
+            "statement": statement,
+            "result": stated_result(statement),
+            "masked_id": mask_id_number(statement.id_number),
+            "verify_url": url,
+            "qr": qr_svg(url),
+        },
+    )
+
+
+def statement_render(statement_id: int) -> EligibilityStatement:
+    """Render and store the statement's PDF once (the worker's task); a repeat finds
+    it stored and writes nothing. A character no font draws flags it instead
+    (render_blocked), as with certificates."""
+    statement = EligibilityStatement.objects.select_related("person").get(pk=statement_id)
+    return document_render_store(
+        instance=statement,
+        html=lambda: statement_html(statement),
+        name=f"statements/{statement.issued_at.year}/{statement.serial}.pdf",
+        stylesheets=(STYLESHEET,),
+    )
+
+
+def statements_visible_to(actor) -> QuerySet[EligibilityStatement]:
+    """Statements about the people the actor may see (portal.scoping): her own for a
+    professional, the people in scope for HR."""
+    return EligibilityStatement.objects.filter(
+        person__in=scoping.people_visible_to(actor)
+    ).select_related("person")
+
+
+def find_statement(serial: str, name: str) -> str | None:
+    """The verification path of the statement numbered `serial` about a person whose
+    name, in normal form, is `name`; None otherwise (registered with
+    certificates.registry for /verify/)."""
+    statement = EligibilityStatement.objects.filter(serial=serial).first()
+    if statement is None or normalize_name(statement.real_name) != name:
+        return None
+    return reverse("certificates:statement_verify", kwargs={"code": statement.verification_code})
+
+
+def held_statements(user) -> list[HeldCertificate]:
+    """The user's statements as 我的证书 lists them (registered with
+    certificates.registry)."""
+    return [
+        HeldCertificate(
+            kind=_("Title application eligibility statement"),
+            serial=s.serial,
+            subject=_("%(start)s–%(end)s: %(verdict)s")
+            % {
+                "start": s.start_year,
+                "end": s.end_year,
+                "verdict": _("met") if s.met else _("not met"),
+            },
+            hours="",
+            issued_on=timezone.localdate(s.issued_at),
+            valid=True,
+            status=_("valid"),
+            reason="",
+            download_url=reverse("certificates:statement_pdf", kwargs={"pk": s.pk}),
+            ready=document_stored(s),
+        )
+        for s in EligibilityStatement.objects.filter(person=user)
+    ]
+
+
+def find_signed_statement(serial: str):
+    """The statement numbered `serial` as /verify/'s check of a file shows it: the
+    registry's details of any document, with the link to its verification page
+    (registered with certificates.registry.register_signed_kind)."""
+    import dataclasses
+
+    from certificates.registry import model_document
+
+    found = model_document(EligibilityStatement._meta.label_lower, serial)
+    if found is None:
+        return None
+    code = EligibilityStatement.objects.get(serial=found.serial).verification_code
+    path = reverse("certificates:statement_verify", kwargs={"code": code})
+    return dataclasses.replace(found, verification_path=path)
+
+
+def flagged_statements() -> QuerySet[EligibilityStatement]:
+    """Statements whose PDF no font could draw."""
+    return EligibilityStatement.objects.exclude(render_blocked="")
+
+
+def blocked_statements() -> list:
+    """Statements whose PDF no font could draw (for provincial HR's list)."""
+    from certificates.registry import BlockedCertificate
+
+    return [
+        BlockedCertificate(
+            kind=_("Title application eligibility statement"),
+            serial=s.serial,
+            name=s.real_name,
+            characters=s.render_blocked,
+            issued_on=timezone.localdate(s.issued_at),
+            download_url=reverse("certificates:statement_pdf", kwargs={"pk": s.pk}),
+        )
+        for s in flagged_statements()
+    ]

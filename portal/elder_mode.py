@@ -1,0 +1,40 @@
+"""The elder-friendly mode (适老化): larger text and controls and a high-contrast
+palette, chosen with the switch in the header.
+
+A user's choice is kept on her account, so that it follows her to every browser she
+logs in from; an anonymous visitor's in a cookie of the browser. The switch sets the
+cookie for users too, so the login page after a log-out keeps looking the same.
+"""
+
+import datetime
+
+from django.conf import settings
+
+COOKIE = "elder_mode"
+COOKIE_AGE = datetime.timedelta(days=365)
+
+
+def elder_mode_of(request) -> bool:
+    """Whether the page answering `request` is drawn in the elder-friendly mode: the
+    user's setting when she is logged in, else the browser's cookie."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user.elder_mode
+    return request.COOKIES.get(COOKIE) == "1"
+
+
+def elder_mode_set(*, request, response, on: bool) -> None:
+    """Remember the choice: on the logged-in user's account (saved at once) and in a
+    cookie of `response` for the browser."""
+    user = request.user
+    if user.is_authenticated and user.elder_mode != on:
+        user.elder_mode = on
+        user.save(update_fields=["elder_mode"])
+    response.set_cookie(
+        COOKIE,
+        "1" if on else "0",
+        max_age=int(COOKIE_AGE.total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )

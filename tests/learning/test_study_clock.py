@@ -1,0 +1,317 @@
+"""The study clock in Redis: the same time as the database clock for the same beats,
+one clock per person, flushes that neither double nor lose, and the bound on what a
+Redis restart loses (settings.STUDY_FLUSH_SECONDS + 2 × STUDY_HEARTBEAT_SECONDS)."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+from django.utils import timezone
+
+from learning import study, study_clock
+from learning.models import Course, Enrolment, LessonProgress
+from learning.study import StudyError, enrol, heartbeat, lessons_done
+from tests.factories import UnitFactory, make_professional
+from tests.learning.test_study import make_course
+
+pytestmark = pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="the Redis study clock needs REDIS_URL"
+)
+
+
+class Clock:
+    """The portal's time, moved by the test: beats are timed to the millisecond."""
+
+    def __init__(self):
+        now = timezone.now()
+        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float):
+        self.now += timedelta(milliseconds=round(seconds * 1000))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    moving = Clock()
+    monkeypatch.setattr(timezone, "now", moving)
+    return moving
+
+
+@pytest.fixture(autouse=True)
+def redis_clock(settings):
+    """The Redis clock, empty, with the default timing (30 s beats, 60 s flushes)."""
+    url = settings.REDIS_URL
+    settings.STUDY_HEARTBEAT_SECONDS = 30
+    settings.STUDY_FLUSH_SECONDS = 60
+    study_clock.forget_all()
+    yield
+    settings.REDIS_URL = url  # a test may have turned to the database clock
+    study_clock.forget_all()
+
+
+def stored(person, lesson) -> LessonProgress | None:
+    return LessonProgress.objects.filter(enrolment__person=person, lesson=lesson).first()
+
+
+# Gaps between beats in seconds: milliseconds, an instant (nothing), exactly the
+# longest creditable gap (credited), just over it (nothing), a beat on another lesson
+# (moves the clock, credits nothing), and on until the lesson's length caps the time.
+GAPS = [0, 12.345, 29.999, 0, 60, 60.001, 30, "other", 7.5, 30, 25.125, 30, 30, 30, 30, 30]
+
+
+def replay(person, lesson, other, clock, beat=heartbeat):
+    results = []
+    for gap in GAPS:
+        if gap == "other":
+            clock.advance(10)
+            beat(person=person, lesson=other)
+            continue
+        clock.advance(gap)
+        result = beat(person=person, lesson=lesson)
+        results.append((result.seconds, result.done))
+    return results
+
+
+@pytest.mark.django_db
+class TestSameTimeAsTheDatabase:
+    def test_redis_and_both_database_paths_credit_the_same_milliseconds(
+        self, clock, monkeypatch, settings
+    ):
+        course = make_course(minutes=5)
+        lesson, other = course.lessons.all()
+        unit = UnitFactory()
+        people = [make_professional(unit) for _ in range(3)]
+        for person in people:
+            enrol(person=person, course=course)
+        start = clock.now
+
+        in_redis = replay(people[0], lesson, other, clock)
+
+        settings.REDIS_URL = ""
+        clock.now = start
+        in_postgresql = replay(people[1], lesson, other, clock)
+        clock.now = start
+        monkeypatch.setattr(study, "_postgresql_beat", study._portable_beat)
+        portable = replay(people[2], lesson, other, clock)
+
+        assert in_redis == in_postgresql == portable
+        seconds = [s for s, _done in in_redis]
+        expected = ["0", "12.345", "42.344", "42.344", "102.344", "102.344"]
+        assert seconds[:6] == [Decimal(x) for x in expected]
+        assert seconds[-1] == 300 and in_redis[-1][1]  # capped at the lesson's length
+        rows = [stored(p, lesson) for p in people]
+        assert {(r.seconds, r.done_at) for r in rows} == {(Decimal(300), rows[1].done_at)}
+
+    def test_a_beat_for_a_course_not_open_or_not_enrolled_credits_nothing(self, clock, alice):
+        course = make_course(status=Course.Status.DRAFT)
+        lesson = course.lessons.first()
+        Enrolment.objects.create(person=alice, course=course)
+        with pytest.raises(StudyError, match="未开放"):
+            heartbeat(person=alice, lesson=lesson)
+        other = make_course()
+        with pytest.raises(StudyError, match="请先选课"):
+            heartbeat(person=alice, lesson=other.lessons.first())
+        assert not LessonProgress.objects.exists()
+        assert study_clock.studied_seconds(alice.pk, lesson.pk) is None
+
+
+@pytest.mark.django_db
+class TestOneClockPerPerson:
+    def test_two_tabs_on_one_lesson_earn_once(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        for _tab_beat in range(21):  # two tabs, beating 15 s apart, for 5 minutes
+            heartbeat(person=alice, lesson=lesson)
+            clock.advance(15)
+        assert study_clock.studied_seconds(alice.pk, lesson.pk) == 300
+
+    def test_two_lessons_at_once_earn_nothing(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        first, second = course.lessons.all()
+        for _ in range(10):
+            heartbeat(person=alice, lesson=first)
+            clock.advance(10)
+            heartbeat(person=alice, lesson=second)
+            clock.advance(10)
+        assert study_clock.studied_seconds(alice.pk, first.pk) == 0
+        assert study_clock.studied_seconds(alice.pk, second.pk) == 0
+
+    def test_simultaneous_beats_credit_the_time_once(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)  # checks the database, starts the clock
+        clock.advance(20)
+        barrier = threading.Barrier(8)
+        results = []
+
+        def beat():
+            barrier.wait(timeout=10)
+            results.append(heartbeat(person=alice.pk, lesson=lesson.pk).seconds)
+
+        threads = [threading.Thread(target=beat) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(results) == [Decimal(20)] * 8
+        assert study_clock.studied_seconds(alice.pk, lesson.pk) == 20
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_database_beats_credit_the_time_once(clock, settings):
+    settings.REDIS_URL = ""
+    person = make_professional(UnitFactory())
+    course = make_course(minutes=30)
+    enrol(person=person, course=course)
+    lesson = course.lessons.first()
+    heartbeat(person=person, lesson=lesson)
+    clock.advance(20)
+    barrier = threading.Barrier(6)
+
+    def beat():
+        try:
+            barrier.wait(timeout=10)
+            heartbeat(person=person.pk, lesson=lesson.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=beat) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert stored(person, lesson).seconds == 20
+
+
+@pytest.mark.django_db
+class TestFlush:
+    def study(self, person, lesson, clock, seconds, every=30):
+        for _ in range(int(seconds // every)):
+            clock.advance(every)
+            heartbeat(person=person, lesson=lesson)
+
+    def test_a_flush_writes_the_time_and_a_second_flush_changes_nothing(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        self.study(alice, lesson, clock, 90)
+        assert stored(alice, lesson) is None  # not yet flushed
+        assert study_clock.flush() == 1
+        assert stored(alice, lesson).seconds == 90
+        assert study_clock.flush() == 0
+        # The same rows written again (a flush that stopped before it could say so).
+        study_clock.flush_lesson(alice.pk, lesson.pk)
+        study_clock.flush_lesson(alice.pk, lesson.pk)
+        assert stored(alice, lesson).seconds == 90
+
+    def test_a_flush_stopped_half_way_is_resumed_without_doubling(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        self.study(alice, lesson, clock, 60)
+        r, p = study_clock.client(), study_clock.prefix()
+        _beat, claim = study_clock._scripts(django_settings.REDIS_URL)
+        assert claim(keys=[f"{p}dirty", f"{p}flushing"]) == 1
+        members = r.srandmember(f"{p}flushing", 10)
+        study_clock._write(study_clock._read(members))  # written, never taken off
+        self.study(alice, lesson, clock, 30)
+        assert study_clock.flush() == 2  # the rest of the stopped flush, then the new
+        assert stored(alice, lesson).seconds == 90
+        assert not r.exists(f"{p}flushing", f"{p}dirty")
+
+    def test_a_beat_during_a_flush_is_neither_lost_nor_doubled(self, clock, alice):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        self.study(alice, lesson, clock, 60)
+        r, p = study_clock.client(), study_clock.prefix()
+        _beat, claim = study_clock._scripts(django_settings.REDIS_URL)
+        claim(keys=[f"{p}dirty", f"{p}flushing"])
+        members = r.srandmember(f"{p}flushing", 10)
+        rows = study_clock._read(members)  # the flush has read 60 s …
+        self.study(alice, lesson, clock, 30)  # … a beat adds 30 s …
+        study_clock._write(rows)  # … the flush writes 60 s
+        r.srem(f"{p}flushing", *members)
+        assert stored(alice, lesson).seconds == 60
+        study_clock.flush()
+        assert stored(alice, lesson).seconds == 90
+        study_clock.flush()
+        assert stored(alice, lesson).seconds == 90
+
+    def test_a_restart_between_flushes_loses_at_most_the_bound(self, clock, alice, settings):
+        course = make_course(minutes=60)
+        enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        started = clock.now
+        self.study(alice, lesson, clock, 300)
+        study_clock.flush()  # the beat task, on schedule …
+        self.study(alice, lesson, clock, settings.STUDY_FLUSH_SECONDS)  # … due again now
+        study_clock.forget_all()  # Redis restarts: every key of the clock is gone
+        self.study(alice, lesson, clock, 240)  # beats go on: the clock starts again
+        study_clock.flush()
+        studied = Decimal((clock.now - started) // timedelta(milliseconds=1)) / 1000
+        bound = settings.STUDY_FLUSH_SECONDS + 2 * settings.STUDY_HEARTBEAT_SECONDS
+        assert studied == 600
+        assert stored(alice, lesson).seconds >= studied - bound
+        # What went: the unflushed minute and the beat across the restart.
+        assert stored(alice, lesson).seconds == studied - 60 - 30
+
+    def test_a_done_lesson_is_written_at_once_and_survives_a_restart(self, clock, alice):
+        course = make_course(minutes=1, lessons=1)
+        enrolment = enrol(person=alice, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        self.study(alice, lesson, clock, 30)
+        assert not lessons_done(enrolment)
+        self.study(alice, lesson, clock, 30)  # no flush ran
+        assert lessons_done(enrolment)  # the quiz's check sees it
+        progress = stored(alice, lesson)
+        assert progress.seconds == 60 and progress.done_at == clock.now
+        study_clock.forget_all()
+        self.study(alice, lesson, clock, 60)
+        study_clock.flush()
+        assert stored(alice, lesson).seconds == 60
+        assert stored(alice, lesson).done_at == progress.done_at
+
+    def test_the_flush_writes_only_to_the_persons_own_enrolment(self, clock, alice, bob):
+        course = make_course(minutes=30)
+        enrol(person=alice, course=course)
+        bobs = enrol(person=bob, course=course)
+        lesson = course.lessons.first()
+        heartbeat(person=alice, lesson=lesson)
+        self.study(alice, lesson, clock, 60)
+        # A stale key (a database restored from a backup, say) names bob's enrolment.
+        key = f"{study_clock.prefix()}p:{alice.pk}:{lesson.pk}"
+        study_clock.client().hset(key, "e", bobs.pk)
+        study_clock.flush()
+        assert not LessonProgress.objects.exists()
+
+
+@pytest.mark.django_db
+def test_celery_beat_flushes_the_clock_every_interval(clock, alice, eager_celery):
+    from learning.tasks import flush_study_clock
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["flush-study-clock"]
+    assert entry["task"] == flush_study_clock.name
+    assert entry["schedule"] == django_settings.STUDY_FLUSH_SECONDS
+    course = make_course(minutes=30)
+    enrol(person=alice, course=course)
+    lesson = course.lessons.first()
+    for _ in range(3):
+        heartbeat(person=alice, lesson=lesson)
+        clock.advance(30)
+    assert flush_study_clock.delay().get() == 1
+    assert stored(alice, lesson).seconds == 60
