@@ -62,6 +62,8 @@ test: setup services $(AXE)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+# Consumes the default queue (CELERY_QUEUE, "celery") and the study clock's flush queue
+# (CELERY_CLOCK_QUEUE, "clock"): CELERY_TASK_QUEUES in portal/settings.py.
 worker: setup
 	REDIS_URL=$${REDIS_URL:-$(WORKER_REDIS_URL)} $(BIN)/celery -A portal worker --loglevel INFO
 

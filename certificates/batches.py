@@ -25,13 +25,13 @@ from certificates.services import (
     document_render_store,
     render_blocked_reason,
 )
+from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
 from portal.audit import audit_log
 from portal.models import JobStatus, User
 from portal.pdf import MissingGlyphs
 
 CHUNK = 25
-MAX_BATCH_YEARS = 10
 
 
 def people_of(*, unit=None, city=None) -> QuerySet[User]:
@@ -77,15 +77,15 @@ def batch_create(
     `total` foresees the person-years to issue, `skipped` counts the compliant
     person-years that already hold a certificate. Raises CertificateError (in
     Chinese), writing nothing, when the range runs backwards, spans more than
-    MAX_BATCH_YEARS years, or a year of it has no rule. Audited; the work is queued
+    MAX_PERIOD_YEARS years, or a year of it has no rule. Audited; the work is queued
     after commit.
     """
     end_year = year if end_year is None else end_year
     if end_year < year:
         raise CertificateError(_("The last year must not be before the first year."))
-    if end_year - year >= MAX_BATCH_YEARS:
+    if end_year - year >= MAX_PERIOD_YEARS:
         raise CertificateError(
-            _("A batch may span at most %(count)d years.") % {"count": MAX_BATCH_YEARS}
+            _("A batch may span at most %(count)d years.") % {"count": MAX_PERIOD_YEARS}
         )
     years = range(year, end_year + 1)
     rules = _rules(years)
@@ -225,12 +225,20 @@ def batch_count(batch_id: int) -> None:
 def batch_refresh(batch_id: int) -> IssuanceBatch:
     """Recount progress from the facts; finish the batch when nothing is left."""
     batch = IssuanceBatch.objects.get(pk=batch_id)
-    fields = _counts(batch_id)
-    done, failed = fields["done"], fields["failed"]
     # Finished when nothing is left to do, whatever `total` foresaw: certificates
-    # issued by hand or by another batch meanwhile shrink the work.
-    if not batch.finished and not batch_work(batch):
-        fields.update(status=JobStatus.DONE, finished_at=timezone.now(), total=done + failed)
+    # issued by hand or by another batch meanwhile shrink the work. Whether work is
+    # left is asked before counting: once nothing is left no run of the batch (a
+    # chunk delivered twice, a batch resumed by a starting worker) adds a
+    # certificate, so the counts are final; counted first, a parallel run's last PDF
+    # could land in between and `done` outgrow `total`.
+    finishing = not batch.finished and not batch_work(batch)
+    fields = _counts(batch_id)
+    if finishing:
+        fields.update(
+            status=JobStatus.DONE,
+            finished_at=timezone.now(),
+            total=fields["done"] + fields["failed"],
+        )
     IssuanceBatch.objects.filter(pk=batch_id).update(**fields)
     batch.refresh_from_db()
     return batch

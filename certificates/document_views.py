@@ -7,7 +7,6 @@ rows), validate with a form, call one service, message, redirect.
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,7 +29,10 @@ from certificates.title_documents import (
     combinable_certificates,
     title_document_certificates,
     title_document_issue,
+    title_document_revocation,
     title_documents_of,
+    title_documents_visible_to,
+    with_certificates,
 )
 from portal import scoping
 from portal.downloads import download_response
@@ -39,7 +41,6 @@ from portal.models import Role
 from portal.roles import role_required
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
-CODE_LENGTHS = range(16, 33)
 
 
 def _form_error(form) -> str:
@@ -154,11 +155,12 @@ def statement_pdf(request, pk):
 
 def statement_verify(request, code):
     """What the statement's QR code opens (public): the result per year as issued,
-    the name and the masked ID number, and which years were corrected since."""
-    if len(code) not in CODE_LENGTHS:
-        raise Http404
-    statement = get_object_or_404(EligibilityStatement, verification_code=code)
-    corrections = statement_corrections(statement)
+    the name and the masked ID number, and which years were corrected since. (A
+    malformed code never gets here: the URL's converter answers 404.)"""
+    statement = get_object_or_404(
+        EligibilityStatement.objects.prefetch_related("years"), verification_code=code
+    )
+    corrections = statement_corrections(statement)  # reads the prefetched years
     years = [{"row": row, "now": corrections.get(row.year)} for row in statement.years.all()]
     context = {
         "statement": statement,
@@ -206,9 +208,11 @@ def title_documents(request):
     return render(request, "certificates/title_documents.html", context)
 
 
-@role_required(Role.PROFESSIONAL)
+@role_required(Role.PROFESSIONAL, Role.PROVINCE_HR)
 def title_document_pdf(request, pk):
-    document = get_object_or_404(title_documents_of(request.user), pk=pk)
+    """Her own document for a professional; any in scope for provincial HR, which
+    resolves documents no font could draw (certificates:blocked links here)."""
+    document = get_object_or_404(title_documents_visible_to(request.membership), pk=pk)
     return _stored_pdf(
         request,
         document,
@@ -218,13 +222,15 @@ def title_document_pdf(request, pk):
 
 def title_document_verify(request, code):
     """What the document's QR code opens (public): its certificates, each with its
-    status now, the name and the masked ID number."""
-    if len(code) not in CODE_LENGTHS:
-        raise Http404
-    document = get_object_or_404(TitleDocument, verification_code=code)
+    status now, the name and the masked ID number; revoked as a whole once one of its
+    certificates is."""
+    document = get_object_or_404(
+        with_certificates(TitleDocument.objects.all()), verification_code=code
+    )
     context = {
         "document": document,
         "certificates": title_document_certificates(document),
+        "revocation": title_document_revocation(document),
         "masked_id": mask_id_number(document.id_number),
     }
     return render(request, "certificates/title_document_verify.html", context)

@@ -147,32 +147,35 @@ def verify_file(data: bytes) -> FileVerdict:
 
 def find_signed_certificate(serial: str) -> registry.SignedDocument | None:
     """The annual certificate numbered `serial` as its file's verification shows it
-    (registered with certificates.registry for ``certificates.certificate``). A
-    revoked one's reason category: corrected and reissued when the person holds a
-    valid certificate for the year issued after it, else revoked by the issuer."""
+    (registered with certificates.registry for ``certificates.certificate``); a
+    revoked one's reason by its category (revoked_reason)."""
     certificate = Certificate.objects.filter(serial=serial).first()
     if certificate is None:
         return None
     revoked = not certificate.is_valid
-    reason = ""
-    if revoked:
-        reissued = Certificate.objects.filter(
-            person_id=certificate.person_id,
-            year=certificate.year,
-            status=Certificate.Status.VALID,
-            issued_at__gt=certificate.issued_at,
-        ).exists()
-        reason = str(registry.REVOKED_AND_REISSUED if reissued else registry.REVOKED_BY_ISSUER)
     return registry.SignedDocument(
         kind=_("Continuing education certificate"),
         serial=certificate.serial,
         pdf_sha256=certificate.pdf_sha256,
         revoked=revoked,
         revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
-        revoked_reason=reason,
+        revoked_reason=revoked_reason(certificate) if revoked else "",
         details_template="certificates/_certificate_details.html",
         details={"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)},
         verification_path=reverse(
             "certificates:verify", kwargs={"code": certificate.verification_code}
         ),
     )
+
+
+def revoked_reason(certificate: Certificate) -> str:
+    """The category of a revoked certificate's reason, as the public reads it:
+    corrected and reissued when the person holds a valid certificate for the year
+    issued after it, else revoked by the issuer."""
+    reissued = Certificate.objects.filter(
+        person_id=certificate.person_id,
+        year=certificate.year,
+        status=Certificate.Status.VALID,
+        issued_at__gt=certificate.issued_at,
+    ).exists()
+    return str(registry.REVOKED_AND_REISSUED if reissued else registry.REVOKED_BY_ISSUER)

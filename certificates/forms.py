@@ -56,14 +56,11 @@ class StatementForm(forms.Form):
     def __init__(self, *args, **kwargs):
         from django.utils import timezone
 
-        from credits.eligibility import EARLIEST_YEAR
+        from credits.eligibility import EARLIEST_YEAR, period_range_message
 
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
-        message = _("The review period must run forward, between %(first)s and %(last)s.") % {
-            "first": EARLIEST_YEAR,
-            "last": this_year,
-        }
+        message = period_range_message()
         for name in ("start_year", "end_year"):
             self.fields[name].choices = _strict_year_choices(range(EARLIEST_YEAR, this_year + 1))
             self.fields[name].error_messages["invalid_choice"] = message

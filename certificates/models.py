@@ -200,21 +200,12 @@ class DocumentSerialCounter(models.Model):
         return f"{self.prefix}{self.year}: {self.last}"
 
 
-class EligibilityStatement(models.Model):
-    """职称申报继续教育学时核验证明: whether each year of a review period met its rule,
-    as the ledger stood when the statement was issued. Never changed afterwards: its
-    verification page tells when a year's hours have been corrected since."""
+class IssuedDocument(models.Model):
+    """What every document a title application carries has, beside its own content
+    (the eligibility statements, the title-application documents): a verification
+    code, who it is about as it states it, who issued it and when, and its signed PDF.
+    `serial` stays on each model: its label differs (证明编号 / 文件编号)."""
 
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="eligibility_statements",
-        verbose_name=_("person"),
-    )
-    start_year = models.PositiveSmallIntegerField(_("from year"))
-    end_year = models.PositiveSmallIntegerField(_("to year"))
-    met = models.BooleanField(_("met"))
-    serial = models.CharField(_("statement number"), max_length=20, unique=True)
     verification_code = models.CharField(
         max_length=32, unique=True, default=new_verification_code, editable=False
     )
@@ -229,21 +220,42 @@ class EligibilityStatement(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    # As on Certificate: the characters no font draws; while set, no PDF.
     render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return self.serial
+
+
+class EligibilityStatement(IssuedDocument):
+    """职称申报继续教育学时核验证明: whether each year of a review period met its rule,
+    as the ledger stood when the statement was issued. Never changed afterwards: its
+    verification page tells when a year's hours have been corrected since."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="eligibility_statements",
+        verbose_name=_("person"),
+    )
+    start_year = models.PositiveSmallIntegerField(_("from year"))
+    end_year = models.PositiveSmallIntegerField(_("to year"))
+    met = models.BooleanField(_("met"))
+    serial = models.CharField(_("statement number"), max_length=20, unique=True)
+
+    class Meta(IssuedDocument.Meta):
         verbose_name = _("eligibility statement")
         verbose_name_plural = _("eligibility statements")
-        ordering = ["-issued_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_year__lte=models.F("end_year")),
                 name="statement_period_runs_forward",
             )
         ]
-
-    def __str__(self):
-        return self.serial
 
 
 class StatementYear(models.Model):
@@ -274,7 +286,7 @@ class StatementYear(models.Model):
         return f"{self.statement_id} {self.year}"
 
 
-class TitleDocument(models.Model):
+class TitleDocument(IssuedDocument):
     """One PDF for a title application (职称申报继续教育证书合订本): a summary page,
     then the holder's annual certificates of the years she chose, one page each; a
     document of its own with its serial, QR code and verification page."""
@@ -287,25 +299,7 @@ class TitleDocument(models.Model):
     )
     certificates = models.ManyToManyField(Certificate, related_name="title_documents")
     serial = models.CharField(_("document number"), max_length=20, unique=True)
-    verification_code = models.CharField(
-        max_length=32, unique=True, default=new_verification_code, editable=False
-    )
-    real_name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(_("ID card number"), max_length=18)
-    unit_name = models.CharField(_("unit"), max_length=100)
-    issuer_name = models.CharField(_("issued by"), max_length=100)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
-    pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
-    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
-    render_blocked = models.CharField(_("characters no font draws"), max_length=50, blank=True)
 
-    class Meta:
+    class Meta(IssuedDocument.Meta):
         verbose_name = _("title-application document")
         verbose_name_plural = _("title-application documents")
-        ordering = ["-issued_at", "-id"]
-
-    def __str__(self):
-        return self.serial

@@ -25,6 +25,7 @@ from portal.audit import audit_log
 from portal.identity import mask_id_number
 from portal.models import ReviewStatus, User
 from portal.pdf import MissingGlyphs, missing_glyphs_message, render_pdf
+from portal.selectors import unit_in_year
 
 PROVINCIAL_ISSUER = "山东省人力资源和社会保障厅"
 STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "certificate.css"
@@ -105,18 +106,22 @@ def certificate_issue(*, person, year: int, issued_by, batch=None, render: bool 
                 _("%(year)s does not meet its rule: %(missing)s.")
                 % {"year": year, "missing": "；".join(status.shortfalls())}
             )
+        # The unit she belonged to at the end of `year` (portal.selectors.unit_in_year:
+        # her unit history), not the one she is in now: a certificate of 2022 issued
+        # after a transfer in 2024 names the unit of 2022, and its issuer.
+        unit = unit_in_year(person, year)
         certificate = Certificate.objects.create(
             person=person,
             year=year,
             serial=allocate_serial(year),
             real_name=person.real_name,
             id_number=person.id_number,
-            unit=profile.unit,
-            unit_name=profile.unit.name,
+            unit=unit,
+            unit_name=unit.name,
             public_hours=status.public,
             professional_hours=status.professional,
             total_hours=status.total,
-            issuer_name=issuer_for(profile.unit),
+            issuer_name=issuer_for(unit),
             issued_by=issued_by,
             batch=batch,
         )
@@ -230,7 +235,7 @@ def _has_field(model, name: str) -> bool:
 RENDER_BLOCKED_ACTIONS = {
     "certificates.certificate": "certificates.certificate.render_blocked",
     "digital_engineer.trainingcertificate": "digital_engineer.trainingcertificate.render_blocked",
-    "certificates.eligibilitystatement": "credits.eligibility_statement.render_blocked",
+    "certificates.eligibilitystatement": "certificates.statement.render_blocked",
     "certificates.titledocument": "certificates.title_document.render_blocked",
 }
 

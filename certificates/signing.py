@@ -20,10 +20,14 @@ The key. Production reads the key and its certificate chain from a PKCS#12 file
 SIGNING_PKCS12_PATH is not given, a self-signed test key is generated under var/ on
 first use (`ensure_test_key`). The key is loaded once per process.
 
-Speed. pyHanko's SimpleSigner re-parses the private key for every signature (RSA key
-validation alone is ~45 ms) and estimates the size of the signature by signing a
-dummy first; here the parsed key is kept and the space is reserved from the
-certificates' sizes, which makes a signature ~10x cheaper than pyHanko's defaults.
+Speed (bench/certificates.py, signed/unsigned). With its defaults pyHanko would
+spend more on a signature than WeasyPrint on the certificate: it re-parses the
+private key for every signature (RSA key validation alone is ~45 ms), estimates the
+signature's size by making a dummy one first, compresses the seal image again and
+rebuilds the signing-certificate attribute every time. Here all four are done once
+per process (the parsed key and that attribute on the signer, the compressed seal
+per issuer, the reserved size from the certificates' sizes): a signature costs a few
+per cent of a render.
 """
 
 import asyncio
@@ -149,30 +153,28 @@ class _Identity:
 
 
 def _signer_class():
+    from asn1crypto import cms
     from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from asn1crypto import cms
     from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
     from pyhanko.sign.general import get_pyca_cryptography_hash
     from pyhanko.sign.signers import SimpleSigner
 
-    class _CachedAttribute(CMSAttributeProvider):
-        """A provider's attribute, built by the first call and then served again
-        (from its DER encoding: a fresh object each time, parsed lazily)."""
+    class _BuiltOnce(CMSAttributeProvider):
+        """A provider whose attribute is built by the first signature and kept (as
+        DER, loaded afresh for each signature) in the signer's `cache`."""
 
-        _encoded: dict[str, bytes] = {}
-
-        def __init__(self, provider):
+        def __init__(self, provider, cache: dict):
             self.provider = provider
+            self.cache = cache
             self.attribute_type = provider.attribute_type
 
         async def get_attribute(self, dry_run=False):
-            key = hashlib.sha256(self.provider.signing_cert.dump()).hexdigest()
-            if key not in self._encoded:
+            if self.attribute_type not in self.cache:
                 attribute = await self.provider.get_attribute(dry_run=dry_run)
-                self._encoded[key] = attribute.dump()
-            return cms.CMSAttribute.load(self._encoded[key])
+                self.cache[self.attribute_type] = attribute.dump()
+            return cms.CMSAttribute.load(self.cache[self.attribute_type])
 
     class _Signer(SimpleSigner):
         """SimpleSigner keeping the parsed private key (see the module docstring)."""
@@ -180,13 +182,14 @@ def _signer_class():
         def __init__(self, *, private_key, **kwargs):
             super().__init__(**kwargs)
             self._private_key = private_key
+            self._attributes: dict[str, bytes] = {}
 
         def _signed_attr_providers(self, *args, **kwargs):
             # The signing-certificate-v2 attribute depends on the certificate only:
             # built once (pyHanko builds it, at some cost, for every signature).
             for provider in super()._signed_attr_providers(*args, **kwargs):
                 if isinstance(provider, SigningCertificateV2Provider):
-                    yield _CachedAttribute(provider)
+                    yield _BuiltOnce(provider, self._attributes)
                 else:
                     yield provider
 
@@ -251,11 +254,6 @@ def signing_identity() -> _Identity:
     if settings.SIGNING_TEST_KEY:
         ensure_test_key(path, settings.SIGNING_PKCS12_PASSWORD)
     return _load_identity(str(path), settings.SIGNING_PKCS12_PASSWORD, path.stat().st_mtime_ns)
-
-
-def signing_certificate_sha256() -> str:
-    """SHA-256 (hex) of the certificate the portal signs with."""
-    return signing_identity().fingerprint
 
 
 # -- the seal ----------------------------------------------------------------------

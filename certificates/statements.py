@@ -14,29 +14,36 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from certificates.documents import DocumentKind, lock_person, recent_twin
 from certificates.models import EligibilityStatement, StatementYear
 from certificates.registry import HeldCertificate
 from certificates.services import (
     CertificateError,
     allocate_document_serial,
     document_render_store,
-    document_stored,
     portal_url,
     qr_svg,
 )
 from credits.eligibility import Eligibility, changed_since, check_period, eligibility_check
-from credits.selectors import YearStatus
+from credits.selectors import YearStatus, year_statuses
 from portal import scoping
 from portal.audit import audit_log
-from portal.identity import mask_id_number, normalize_name
+from portal.identity import mask_id_number
 from portal.models import ReviewStatus
 
 STATEMENT_PREFIX = "SDZM"
 STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "statement.css"
+
+STATEMENTS = DocumentKind(
+    model=EligibilityStatement,
+    name=gettext_lazy("Title application eligibility statement"),
+    verify_url_name="certificates:statement_verify",
+    pdf_url_name="certificates:statement_pdf",
+)
 
 
 def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> EligibilityStatement:
@@ -45,9 +52,12 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
 
     Every year is stored with its public and professional hours (one decimal), the
     year's minimums (none: the year had no rule) and whether it met them; the
-    statement is met when every year is. Raises CertificateError (in Chinese) for a
-    period credits.eligibility.check_period refuses, an empty period, or a person who
-    is not an approved professional; nothing is written then. Audited.
+    statement is met when every year is. A repeat of the same request within
+    documents.REPEAT_WINDOW that would state the same (a double click) returns the
+    statement already issued, and writes nothing. Raises CertificateError (in
+    Chinese) for a period credits.eligibility.check_period refuses, an empty period,
+    or a person who is not an approved professional; nothing is written then.
+    Audited.
     """
     try:
         check_period(start_year, end_year)
@@ -61,7 +71,16 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
     from certificates.tasks import render_statement
 
     with transaction.atomic():
+        lock_person(person)  # a concurrent repeat waits here, then finds the twin
         result = eligibility_check(person, start_year, end_year)
+        twin = recent_twin(
+            EligibilityStatement.objects.filter(
+                person=person, start_year=start_year, end_year=end_year
+            ).prefetch_related("years"),
+            lambda statement: stated_years(statement) == result.years,
+        )
+        if twin is not None:
+            return twin
         statement = EligibilityStatement.objects.create(
             person=person,
             start_year=start_year,
@@ -100,7 +119,8 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
 
 
 def stated_years(statement: EligibilityStatement) -> list[YearStatus]:
-    """The statement's years as it states them (hours and rule at issue)."""
+    """The statement's years as it states them (hours and rule at issue), by year;
+    no query when its years were prefetched."""
     return [
         YearStatus(
             year=row.year,
@@ -121,16 +141,15 @@ def stated_result(statement: EligibilityStatement) -> Eligibility:
 
 
 def statement_corrections(statement: EligibilityStatement) -> dict[int, YearStatus]:
-    """The years whose hours in the ledger differ now from what the statement states,
-    mapped to their status now; the statement itself stays as issued."""
-    return changed_since(statement.person, stated_years(statement))
+    """The years whose hours in the ledger (or whose verdict, after a change of the
+    year's rule) differ now from what the statement states, mapped to their status
+    now; the statement itself stays as issued."""
+    return changed_since(statement.person_id, stated_years(statement))
 
 
 def statement_verification_url(statement: EligibilityStatement) -> str:
     """What the statement's QR code opens, on the portal's configured address."""
-    return portal_url(
-        reverse("certificates:statement_verify", kwargs={"code": statement.verification_code})
-    )
+    return portal_url(STATEMENTS.verification_path(statement))
 
 
 def statement_html(statement: EligibilityStatement) -> str:
@@ -150,12 +169,14 @@ def statement_html(statement: EligibilityStatement) -> str:
 def statement_render(statement_id: int) -> EligibilityStatement:
     """Render and store the statement's PDF once (the worker's task); a repeat finds
     it stored and writes nothing. A character no font draws flags it instead
-    (render_blocked), as with certificates."""
+    (render_blocked), as with certificates. Stored under the local year of issue, the
+    year its serial counts in."""
     statement = EligibilityStatement.objects.select_related("person").get(pk=statement_id)
+    year = timezone.localdate(statement.issued_at).year
     return document_render_store(
         instance=statement,
         html=lambda: statement_html(statement),
-        name=f"statements/{statement.issued_at.year}/{statement.serial}.pdf",
+        name=f"statements/{year}/{statement.serial}.pdf",
         stylesheets=(STYLESHEET,),
     )
 
@@ -168,74 +189,28 @@ def statements_visible_to(actor) -> QuerySet[EligibilityStatement]:
     ).select_related("person")
 
 
-def find_statement(serial: str, name: str) -> str | None:
-    """The verification path of the statement numbered `serial` about a person whose
-    name, in normal form, is `name`; None otherwise (registered with
-    certificates.registry for /verify/)."""
-    statement = EligibilityStatement.objects.filter(serial=serial).first()
-    if statement is None or normalize_name(statement.real_name) != name:
-        return None
-    return reverse("certificates:statement_verify", kwargs={"code": statement.verification_code})
-
-
 def held_statements(user) -> list[HeldCertificate]:
-    """The user's statements as 我的证书 lists them (registered with
-    certificates.registry)."""
-    return [
-        HeldCertificate(
-            kind=_("Title application eligibility statement"),
-            serial=s.serial,
-            subject=_("%(start)s–%(end)s: %(verdict)s")
-            % {
-                "start": s.start_year,
-                "end": s.end_year,
-                "verdict": _("met") if s.met else _("not met"),
-            },
-            hours="",
-            issued_on=timezone.localdate(s.issued_at),
-            valid=True,
-            status=_("valid"),
-            reason="",
-            download_url=reverse("certificates:statement_pdf", kwargs={"pk": s.pk}),
-            ready=document_stored(s),
-        )
-        for s in EligibilityStatement.objects.filter(person=user)
-    ]
-
-
-def find_signed_statement(serial: str):
-    """The statement numbered `serial` as /verify/'s check of a file shows it: the
-    registry's details of any document, with the link to its verification page
-    (registered with certificates.registry.register_signed_kind)."""
-    import dataclasses
-
-    from certificates.registry import model_document
-
-    found = model_document(EligibilityStatement._meta.label_lower, serial)
-    if found is None:
-        return None
-    code = EligibilityStatement.objects.get(serial=found.serial).verification_code
-    path = reverse("certificates:statement_verify", kwargs={"code": code})
-    return dataclasses.replace(found, verification_path=path)
-
-
-def flagged_statements() -> QuerySet[EligibilityStatement]:
-    """Statements whose PDF no font could draw."""
-    return EligibilityStatement.objects.exclude(render_blocked="")
-
-
-def blocked_statements() -> list:
-    """Statements whose PDF no font could draw (for provincial HR's list)."""
-    from certificates.registry import BlockedCertificate
-
-    return [
-        BlockedCertificate(
-            kind=_("Title application eligibility statement"),
-            serial=s.serial,
-            name=s.real_name,
-            characters=s.render_blocked,
-            issued_on=timezone.localdate(s.issued_at),
-            download_url=reverse("certificates:statement_pdf", kwargs={"pk": s.pk}),
-        )
-        for s in flagged_statements()
-    ]
+    """The user's statements as 我的证书 lists them, each with its state now: valid,
+    or the years corrected since it was issued (registered with
+    certificates.registry). Three queries, however many statements."""
+    statements = list(EligibilityStatement.objects.filter(person=user).prefetch_related("years"))
+    years = sorted({row.year for s in statements for row in s.years.all()})
+    now = {status.year: status for status in year_statuses(user, years)}
+    rows = []
+    for s in statements:
+        subject = _("%(start)s–%(end)s: %(verdict)s") % {
+            "start": s.start_year,
+            "end": s.end_year,
+            "verdict": _("met") if s.met else _("not met"),
+        }
+        corrected = sorted(changed_since(user, stated_years(s), now))
+        if corrected:
+            state = {
+                "valid": False,
+                "status": _("corrected since issue"),
+                "reason": _("years %(years)s") % {"years": "、".join(map(str, corrected))},
+            }
+        else:
+            state = {"valid": True, "status": _("valid")}
+        rows.append(STATEMENTS.held(s, subject=subject, **state))
+    return rows

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from certificates import document_views, file_views, views
+from portal import converters  # noqa: F401  (registers <verification_code:…>)
 
 app_name = "certificates"
 
@@ -36,16 +37,16 @@ urlpatterns = [
         name="statement_pdf",
     ),
     path(
-        "verify/statements/<str:code>",
+        "verify/statements/<verification_code:code>",
         document_views.statement_verify,
         name="statement_verify",
     ),
     path(
-        "verify/documents/<str:code>",
+        "verify/documents/<verification_code:code>",
         document_views.title_document_verify,
         name="title_document_verify",
     ),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/file/", file_views.verify_file_view, name="verify_file"),
-    path("verify/<str:code>", views.verify, name="verify"),
+    path("verify/<verification_code:code>", views.verify, name="verify"),
 ]

@@ -21,6 +21,7 @@ from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, Ye
 from certificates.models import Certificate
 from certificates.past_years import compliant_years_without_certificate
 from certificates.services import CertificateError, certificate_issue, certificate_revoke
+from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
 from portal import scoping, throttle
@@ -112,9 +113,12 @@ def unit_certificates(request):
         "real_name", "id"
     )
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    years = [y for y, _label in YearChoiceForm().fields["year"].choices]
     context = {
         "year": year,
-        "years": [y for y, _label in YearChoiceForm().fields["year"].choices],
+        "years": years,
+        # The range form's default: the longest range a batch takes, ending at `year`.
+        "range_start": min((y for y in years if year - MAX_PERIOD_YEARS < y <= year), default=year),
         "rule": rule,
         "counts": counts,
         "page": page,
@@ -276,9 +280,8 @@ def blocked(request):
 
 
 def verify(request, code):
-    """What the QR code opens. Unknown or malformed codes get a bare 404."""
-    if not (16 <= len(code) <= 32):
-        raise Http404
+    """What the QR code opens. Unknown codes get a bare 404 (malformed ones never
+    get here: the URL's converter, portal.converters)."""
     certificate = get_object_or_404(Certificate, verification_code=code)
     context = {"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)}
     return render(request, "certificates/verify.html", context)

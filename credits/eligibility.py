@@ -36,6 +36,9 @@ NEXT_LEVEL = {
 }
 FALLBACK_MAX_YEARS = 5
 EARLIEST_YEAR = 2000
+# The most years one review period covers; also the most years an eligibility
+# statement, a title-application document or a range batch of certificates covers.
+MAX_PERIOD_YEARS = 10
 MAX_BULK_ROWS = 2000
 
 
@@ -79,16 +82,27 @@ def default_period(person, application_year: int | None = None) -> tuple[int, in
     return start, end
 
 
+def period_range_message() -> str:
+    """What a review period outside EARLIEST_YEAR–this year, or running backwards, is
+    told (check_period, and the forms that offer the years)."""
+    return _("The review period must run forward, between %(first)s and %(last)s.") % {
+        "first": EARLIEST_YEAR,
+        "last": timezone.localdate().year,
+    }
+
+
 def check_period(start_year: int, end_year: int) -> None:
+    """Raise ValidationError (in Chinese) unless start_year–end_year (both included) is
+    a review period: between EARLIEST_YEAR and this year, forward, at most
+    MAX_PERIOD_YEARS years. start = end + 1 is the empty period of a title obtained
+    last year, and passes."""
     this_year = timezone.localdate().year
-    # start = end + 1 is the empty period of a title obtained last year.
     if not (EARLIEST_YEAR <= start_year <= end_year + 1 <= this_year + 1):
+        raise ValidationError(period_range_message())
+    if end_year - start_year >= MAX_PERIOD_YEARS:
         raise ValidationError(
-            _("The review period must run forward, between %(first)s and %(last)s.")
-            % {"first": EARLIEST_YEAR, "last": this_year}
+            _("A review period may span at most %(count)d years.") % {"count": MAX_PERIOD_YEARS}
         )
-    if end_year - start_year >= 10:
-        raise ValidationError(_("A review period may span at most 10 years."))
 
 
 def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eligibility:
@@ -96,16 +110,22 @@ def eligibility_check(person, start_year: int, end_year: int, rules=None) -> Eli
     return Eligibility(person, start_year, end_year, statuses)
 
 
-def changed_since(person, stated: list[YearStatus]) -> dict[int, YearStatus]:
+def changed_since(
+    person, stated: list[YearStatus], now: dict[int, YearStatus] | None = None
+) -> dict[int, YearStatus]:
     """The years of `stated` (what a statement said, e.g. an issued eligibility
-    statement's years) whose hours in the ledger differ now, each mapped to its status
-    now (hours with one decimal, judged by the year's rule as it is now). Years whose
-    hours are unchanged are left out; two queries."""
-    now = {status.year: status for status in year_statuses(person, [s.year for s in stated])}
+    statement's years) whose hours in the ledger differ now, or whose verdict differs
+    now (the year's rule was changed since), each mapped to its status now (hours
+    with one decimal, judged by the year's rule as it is now). Unchanged years are
+    left out. Two queries, none when the caller passes the statuses `now` ({year:
+    status}, from year_statuses) of every stated year."""
+    if now is None:
+        now = {status.year: status for status in year_statuses(person, [s.year for s in stated])}
     return {
         then.year: now[then.year]
         for then in stated
-        if (then.public, then.professional) != (now[then.year].public, now[then.year].professional)
+        if (then.public, then.professional, then.met)
+        != (now[then.year].public, now[then.year].professional, now[then.year].met)
     }
 
 

@@ -163,7 +163,12 @@ class CreditEntry(models.Model):
 
 class PersonYearTotal(models.Model):
     """Per person and year, the sum of the ledger; written in the same transaction as
-    every entry, checked against the ledger by `manage.py verify_ledger`."""
+    every entry, checked against the ledger by `manage.py verify_ledger`.
+
+    `version` counts the writes to the person-year: every statement that changes the
+    totals (credits.services) adds 1 to it in the same UPDATE, so it changes with
+    every ledger entry of the person-year and with nothing else. The cached 我的学时
+    is keyed on it (credits.hours_cache)."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="year_totals"
@@ -171,6 +176,7 @@ class PersonYearTotal(models.Model):
     year = models.PositiveSmallIntegerField()
     public_hours = models.DecimalField(default=Decimal(0), **HOURS_FIELD)
     professional_hours = models.DecimalField(default=Decimal(0), **HOURS_FIELD)
+    version = models.IntegerField(_("version"), db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("person's year total")

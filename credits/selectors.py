@@ -119,11 +119,28 @@ def year_statuses(person, years, rules: dict[int, YearRule] | None = None) -> li
 
 def year_totals(person, years) -> dict[int, tuple[Decimal, Decimal]]:
     """{year: (public hours, professional hours)} of each of `years`, in one query."""
+    return year_totals_and_versions(person, years)[0]
+
+
+def year_totals_and_versions(
+    person, years
+) -> tuple[dict[int, tuple[Decimal, Decimal]], dict[int, int]]:
+    """({year: (public hours, professional hours)}, {year: version}) of each of
+    `years`, read together in one query (one row each, so the version and the totals
+    are of the same write). A year without entries: zero hours, version 0.
+
+    The version (PersonYearTotal.version) grows with every ledger write of the
+    person-year; credits.hours_cache keys the cached entry list on it."""
     years = list(years)
     totals = dict.fromkeys(years, (ZERO, ZERO))
-    for total in PersonYearTotal.objects.filter(person=person, year__in=years):
-        totals[total.year] = (total.public_hours, total.professional_hours)
-    return totals
+    versions = dict.fromkeys(years, 0)
+    rows = PersonYearTotal.objects.filter(person=person, year__in=years).values_list(
+        "year", "public_hours", "professional_hours", "version"
+    )
+    for year, public, professional, version in rows:
+        totals[year] = (public, professional)
+        versions[year] = version
+    return totals, versions
 
 
 def status_of(

@@ -2,13 +2,16 @@
 
 `credit_post` (one entry) and `credit_post_batch` (imports) are the only code that
 inserts CreditEntry rows; `credit_reverse` is the only correction. All three update
-PersonYearTotal in the same transaction, and drop the cached 我的学时 of the
-person-years they wrote once it commits (credits.hours_cache). Idempotency comes from the unique
-constraint on (source, source_ref): posting the same thing again returns the first
-entry and credits nothing, also when two transactions race.
+PersonYearTotal in the same transaction, and the statement that adds to a total
+also adds 1 to its `version`, on which the cached 我的学时 is keyed
+(credits.hours_cache): nothing else needs telling that the ledger changed.
+Idempotency comes from the unique constraint on (source, source_ref): posting the
+same thing again returns the first entry and credits nothing, also when two
+transactions race.
 """
 
 import datetime
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,10 +21,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.hours_cache import ledger_changed
 from credits.models import Category, CreditEntry, Source, YearRule
 from portal.audit import audit_log
 from portal.models import ReviewStatus, User
+from portal.queries import many
 
 MAX_HOURS_PER_ENTRY = Decimal(1000)
 TEXT_LIMIT = 200  # source_ref and description columns
@@ -113,7 +116,8 @@ _TOTALS_UPSERT = """
     ON CONFLICT (person_id, year) DO UPDATE SET
         public_hours = credits_personyeartotal.public_hours + EXCLUDED.public_hours,
         professional_hours = credits_personyeartotal.professional_hours
-            + EXCLUDED.professional_hours
+            + EXCLUDED.professional_hours,
+        version = credits_personyeartotal.version + 1
 """
 
 
@@ -170,7 +174,9 @@ def waiting_for_approval(person_ids) -> QuerySet[User]:
 
 
 def _check_approved(person_ids: set[int]) -> None:
-    waiting = waiting_for_approval(person_ids).values_list("real_name", flat=True).first()
+    waiting = (
+        waiting_for_approval(many(person_ids, "bigint")).values_list("real_name", flat=True).first()
+    )
     if waiting is not None:
         raise LedgerError(
             _("The registration of %(name)s has not been approved; hours cannot be recorded.")
@@ -189,7 +195,6 @@ def _insert_one(record: CreditRecord, recorded_by, recorded_unit) -> tuple[Credi
                 **record.__dict__, recorded_by=recorded_by, recorded_unit=recorded_unit
             )
             _add_to_totals(entry.person_id, entry.year, entry.category, entry.hours)
-            ledger_changed([(entry.person_id, entry.year)])
     except IntegrityError:
         existing = CreditEntry.objects.filter(**lookup).first()
         if existing is None:
@@ -208,6 +213,12 @@ _BATCH_COLUMNS = (
     "description",
     "occurred_on",
 )
+
+_batch_values = operator.attrgetter(*_BATCH_COLUMNS)
+# From this many records on, the batch's INSERT gets this much work_mem (for the rest
+# of the transaction): the default 4 MB makes it sort 100,000 rows on disk.
+LARGE_BATCH = 10_000
+LARGE_BATCH_WORK_MEM = "64MB"
 
 _BATCH_INSERT = """
     WITH inserted AS (
@@ -237,7 +248,8 @@ _BATCH_INSERT = """
         ON CONFLICT (person_id, year) DO UPDATE SET
             public_hours = credits_personyeartotal.public_hours + EXCLUDED.public_hours,
             professional_hours = credits_personyeartotal.professional_hours
-                + EXCLUDED.professional_hours
+                + EXCLUDED.professional_hours,
+            version = credits_personyeartotal.version + 1
         RETURNING 1
     )
     SELECT {outputs} FROM inserted
@@ -274,8 +286,6 @@ def credit_post_batch(
             posted, refs = _copy_and_insert(checked, recorded_by, recorded_unit, with_refs)
         else:
             posted, refs = _bulk_insert_portable(checked, recorded_by, recorded_unit)
-        if posted:  # once for the batch, at its commit
-            ledger_changed((record.person_id, record.year) for record in checked)
     result.posted = posted
     result.posted_refs = refs if with_refs else {}
     result.duplicates = len(checked) - result.posted
@@ -327,7 +337,10 @@ def _copy_and_insert(records: list[CreditRecord], recorded_by, recorded_unit, wi
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f"COPY credit_batch ({', '.join(_BATCH_COLUMNS)}) FROM STDIN") as copy:
             for record in records:
-                copy.write_row([getattr(record, column) for column in _BATCH_COLUMNS])
+                copy.write_row(_batch_values(record))
+        if len(records) >= LARGE_BATCH:
+            # Sort the batch and keep what it inserted in memory, not in temporary files.
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [LARGE_BATCH_WORK_MEM])
         cursor.execute(
             _BATCH_INSERT.format(**(_REFS if with_refs else _COUNT_ONLY)),
             {
@@ -374,7 +387,6 @@ def credit_reverse(*, entry: CreditEntry, reason: str, reversed_by, recorded_uni
                 reason=reason,
             )
             _add_to_totals(entry.person_id, entry.year, entry.category, -entry.hours)
-            ledger_changed([(entry.person_id, entry.year)])
             audit_log(
                 actor=reversed_by,
                 action="credits.entry.reversed",

@@ -76,6 +76,11 @@ def _history(person):
 
 @role_required(Role.PROFESSIONAL)
 def my_hours(request):
+    """我的学时: the professional's status in the year asked for (?year=, a ruled
+    year; else the default year), the history of every ruled year as a table and a
+    chart, and the year's ledger entries, 50 a page (?page=; anything that is not a
+    page shows page 1, a page past the end the last one). At most 5 queries: the
+    entry list is cached per person-year (credits.hours_cache)."""
     rules = selectors.rules_by_year()  # read on every load: a changed rule shows at once
     year = _selected_year(request, rules)
     parts = hours_cache.hours_page(

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from digital_engineer import views
+from portal import converters  # noqa: F401  (registers <verification_code:…>)
 from portal.upload_views import upload_template
 
 app_name = "digital_engineer"
@@ -26,5 +27,5 @@ urlpatterns = [
     path("digital/plans/<int:pk>/", views.city_plan, name="city_plan"),
     path("digital/plans/<int:pk>/edit/", views.city_plan_edit, name="city_plan_edit"),
     path("digital/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
-    path("verify/training/<str:code>", views.verify, name="verify"),
+    path("verify/training/<verification_code:code>", views.verify, name="verify"),
 ]

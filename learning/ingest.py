@@ -30,6 +30,7 @@ from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch
 from portal.audit import audit_log
 from portal.identity import normalize_name, validate_id_number
 from portal.models import User
+from portal.queries import many
 
 MAX_RECORDS = 1000
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -277,19 +278,27 @@ def check_record(
     return Checked(row, credit)
 
 
+@functools.lru_cache(maxsize=16384)
+def _valid_id_number(text: str, today: datetime.date) -> str | None:
+    """validate_id_number's answer for `text` (None: not valid). The day is part of the
+    key: a birth date may not be after it."""
+    try:
+        return validate_id_number(text)
+    except ValidationError:
+        return None
+
+
 def people_by_id_number(raws: list[dict]) -> dict[str, Person]:
     """Map each record's ID number, as written, to its person (valid, known ones)."""
+    today = timezone.localdate()
     written = {}
     for raw in raws:
         text = _text(raw.get("id_number"), 30)
         if text not in written:
-            try:
-                written[text] = validate_id_number(text)
-            except ValidationError:
-                continue
+            written[text] = _valid_id_number(text, today)
     found = (
         User.objects.professionals()
-        .filter(id_number__in=set(written.values()))
+        .filter(id_number__in=many((n for n in written.values() if n), "varchar"))
         .values_list("pk", "id_number", "real_name")
     )
     users = {number: Person(pk, number, name) for pk, number, name in found}

@@ -347,7 +347,8 @@ class StudyClock(models.Model):
 
     A beat moves `lesson` and `last_beat_at` into `previous_lesson` and
     `previous_beat_at` in the same UPDATE that sets the new ones, so that the beat
-    learns what it may credit from the row it locked (learning.study)."""
+    learns what it may credit from the row it locked (learning.study); a beat older
+    than `last_beat_at` leaves `lesson` and `last_beat_at` as they are."""
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True

@@ -4,17 +4,21 @@ Study time is what the server observes between a person's heartbeats, never what
 client claims: a beat credits the time since the previous beat for the same lesson,
 to the millisecond, at most two heartbeat intervals (a sleeping laptop earns
 nothing). One clock per person means only one lesson at a time earns time: a beat
-for another lesson moves the clock and credits nothing. The clock lives in Redis
-when there is one (learning.study_clock), else in the database.
+for another lesson moves the clock and credits nothing. The clock never moves
+backwards: a beat older than the clock's last one (two tabs' beats arriving out of
+order) credits nothing and leaves the clock alone, so no interval counts twice. Only
+a person holding the professional role earns time. The clock lives in Redis when
+there is one (learning.study_clock), else in the database.
 """
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +36,7 @@ from learning.models import (
 )
 from portal.audit import audit_log
 from portal.errors import REDIS_ERRORS
-
-MS = timedelta(milliseconds=1)
+from portal.models import Membership, Role
 
 
 class StudyError(ValueError):
@@ -74,8 +77,11 @@ class Beat:
 def _beat_time() -> datetime:
     # Beats are timed to the millisecond, on every path alike, so that the Redis and
     # the database clock credit exactly the same time for the same beats.
-    now = timezone.now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return study_clock.truncated(timezone.now())
+
+
+def _is_professional(person_id: int) -> Exists:
+    return Exists(Membership.objects.filter(user_id=person_id, role=Role.PROFESSIONAL))
 
 
 def _pk(value) -> int:
@@ -93,8 +99,10 @@ def heartbeat(*, person, lesson) -> Beat:
     one round trip, a database query when the lesson's check is due, the lesson's
     time written to the database when it is done); without it, the database clock
     (`database_heartbeat`). Raises Lesson.DoesNotExist for an unknown lesson and
-    StudyError for a course not published or not enrolled in; a refused beat credits
-    nothing and leaves the clock alone.
+    StudyError for a person without the professional role or a course not published
+    or not enrolled in; a refused beat credits nothing and leaves the clock alone.
+    With Redis those checks hold for settings.STUDY_TICKET_SECONDS once made
+    (learning.study_clock).
     """
     person_id, lesson_id = _pk(person), _pk(lesson)
     if not study_clock.enabled():
@@ -126,6 +134,7 @@ def _study_check(person_id: int, lesson_id: int) -> study_clock.Seed:
         Lesson.objects.filter(pk=lesson_id)
         .values("minutes", "course__status")
         .annotate(
+            professional=_is_professional(person_id),
             enrolment_id=Subquery(
                 Enrolment.objects.filter(
                     person_id=person_id, course_id=OuterRef("course_id")
@@ -138,6 +147,8 @@ def _study_check(person_id: int, lesson_id: int) -> study_clock.Seed:
     )
     if row is None:
         raise Lesson.DoesNotExist
+    if not row["professional"]:
+        raise StudyError(_("Only professionals can study lessons."))
     if row["course__status"] != Course.Status.PUBLISHED:
         raise StudyError(_("This course is not open for study."))
     if row["enrolment_id"] is None:
@@ -153,19 +164,25 @@ def _study_check(person_id: int, lesson_id: int) -> study_clock.Seed:
 # The database beat in one PostgreSQL statement. `clock` moves the person's clock and
 # returns where it was; its UPDATE locks the row, so a concurrent beat of the same
 # person waits and then reads this beat's time (READ COMMITTED re-reads the updated
-# row). `progress` adds the credit; ON CONFLICT updates the latest committed row.
+# row). A beat older than the clock's last leaves it where it is (and then credits
+# nothing: `previous_beat_at` is not before it). `progress` adds the credit; ON
+# CONFLICT updates the latest committed row.
 _PG_BEAT = """
 WITH target AS (
     SELECT e.id AS enrolment_id, l.minutes * %(per_minute)s AS required
     FROM {lesson} l
     JOIN {course} c ON c.id = l.course_id
     JOIN {enrolment} e ON e.course_id = l.course_id AND e.person_id = %(person)s
-    WHERE l.id = %(lesson)s AND c.status = %(published)s
+    WHERE l.id = %(lesson)s AND c.status = %(published)s AND EXISTS (
+        SELECT 1 FROM {membership} m
+        WHERE m.user_id = %(person)s AND m.role = %(professional)s
+    )
 ),
 clock AS (
     UPDATE {clock}
     SET previous_lesson = lesson_id, previous_beat_at = last_beat_at,
-        lesson_id = %(lesson)s, last_beat_at = %(now)s
+        lesson_id = CASE WHEN last_beat_at > %(now)s THEN lesson_id ELSE %(lesson)s END,
+        last_beat_at = GREATEST(last_beat_at, %(now)s)
     WHERE person_id = %(person)s AND EXISTS (SELECT 1 FROM target)
     RETURNING previous_lesson, previous_beat_at
 ),
@@ -222,6 +239,7 @@ def _postgresql_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | No
         enrolment=Enrolment._meta.db_table,
         clock=StudyClock._meta.db_table,
         progress=LessonProgress._meta.db_table,
+        membership=Membership._meta.db_table,
     )
     params = {
         "person": person_id,
@@ -230,6 +248,7 @@ def _postgresql_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | No
         "earliest": now - max_credit_per_beat(),
         "per_minute": settings.STUDY_SECONDS_PER_MINUTE,
         "published": Course.Status.PUBLISHED.value,
+        "professional": Role.PROFESSIONAL.value,
     }
     with connection.cursor() as cursor:  # one statement: atomic by itself
         cursor.execute(sql, params)
@@ -243,16 +262,19 @@ def _postgresql_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | No
 @transaction.atomic
 def _portable_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | None:
     enrolment = Enrolment.objects.filter(
+        _is_professional(person_id),
         person_id=person_id,
         course__status=Course.Status.PUBLISHED,
         course__lessons=lesson_id,
     )
     moved = StudyClock.objects.filter(person_id=person_id, pk__in=enrolment.values("person_id"))
+    # A beat older than the clock's last leaves it where it is (and credits nothing).
+    older = Q(last_beat_at__gt=now)
     if not moved.update(
         previous_lesson=F("lesson_id"),
         previous_beat_at=F("last_beat_at"),
-        lesson_id=lesson_id,
-        last_beat_at=now,
+        lesson_id=Case(When(older, then=F("lesson_id")), default=Value(lesson_id)),
+        last_beat_at=Case(When(older, then=F("last_beat_at")), default=Value(now)),
     ):
         return None
     # The clock row is locked by the UPDATE: this read and the write below are safe.
@@ -280,7 +302,7 @@ def _portable_beat(person_id: int, lesson_id: int, now: datetime) -> Beat | None
         and previous is not None
         and now - max_credit_per_beat() <= previous < now
     ):
-        elapsed = Decimal((now - previous) // MS).scaleb(-3)
+        elapsed = Decimal((now - previous) // study_clock.MS).scaleb(-3)
         total = min(Decimal(required), seconds + elapsed)
         if total != seconds or (total >= required and done_at is None):
             seconds = total
@@ -318,9 +340,19 @@ def studied_seconds(person, lesson, progress: LessonProgress | None) -> Decimal:
 
 
 def lessons_done(enrolment: Enrolment) -> bool:
-    lessons = enrolment.course.lessons.count()
+    """True when every lesson of the enrolment's course is done. With Redis, the
+    course's lessons are first written from the study clock to the database, so a
+    lesson done in Redis whose own flush failed counts at once; with Redis
+    unreachable, the database's state alone."""
+    lesson_ids = list(
+        Lesson.objects.filter(course_id=enrolment.course_id).values_list("pk", flat=True)
+    )
+    if study_clock.enabled() and lesson_ids:
+        # Redis unreachable: the periodic flush writes them once it is back.
+        with contextlib.suppress(*REDIS_ERRORS):
+            study_clock.flush_lessons(enrolment.person_id, lesson_ids)
     done = enrolment.progress.filter(done_at__isnull=False).count()
-    return done >= lessons
+    return done >= len(lesson_ids)
 
 
 @transaction.atomic

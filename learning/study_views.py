@@ -39,6 +39,11 @@ COURSES_PER_PAGE = 50
 
 
 def catalog(request):
+    """The public course catalog: published courses of the year asked for (default:
+    the default year), filtered by category, topic, channel and a phrase in the
+    title or summary (CatalogFilterForm; invalid filters are ignored), 50 a page
+    (?page=; anything that is not a page shows page 1, a page past the end the last
+    one). Anonymous or logged in, at most 5 queries."""
     this_year = default_year()
     form = CatalogFilterForm(request.GET or None, initial={"year": this_year})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -65,7 +65,7 @@ ACTION_LABELS = {
     "certificates.certificate.issued": _("Certificate issued"),
     "certificates.certificate.revoked": _("Certificate revoked"),
     "certificates.certificate.render_blocked": _("Certificate held: no font draws a character"),
-    "credits.eligibility_statement.render_blocked": _(
+    "certificates.statement.render_blocked": _(
         "Eligibility statement held: no font draws a character"
     ),
     "digital_engineer.trainingcertificate.render_blocked": _(

@@ -3,9 +3,11 @@ from functools import partial
 from django.conf import settings
 
 from portal.elder_mode import elder_mode_of
+from portal.middleware import load_roles
 
 
 def active_role(request):
+    load_roles(request)  # a page drawn without a view (a 404) still shows the menu
     return {
         "portal_name": settings.PORTAL_NAME,
         "active_membership": getattr(request, "membership", None),

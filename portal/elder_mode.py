@@ -3,7 +3,8 @@ palette, chosen with the switch in the header.
 
 A user's choice is kept on her account, so that it follows her to every browser she
 logs in from; an anonymous visitor's in a cookie of the browser. The switch sets the
-cookie for users too, so the login page after a log-out keeps looking the same.
+cookie for users too, so the login page after a log-out keeps looking the same, and
+a visitor who turns it on before logging in keeps it after.
 """
 
 import datetime
@@ -21,6 +22,15 @@ def elder_mode_of(request) -> bool:
     if user is not None and user.is_authenticated:
         return user.elder_mode
     return request.COOKIES.get(COOKIE) == "1"
+
+
+def elder_mode_keep_at_login(request) -> None:
+    """The mode turned on before logging in (at the login page, say) stays on: the
+    account, just logged in, keeps it. A browser's "off" never turns an account's off."""
+    user = request.user
+    if request.COOKIES.get(COOKIE) == "1" and not user.elder_mode:
+        user.elder_mode = True
+        user.save(update_fields=["elder_mode"])
 
 
 def elder_mode_set(*, request, response, on: bool) -> None:

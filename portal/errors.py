@@ -21,8 +21,9 @@ What each dependency's outage means for the pages:
 - Redis down: sessions and the ledger are unaffected (they are in PostgreSQL):
   portal.sessions reads and writes sessions in the database alone, so logged-in
   pages and login keep working; only logout answers 503, so that an ended session
-  cannot come back with Redis's copy. The throttles refuse deliberately (portal.throttle: fail closed, 503), so certificate
-  verification and registration wait for Redis rather than go unthrottled; the
+  cannot come back with Redis's copy. The throttles refuse deliberately
+  (portal.throttle: fail closed, 503), so certificate verification and
+  registration wait for Redis rather than go unthrottled; the
   platform push API (its replay guard is in the cache) answers a JSON 503, and the
   platforms send again. Queuing a Celery task (certificate PDFs, reports) fails the
   same way and says so with a 503.
@@ -118,16 +119,25 @@ def _wants_json(request) -> bool:
         return False
 
 
-def outage_response(request, error: BaseException, dependency: str) -> HttpResponse:
-    """The 503 for an outage of `dependency`, logged once as an outage."""
+def log_outage(dependency: str, error: BaseException, what: str) -> None:
+    """Log an outage the one way (module docstring): one WARNING line on the
+    "portal.outage" logger, `outage: <dependency> unavailable (<error class>: <first
+    line of the error>): <what>` — `what` says what the request did instead or where
+    it failed. For callers that carry on without the dependency (a page drawn from
+    the database when Redis is down) as well as for the 503s."""
+    detail = str(error).strip()
     logger.warning(
-        "outage: %s unavailable (%s: %s) on %s %s",
+        "outage: %s unavailable (%s: %s): %s",
         dependency,
         type(error).__name__,
-        str(error).strip().splitlines()[0] if str(error).strip() else "",
-        request.method,
-        request.path,
+        detail.splitlines()[0] if detail else "",
+        what,
     )
+
+
+def outage_response(request, error: BaseException, dependency: str) -> HttpResponse:
+    """The 503 for an outage of `dependency`, logged once as an outage."""
+    log_outage(dependency, error, f"{request.method} {request.path}")
     message = _("The service is temporarily unavailable. Please try again later.")
     if _wants_json(request):
         response = JsonResponse({"error": message, "retry_after": RETRY_AFTER_SECONDS}, status=503)

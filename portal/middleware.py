@@ -1,5 +1,4 @@
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
 from portal.roles import (
@@ -8,21 +7,32 @@ from portal.roles import (
     pick_active_membership,
 )
 
+_ROLES_PENDING = "_roles_pending"
 
-def _view_needs_roles(request) -> bool:
-    """False for a view marked with portal.roles.roles_not_needed (the study
-    heartbeat): its requests do not load the roles."""
-    try:
-        view = resolve(request.path_info).func
-    except Resolver404:
-        return True  # the 404 page still shows the user's menu
-    return not getattr(view, "roles_not_needed", False)
+
+def load_roles(request, *, wanted: bool = True) -> None:
+    """Set request.memberships and request.membership for a request whose session
+    names a user, once (later calls do nothing): loading the user with her
+    memberships in one query when `wanted`, the user alone otherwise (the
+    memberships stay empty). ActiveRoleMiddleware calls it before the view; the
+    template context (portal.context_processors) for a page drawn without a view (a
+    URL that resolves to none, a CSRF failure), so that it still shows her menu."""
+    if not getattr(request, _ROLES_PENDING, False):
+        return
+    setattr(request, _ROLES_PENDING, False)
+    with loading_memberships_with_the_user(wanted):  # one query, not two
+        authenticated = request.user.is_authenticated
+    if authenticated and wanted:
+        request.memberships = memberships_of(request.user)
+        request.membership = pick_active_membership(request, request.memberships)
 
 
 class ActiveRoleMiddleware:
     """Set request.memberships (all roles of the user) and request.membership,
     the one the user acts in now (kept in the session, see portal.roles); left empty
-    for a view that declares it needs no role (`roles_not_needed`)."""
+    for a view that declares it needs no role (`roles_not_needed`: the study
+    heartbeat). Done in process_view, which is handed the view Django resolved, so
+    the URL is resolved once."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,14 +40,12 @@ class ActiveRoleMiddleware:
     def __call__(self, request):
         request.memberships = []
         request.membership = None
-        # An anonymous request (no user in its session) needs no resolving.
-        needs_roles = AUTH_SESSION_KEY in request.session and _view_needs_roles(request)
-        with loading_memberships_with_the_user(needs_roles):  # one query, not two
-            authenticated = request.user.is_authenticated
-        if authenticated and needs_roles:
-            request.memberships = memberships_of(request.user)
-            request.membership = pick_active_membership(request, request.memberships)
+        # An anonymous request (no user in its session) loads nothing.
+        setattr(request, _ROLES_PENDING, AUTH_SESSION_KEY in request.session)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        load_roles(request, wanted=not getattr(view_func, "roles_not_needed", False))
 
 
 class PrivateCacheMiddleware:

@@ -4,13 +4,17 @@ Django's Paginator asks the database twice for a page: COUNT(*) for the total, t
 the rows. On the busiest pages (我的学时, the catalog) the total comes with the rows
 instead, as a window aggregate (`COUNT(*) OVER ()`, computed before LIMIT). Only a
 page past the end needs the separate COUNT (and then Django's own get_page, which
-shows the last page as before); an empty first page means an empty list.
+shows the last page as before); an empty first page means an empty list. A number
+whose offset no database takes (?page=99999999999999999999: PostgreSQL's OFFSET is a
+bigint) is past the end of any list and never reaches the query.
 """
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 _TOTAL = "_page_total"
+# Offsets from here on are past the end of any list (and LIMIT/OFFSET are 64-bit).
+_LARGEST_OFFSET = 2**62
 
 
 def page_with_total(queryset: QuerySet, per_page: int, number) -> Page:
@@ -27,9 +31,9 @@ def page_with_total(queryset: QuerySet, per_page: int, number) -> Page:
         number = int(number)
     except (TypeError, ValueError):
         number = 1  # as get_page: what is not a page number shows the first page
-    if number < 1:
-        return paginator.get_page(number)  # get_page shows the last page for these
     bottom = (number - 1) * per_page
+    if number < 1 or bottom > _LARGEST_OFFSET:
+        return paginator.get_page(number)  # get_page shows the last page for these
     rows = list(queryset.annotate(**{_TOTAL: Window(Count("*"))})[bottom : bottom + per_page])
     if not rows and number > 1:
         return paginator.get_page(number)  # past the end: the last page, as get_page

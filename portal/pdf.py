@@ -12,7 +12,7 @@ scripts/system-packages.sh) for CJK Extensions A to F, where names such as 林�
 their rarer characters. A character none of them has would come out as an empty box
 while the text layer still reads right, so a text check cannot see it. Before
 rendering, `missing_glyphs` looks up every character of the document's text in the
-cmaps of the stack's font files (fontTools; read once per process); with
+cmaps of the stack's font files (fontconfig's charsets, read once per process); with
 `refuse_missing_glyphs=True` (certificates and statements) `render_pdf` raises
 MissingGlyphs instead of drawing the box, and the caller flags the document for
 provincial HR. Fontconfig could still find the character in some other installed
@@ -20,6 +20,7 @@ font; the check does not count on that, so what it passes is what the stack draw
 """
 
 import logging
+import os
 import subprocess
 import unicodedata
 from functools import cache
@@ -69,13 +70,19 @@ def _stylesheet(path: str):
     return css_class(filename=path, font_config=font_config)
 
 
-def font_files(family: str) -> list[tuple[str, int]]:
-    """The installed files (path, face index) of `family`, as fontconfig lists them."""
+def _font_listing(family: str) -> list[tuple[str, int, str]]:
+    """fontconfig's listing of `family`: (path, face index, charset) per installed
+    face; the charset is fontconfig's cached copy of the face's cmap, as hex ranges."""
     try:
         # fontconfig's own listing: the files WeasyPrint (Pango) would use; the
         # arguments are our constants, never user input.
         listing = subprocess.run(  # noqa: S603
-            ["fc-list", "--format", "%{file}|%{index}|%{family}\n", f":family={family}"],  # noqa: S607
+            [  # noqa: S607
+                "fc-list",
+                "--format",
+                "%{file}|%{index}|%{family}|%{charset}\n",
+                f":family={family}",
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -83,28 +90,59 @@ def font_files(family: str) -> list[tuple[str, int]]:
     except (OSError, subprocess.CalledProcessError):
         logger.warning("fc-list failed: cannot tell which characters %s draws", family)
         return []
-    files = []
+    faces = []
     for line in listing.splitlines():
-        path, index, families = line.split("|", 2)
+        path, index, families, charset = line.split("|", 3)
         if family in families.split(","):
-            files.append((path, int(index or 0)))
-    return files
+            faces.append((path, int(index or 0), charset))
+    return faces
+
+
+def font_files(family: str) -> list[tuple[str, int]]:
+    """The installed files (path, face index) of `family`, as fontconfig lists them."""
+    return [(path, index) for path, index, _charset in _font_listing(family)]
+
+
+def _charset_code_points(charset: str) -> set[int]:
+    """The code points of fontconfig's charset text ("20-7e a0-ff 3000 …")."""
+    points: set[int] = set()
+    for part in charset.split():
+        first, _dash, last = part.partition("-")
+        points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return points
 
 
 @cache
 def covered_code_points() -> frozenset[int]:
-    """Every code point some font of FONT_STACK maps to a glyph (once per process)."""
+    """Every code point some font of FONT_STACK maps to a glyph (once per process).
+
+    Read from fontconfig's charsets (its cache of each face's cmap, listed in a few
+    milliseconds); a face listed without one is read with fontTools (hundreds of
+    milliseconds for a CJK font). A file listed twice (a symlink such as Debian's
+    fonts-japanese-mincho.ttf) is read once."""
+    covered: set[int] = set()
+    seen: set[tuple[str, int]] = set()
+    for family in FONT_STACK:
+        faces = _font_listing(family)
+        if not faces:
+            logger.warning("font %s is not installed: its characters count as missing", family)
+        for path, index, charset in faces:
+            face = (os.path.realpath(path), index)
+            if face in seen:
+                continue
+            seen.add(face)
+            if charset.strip():
+                covered.update(_charset_code_points(charset))
+            else:
+                covered.update(_cmap_code_points(path, index))
+    return frozenset(covered)
+
+
+def _cmap_code_points(path: str, index: int) -> set[int]:
     from fontTools.ttLib import TTFont
 
-    covered: set[int] = set()
-    for family in FONT_STACK:
-        files = font_files(family)
-        if not files:
-            logger.warning("font %s is not installed: its characters count as missing", family)
-        for path, index in files:
-            with TTFont(path, fontNumber=index, lazy=True) as font:
-                covered.update(font.getBestCmap() or {})
-    return frozenset(covered)
+    with TTFont(path, fontNumber=index, lazy=True) as font:
+        return set(font.getBestCmap() or {})
 
 
 def _drawn(character: str) -> bool:

@@ -33,10 +33,15 @@ def loading_memberships_with_the_user(wanted: bool):
 
 
 def memberships_wanted() -> bool:
+    """Whether the request being served asks the login backend to load the user with
+    her memberships (inside `loading_memberships_with_the_user(True)`)."""
     return _memberships_wanted.get()
 
 
 def memberships_of(user) -> list[Membership]:
+    """All memberships (roles) of `user`, with what their scopes name
+    (SCOPE_RELATIONS): those the login backend loaded with her, without a query,
+    else read in one query. Empty for a user without any role."""
     preloaded = getattr(user, PRELOADED, None)
     if preloaded is not None:
         return preloaded

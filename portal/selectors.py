@@ -16,6 +16,7 @@ from portal.models import (
     ReviewStatus,
     Role,
     Transfer,
+    Unit,
     User,
 )
 
@@ -110,6 +111,26 @@ def staff_of_unit_in_year(unit_id: int, year: int) -> QuerySet[User]:
         person=OuterRef("pk"), unit_id=unit_id, ended_at__gte=next_year_at
     ).filter(Q(started_on__isnull=True) | Q(started_on__lt=next_year))
     return User.objects.professionals().filter(current | Exists(stint))
+
+
+def unit_in_year(person: User, year: int) -> Unit:
+    """The unit `person` belonged to at the end of `year`, by the rule of
+    staff_of_unit_in_year: her present unit if she joined it before the year ended
+    (or its start is unknown), else the unit she left after the year ended. A year
+    before any unit history is known (she registered later) falls back to her
+    present unit, the only one on record. One query at most, besides her profile."""
+    profile = person.profile
+    next_year, next_year_at = year_bounds(year)
+    if profile.unit_since is None or profile.unit_since < next_year:
+        return profile.unit
+    stint = (
+        PastEmployment.objects.filter(person=person, ended_at__gte=next_year_at)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lt=next_year))
+        .select_related("unit")
+        .order_by("ended_at")
+        .first()
+    )
+    return stint.unit if stint else profile.unit
 
 
 def unit_people(actor: Membership, *, status: str = "", search: str = "") -> QuerySet[User]:

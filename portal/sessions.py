@@ -22,18 +22,14 @@ expires: the active role (checked against the person's roles on every request) o
 the expiry time, never who is logged in.
 """
 
-import logging
-
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
-from portal.errors import REDIS_ERRORS
-
-logger = logging.getLogger("portal.outage")
+from portal.errors import REDIS_ERRORS, log_outage
 
 
 def _outage(error: BaseException, what: str) -> None:
-    logger.warning("outage: redis unavailable (%s: %s): %s", type(error).__name__, error, what)
+    log_outage("redis", error, what)
 
 
 class SessionStore(cached_db.SessionStore):

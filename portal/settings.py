@@ -15,6 +15,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -117,6 +118,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and cache. Without it Celery runs tasks eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The name of this deployment in keys of a shared Redis (portal.keyspace.namespace):
+# empty = derived from the database's host, port and name.
+DEPLOYMENT_ID = env.str("DEPLOYMENT_ID", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -146,6 +150,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# The study clock's flush has a queue of its own, so that it never waits behind reports
+# and PDF batches (its tasks expire after one interval). A worker started without -Q
+# consumes both queues (CELERY_TASK_QUEUES); a deployment with its own CELERY_QUEUE
+# gets its own clock queue too.
+CELERY_CLOCK_QUEUE = env.str(
+    "CELERY_CLOCK_QUEUE",
+    default="clock"
+    if CELERY_TASK_DEFAULT_QUEUE == "celery"
+    else f"{CELERY_TASK_DEFAULT_QUEUE}-clock",
+)
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_CLOCK_QUEUE)]
+CELERY_TASK_ROUTES = {"learning.tasks.flush_study_clock": {"queue": CELERY_CLOCK_QUEUE}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Unacknowledged tasks of a worker that died come back after this long; the tasks are
 # idempotent, and a starting worker also resumes unfinished batches at once.
@@ -381,10 +397,13 @@ STUDY_SECONDS_PER_MINUTE = 60
 # 60 + 60 s = 2 minutes per learner with the defaults, provided the beat and a
 # worker are running. A lesson already done is never lost.
 STUDY_FLUSH_SECONDS = env.int("STUDY_FLUSH_SECONDS", default=60)
-# A beat in Redis trusts the database's "enrolled in a published course" check for
-# this long, then checks again (one query): a course taken offline stops earning
-# within this time.
+# A beat in Redis trusts the database's "professional, enrolled in a published
+# course" check for this long, then checks again (one query): a course taken offline
+# or a role removed stops earning within this time.
 STUDY_TICKET_SECONDS = env.int("STUDY_TICKET_SECONDS", default=300)
+# Seconds the study clock waits for Redis (to connect, to answer): a slow Redis makes
+# a beat a 503 the page retries, not a web worker held for seconds.
+STUDY_CLOCK_REDIS_TIMEOUT = env.float("STUDY_CLOCK_REDIS_TIMEOUT", default=0.5)
 CELERY_BEAT_SCHEDULE["flush-study-clock"] = {
     "task": "learning.tasks.flush_study_clock",
     "schedule": STUDY_FLUSH_SECONDS,

@@ -13,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal import selectors
-from portal.elder_mode import elder_mode_set
+from portal.elder_mode import elder_mode_keep_at_login, elder_mode_set
 from portal.forms import LoginForm, ResetConfirmForm, ResetRequestForm, SwitchRoleForm
-from portal.health import redis_status
+from portal.health import redis_status, study_clock_status
 from portal.models import ReviewStatus, Role
 from portal.password_reset import reset_confirm, reset_request
 from portal.roles import switch_role
@@ -25,6 +25,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        elder_mode_keep_at_login(self.request)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -130,12 +135,14 @@ def locked_out(request, original_response=None, credentials=None):
 
 @never_cache
 def healthz(request):
-    """Reachability of the database and Redis; 503 when the database is down."""
+    """Reachability of the database and Redis, and the study clock's flush
+    (portal.health.study_clock_status: "degraded" when flushes stopped); 503 only
+    when the database is down."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = "ok"
     except Exception as exc:  # any failure means the database is not usable
         database = f"error: {exc.__class__.__name__}"
-    body = {"database": database, "redis": redis_status()}
+    body = {"database": database, "redis": redis_status(), "study_clock": study_clock_status()}
     return JsonResponse(body, status=200 if database == "ok" else 503)

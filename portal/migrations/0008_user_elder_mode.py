@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0007_normalised_names_id_numbers_phones'),
+        ("portal", "0007_normalised_names_id_numbers_phones"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='elder_mode',
-            field=models.BooleanField(default=False, help_text='Larger text and controls and a high-contrast palette on every page.', verbose_name='elder-friendly mode'),
+            model_name="user",
+            name="elder_mode",
+            field=models.BooleanField(
+                default=False,
+                help_text="Larger text and controls and a high-contrast palette on every page.",
+                verbose_name="elder-friendly mode",
+            ),
         ),
     ]

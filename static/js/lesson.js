@@ -3,7 +3,9 @@
 // beat is refused (the session expired: 401; the course closed: 409) it says so, with
 // a link to log in again (back to this lesson) after a 401, and keeps beating: once
 // the learner has logged in again in another tab the next beat counts and the notice
-// goes.
+// goes. When a beat cannot be counted for now (503: Redis or the database is down; a
+// reply that is not JSON, such as a proxy's error page or a failed CSRF check; no
+// network) it says that timing is paused and retrying, until a beat counts again.
 (function () {
   "use strict";
   const status = document.getElementById("lesson-status");
@@ -30,6 +32,9 @@
     }
     notice.classList.remove("d-none");
   }
+  function paused() {
+    warn(notice.dataset.pausedText);
+  }
   function beat() {
     if (document.visibilityState !== "visible") return;
     fetch(status.dataset.url, {
@@ -37,16 +42,23 @@
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
       credentials: "same-origin",
     })
-      .then((r) => r.json().then((data) => ({ status: r.status, data: data })))
-      .then(({ status: code, data }) => {
-        if (!data.error) {
+      .then((r) =>
+        r.json().then(
+          (data) => ({ code: r.status, data: data }),
+          () => ({ code: r.status, data: null }), // not JSON
+        ),
+      )
+      .then(({ code, data }) => {
+        if (code === 200 && data && !data.error) {
           notice.classList.add("d-none");
           show(data.seconds, data.done);
-        } else if (code === 401 || code === 404 || code === 409) {
+        } else if (data && data.error && (code === 401 || code === 404 || code === 409)) {
           warn(data.error, data.login_url);
-        } // 503 and the like: an outage; the next beat tries again
+        } else {
+          paused(); // 503 and the like: an outage; the next beat tries again
+        }
       })
-      .catch(() => {}); // offline: the next beat tries again
+      .catch(paused); // offline: the next beat tries again
   }
   show(parseFloat(status.dataset.seconds), false);
   beat();

@@ -191,7 +191,7 @@ def test_an_eligibility_statement_no_font_draws_is_refused(client, alice):
     statement = statement_render(statement.pk)
 
     assert statement.render_blocked == "\ue000" and not statement.pdf
-    assert AuditLog.objects.filter(action="credits.eligibility_statement.render_blocked").exists()
+    assert AuditLog.objects.filter(action="certificates.statement.render_blocked").exists()
     client.force_login(alice)
     response = client.get(reverse("certificates:statement_pdf", kwargs={"pk": statement.pk}))
     assert response.status_code == 409

@@ -80,6 +80,7 @@ def test_an_original_file_is_valid_with_its_masked_details(client, certificate, 
     assert alice.masked_id_number in html
     assert alice.id_number not in html
     assert certificate.pdf_sha256 in html
+    assert reverse("certificates:verify", args=[certificate.verification_code]) in html
 
 
 def _flip_inside_the_page_content(data: bytes) -> bytes:
@@ -233,3 +234,48 @@ def test_the_page_without_a_file_redirects_to_the_form(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"] == reverse("certificates:verify_form")
+
+
+def test_a_training_certificate_file_is_verified_with_its_details(
+    client, institution, jinan, alice
+):
+    from digital_engineer import services as training
+    from digital_engineer.models import TrainingCertificate
+    from tests.digital_engineer.test_training_certificates import PRACTICE, THEORY, trainee_with
+    from tests.factories import make_training_class
+
+    klass = make_training_class(
+        institution, jinan, theory_hours=THEORY, practice_hours=PRACTICE, capacity=10
+    )
+    trainee_with(klass, alice, THEORY, PRACTICE)
+    training.class_close(training_class=klass, closed_by=None)
+    certificate = TrainingCertificate.objects.get(trainee__person=alice)
+    rendered = training.training_certificate_render(certificate.pk)
+    response = upload(client, Path(rendered.pdf.path).read_bytes())
+    assert verdict(response).startswith("有效")
+    html = response.content.decode()
+    assert certificate.serial in html and institution.name in html
+    assert alice.masked_id_number in html and alice.id_number not in html
+
+
+def test_a_kind_that_registers_nothing_is_still_verified(client, certificate, alice, monkeypatch):
+    """A new kind of document (a statement, a combined PDF) stored through the one
+    render-and-store path is found by its model's serial and stored SHA-256 even
+    before it registers its own details."""
+    from certificates import registry
+
+    monkeypatch.delitem(registry._signed_kinds, "certificates.certificate")
+    response = upload(client, signed_bytes(certificate))
+    assert verdict(response).startswith("有效")
+    html = response.content.decode()
+    assert certificate.serial in html and alice.masked_id_number in html
+    assert alice.id_number not in html
+
+
+def test_a_units_printing_bundle_is_signed_but_names_no_single_document(client, certificate, hr_a):
+    from certificates.batches import bundle_create, bundle_render
+
+    bundle = bundle_create(unit=certificate.unit, year=certificate.year, requested_by=hr_a)
+    bundle = bundle_render(bundle.pk)
+    response = upload(client, Path(bundle.pdf.path).read_bytes())
+    assert "不是单独登记的文件" in verdict(response)

@@ -3,9 +3,8 @@ serial, a verification code and a QR code; what they state is fixed at issue, an
 their public verification page says which years were corrected since."""
 
 import hashlib
-import subprocess
-import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,9 +12,10 @@ from django.utils import timezone
 
 from certificates.models import EligibilityStatement, StatementYear
 from certificates.statements import statement_issue, statement_verification_url
-from credits.models import Category, CreditEntry
+from credits.models import Category, CreditEntry, YearRule
 from credits.services import credit_reverse
 from portal.models import AuditLog
+from tests.certificates.conftest import UNKNOWN_CODES, decode_qr
 from tests.credits.test_eligibility import PERIOD, credit_every_year
 from tests.factories import make_professional
 from tests.pdfs import pdf_text
@@ -23,30 +23,10 @@ from tests.pdfs import pdf_text
 THIS_YEAR = timezone.localdate().year
 
 
-@pytest.fixture
-def client(client):
-    """An address of its own: /verify/'s rate limit counts per address."""
-    client.defaults["REMOTE_ADDR"] = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
-    return client
-
-
 def issue(client, person, period=PERIOD, **data):
     start, end = period
     url = reverse("certificates:statement_new", kwargs={"person_pk": person.pk})
     return client.post(url, {"start_year": start, "end_year": end, **data}, follow=True)
-
-
-def decode_qr(pdf_path, tmp_path, page=1) -> str:
-    """What a phone reads from the QR code on `page` of the PDF (poppler + zbar)."""
-    prefix = tmp_path / f"p{page}"
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), pdf_path, prefix],
-        check=True,
-    )
-    [image] = tmp_path.glob(f"p{page}*.png")
-    return subprocess.run(
-        ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 @pytest.fixture
@@ -147,6 +127,50 @@ class TestIssue:
         assert "inline" in response["Content-Disposition"]
         assert b"".join(response.streaming_content).startswith(b"%PDF")
 
+    def test_a_double_click_issues_one_statement(self, client, alice):
+        credit_every_year(alice)
+        client.force_login(alice)
+
+        first, second = issue(client, alice), issue(client, alice)
+
+        statement = EligibilityStatement.objects.get()
+        for response in (first, second):
+            assert response.redirect_chain[-1][0] == reverse(
+                "certificates:statement", kwargs={"pk": statement.pk}
+            )
+        assert AuditLog.objects.filter(action="certificates.statement.issued").count() == 1
+
+    def test_the_same_period_with_other_hours_is_a_new_statement(self, client, alice, hr_a):
+        credit_every_year(alice)
+        client.force_login(alice)
+        issue(client, alice)
+        entry = CreditEntry.objects.filter(
+            person=alice, year=2024, category=Category.PUBLIC
+        ).first()
+        credit_reverse(entry=entry, reason="重复登记", reversed_by=hr_a)
+
+        issue(client, alice)
+
+        assert [s.met for s in EligibilityStatement.objects.order_by("pk")] == [True, False]
+
+    def test_the_file_is_stored_under_the_local_year_of_its_serial(self, alice, hr_a, monkeypatch):
+        """00:30 on New Year's Day in Shandong is still the old year in UTC: the file
+        goes under the year its serial counts in."""
+        import datetime
+
+        from certificates.statements import statement_render
+
+        credit_every_year(alice)
+        moment = timezone.make_aware(datetime.datetime(THIS_YEAR + 1, 1, 1, 0, 30))
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+        statement = statement_issue(person=alice, start_year=2022, end_year=2025, issued_by=hr_a)
+        statement = statement_render(statement.pk)
+
+        assert statement.issued_at.astimezone(datetime.UTC).year == THIS_YEAR
+        assert statement.serial == f"SDZM{THIS_YEAR + 1}000001"
+        assert statement.pdf.name == f"statements/{THIS_YEAR + 1}/{statement.serial}.pdf"
+
     def test_until_the_worker_renders_it_the_download_says_it_is_being_prepared(
         self, client, alice
     ):
@@ -167,7 +191,7 @@ class TestLaterEntries:
         self, issued, client, alice, hr_a
     ):
         _response, statement = issued
-        stated_hash = statement.pdf_sha256
+        stated_file = Path(statement.pdf.path).read_bytes()
         entry = CreditEntry.objects.filter(
             person=alice, year=2024, category=Category.PUBLIC
         ).first()
@@ -175,7 +199,9 @@ class TestLaterEntries:
         credit_reverse(entry=entry, reason="重复登记", reversed_by=hr_a)
 
         statement.refresh_from_db()
-        assert statement.met and statement.pdf_sha256 == stated_hash
+        assert Path(statement.pdf.path).read_bytes() == stated_file
+        assert statement.met
+        assert hashlib.sha256(stated_file).hexdigest() == statement.pdf_sha256
         assert statement.years.get(year=2024).public_hours == Decimal("30.0")
         page = client.get(
             statement_verification_url(statement).removeprefix("http://127.0.0.1:8000")
@@ -184,6 +210,41 @@ class TestLaterEntries:
         assert html.count('data-testid="corrected"') == 1
         assert "出具后学时已更正" in html
         assert "现为 15.0 + 60.0 学时" in html
+
+    def test_a_rule_change_after_issue_leaves_the_statement_and_the_page_says_so(
+        self, issued, client
+    ):
+        _response, statement = issued
+        stated_file = Path(statement.pdf.path).read_bytes()
+        path = statement_verification_url(statement).removeprefix("http://127.0.0.1:8000")
+        before = client.get(path).content.decode()
+
+        YearRule.objects.filter(year=2024).update(public_min=40)  # as the admin saves it
+
+        statement.refresh_from_db()
+        assert Path(statement.pdf.path).read_bytes() == stated_file
+        after = client.get(path).content.decode()
+        verdict = 'data-testid="statement-verdict">达标<'
+        assert verdict in before and verdict in after
+        assert statement.years.get(year=2024).met
+        assert after.count('data-testid="corrected"') == 1
+        assert "出具后该年度学时要求已调整" in after
+        assert "现为 30.0 + 60.0 学时, 未达标" in after
+        assert "未发现出具后更正的年度" in before and "未发现出具后更正的年度" not in after
+
+    def test_my_certificates_shows_a_corrected_statement_as_such(self, issued, client, alice, hr_a):
+        _response, statement = issued
+        entry = CreditEntry.objects.filter(
+            person=alice, year=2024, category=Category.PUBLIC
+        ).first()
+        credit_reverse(entry=entry, reason="重复登记", reversed_by=hr_a)
+
+        page = client.get(reverse("certificates:mine")).content.decode()
+
+        row = page[page.index(statement.serial) :]
+        row = row[: row.index("</tr>")]
+        assert "出具后已更正" in row and "2024年度" in row
+        assert "有效" not in row
 
     def test_a_new_statement_states_the_corrected_hours(self, issued, alice, hr_a):
         _response, first = issued
@@ -311,7 +372,7 @@ class TestFound:
         assert response.status_code == 200
         assert alice.real_name not in response.content.decode()
 
-    @pytest.mark.parametrize("code", ["A" * 22, "short", "x" * 40])
+    @pytest.mark.parametrize("code", UNKNOWN_CODES)
     def test_unknown_codes_are_404(self, client, alice, hr_a, code):
         statement_issue(person=alice, start_year=2022, end_year=2025, issued_by=hr_a)
         response = client.get(f"/verify/statements/{code}")

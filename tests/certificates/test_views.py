@@ -14,7 +14,7 @@ from certificates.models import Certificate, IssuanceBatch
 from certificates.services import certificate_issue, certificate_render, certificate_revoke
 from portal import throttle
 from portal.models import JobStatus
-from tests.certificates.conftest import YEAR, make_compliant
+from tests.certificates.conftest import UNKNOWN_CODES, YEAR, make_compliant
 from tests.factories import make_professional
 
 
@@ -57,7 +57,7 @@ class TestVerification:
         revoked_on = timezone.localtime(certificate.revoked_at)
         assert f"该证书已于{revoked_on:%Y-%m-%d}撤销" in page
 
-    @pytest.mark.parametrize("code", ["A" * 22, "short", "x" * 40, "../../etc"])
+    @pytest.mark.parametrize("code", [*UNKNOWN_CODES, "../../etc"])
     def test_unknown_or_malformed_code_is_a_bare_404(self, client, certificate, code):
         response = client.get(f"/verify/{code}")
         assert response.status_code == 404
@@ -328,3 +328,16 @@ def test_a_batch_finishes_when_certificates_were_issued_meanwhile(
     batch = batch_refresh(batch.pk)
     assert (batch.status, batch.done, batch.total) == (JobStatus.DONE, 2, 2)
     assert not batch.failures.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "prefix", ["/verify/", "/verify/statements/", "/verify/documents/", "/verify/training/"]
+)
+@pytest.mark.parametrize(
+    "code", ["A" * 16 + "%00", "%00" * 16, "证书" * 11, "A" * 22 + "%E2%80%8B"]
+)
+def test_every_verification_address_answers_404_to_a_code_no_code_can_be(client, prefix, code):
+    """One URL converter (portal.converters) for every code: a NUL byte or a
+    non-ASCII character never reaches PostgreSQL (which refuses NUL: a 500)."""
+    assert client.get(prefix + code).status_code == 404

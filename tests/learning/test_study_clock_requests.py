@@ -1,6 +1,9 @@
 """The heartbeat request: what it costs (queries), what it refuses (JSON errors in
 Chinese, crediting nothing) and that it keeps a studying learner logged in."""
 
+import contextlib
+import socket
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from importlib import import_module
@@ -17,6 +20,7 @@ from learning import study_clock
 from learning.models import Course, LessonProgress
 from learning.study import enrol
 from learning.study_views import SESSION_RENEWED_KEY
+from portal.models import Membership, Role
 from tests.learning.test_study import make_course
 from tests.portal.test_outages import assert_logged_as_outage
 
@@ -78,7 +82,8 @@ class TestQueries:
         client.post(beat_url(lesson.pk))  # the first beat ever makes the clock
         with django_assert_max_num_queries(3) as queries:
             client.post(beat_url(lesson.pk))
-        assert "membership" not in " ".join(q["sql"] for q in queries.captured_queries)
+        # No role is loaded: the beat's statement only asks whether one exists.
+        assert '"portal_membership".' not in " ".join(q["sql"] for q in queries.captured_queries)
 
     def test_the_database_check_is_made_again_after_its_time(
         self, client, alice, settings, monkeypatch
@@ -128,15 +133,24 @@ class TestRefusals:
         assert response["Content-Type"] == "application/json"
         assert response.json() == {"error": "没有这个课时。"}
 
-    def test_without_a_session_the_beat_is_a_json_401(self, client, alice, clock_mode):
-        lesson = studying(client, alice)
-        client.logout()
-        response = client.post(beat_url(lesson.pk))
+    def test_without_a_session_the_beat_is_a_json_401(self, alice, clock_mode):
+        """As the page sends it: CSRF checked, the token from the csrftoken cookie in
+        X-CSRFToken. The session has gone, the CSRF cookie has not: a 401 in JSON, not
+        the CSRF failure page."""
+        browser = Client(enforce_csrf_checks=True)
+        lesson = studying(browser, alice)
+        assert browser.get(reverse("learning:lesson", args=[lesson.pk])).status_code == 200
+        token = browser.cookies[django_settings.CSRF_COOKIE_NAME].value
+        assert browser.post(beat_url(lesson.pk), HTTP_X_CSRFTOKEN=token).status_code == 200
+        Session.objects.all().delete()
+        browser.cookies[django_settings.SESSION_COOKIE_NAME] = "gone"
+        response = browser.post(beat_url(lesson.pk), HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 401
         assert response.json() == {
             "error": EXPIRED,
             "login_url": f"/login/?next=%2Flessons%2F{lesson.pk}%2F",
         }
+        assert browser.post(beat_url(lesson.pk)).status_code == 403  # no token: refused
 
     def test_an_expired_session_gets_401_json_and_credits_nothing(self, client, alice, clock_mode):
         lesson = studying(client, alice)
@@ -155,9 +169,62 @@ class TestRefusals:
         assert not LessonProgress.objects.filter(seconds__gt=0).exists()
         assert not study_clock.enabled() or not study_clock.studied_seconds(alice.pk, lesson.pk)
 
+    def test_a_person_whose_role_was_removed_earns_nothing(
+        self, client, alice, clock_mode, settings, monkeypatch
+    ):
+        """The enrolment is not enough: the professional role is checked too (with
+        Redis once per STUDY_TICKET_SECONDS; here shorter than a beat's credit)."""
+        settings.STUDY_TICKET_SECONDS = 20
+        lesson = studying(client, alice)
+        start = timezone.now()
+        assert client.post(beat_url(lesson.pk)).status_code == 200
+        Membership.objects.filter(user=alice, role=Role.PROFESSIONAL).delete()
+        for seconds in (25, 50):
+            later = start + timedelta(seconds=seconds)
+            monkeypatch.setattr(timezone, "now", lambda later=later: later)
+            response = client.post(beat_url(lesson.pk))
+            assert response.status_code == 409
+            assert response.json() == {"error": "只有专业技术人员可以学习课时。"}
+        if study_clock.enabled():
+            study_clock.flush()
+        assert not LessonProgress.objects.filter(seconds__gt=0).exists()
+
     def test_a_get_is_refused(self, client, alice):
         lesson = studying(client, alice)
         assert client.get(beat_url(lesson.pk)).status_code == 405
+
+    def test_a_redis_that_does_not_answer_is_a_json_503_after_the_clock_timeout(
+        self, client, alice, settings
+    ):
+        """A Redis that accepts connections and never answers (overloaded, or hung):
+        the beat gives up after STUDY_CLOCK_REDIS_TIMEOUT (0.5 s by default, not
+        redis-py's usual 5 s) and answers 503; the page beats again later."""
+        lesson = studying(client, alice)
+        silent = socket.create_server(("127.0.0.1", 0))
+        accepted = []
+
+        def accept():
+            with contextlib.suppress(OSError):
+                while True:
+                    accepted.append(silent.accept()[0])
+
+        threading.Thread(target=accept, daemon=True).start()
+        assert django_settings.STUDY_CLOCK_REDIS_TIMEOUT == 0.5
+        settings.STUDY_CLOCK_REDIS_TIMEOUT = 0.2
+        settings.REDIS_URL = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        browser = Client(raise_request_exception=False)
+        browser.force_login(alice)
+        try:
+            response = browser.post(beat_url(lesson.pk))
+        finally:
+            silent.close()
+            for connection in accepted:
+                connection.close()
+        assert response.status_code == 503
+        assert response.json()["error"] == "服务暂时不可用，请稍后再试。"
+        assert accepted  # it did reach the silent Redis
+        options = study_clock.client().connection_pool.connection_kwargs
+        assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.2
 
     def test_a_redis_outage_is_a_json_503(self, client, alice, settings, caplog):
         lesson = studying(client, alice)
@@ -168,6 +235,29 @@ class TestRefusals:
         assert response.status_code == 503
         assert response.json()["error"] == "服务暂时不可用，请稍后再试。"
         assert_logged_as_outage(caplog)
+
+
+@pytest.mark.django_db
+def test_two_tabs_in_two_sessions_earn_the_time_once(alice, clock_mode, monkeypatch):
+    """Two browsers (two sessions) of one person, each beating every 30 s, 15 s
+    apart, and one beat of each arriving after a later one of the other: the person
+    earns the wall time once."""
+    first, second = Client(), Client()
+    lesson = studying(first, alice)
+    second.force_login(alice)
+    start = study_clock.truncated(timezone.now())
+    # (tab, seconds after the start of its beat), in the order the server gets them:
+    # the second's beat of 60 s and its beat of 105 s arrive after a later one.
+    beats = [(first, 0), (second, 15), (first, 30), (second, 45), (first, 75)]
+    beats += [(second, 60), (second, 90), (first, 120), (second, 105)]
+    for tab, at in beats:
+        moment = start + timedelta(seconds=at)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        assert tab.post(beat_url(lesson.pk)).status_code == 200
+    if study_clock.enabled():
+        assert study_clock.studied_seconds(alice.pk, lesson.pk) == 120
+        study_clock.flush()
+    assert LessonProgress.objects.get(lesson=lesson).seconds == 120
 
 
 @pytest.mark.django_db

@@ -75,11 +75,22 @@ def test_a_users_choice_follows_her_to_her_next_login(client, alice):
 
 
 @pytest.mark.django_db
-def test_the_setting_of_the_account_wins_over_the_cookie_once_logged_in(client, alice):
-    client.cookies[COOKIE] = "1"
-    assert elder(client.get(LOGIN))
+def test_turned_on_before_logging_in_it_stays_on_for_the_account(client, alice):
+    client.post(SWITCH, {"on": "1", "next": LOGIN})
     log_in(client, alice)
-    assert not elder(client.get(reverse("credits:my_hours")))
+    assert elder(client.get(reverse("credits:my_hours")))
+    alice.refresh_from_db()
+    assert alice.elder_mode
+
+
+@pytest.mark.django_db
+def test_once_logged_in_the_account_decides_not_the_cookie(client, alice):
+    alice.elder_mode = True
+    alice.save()
+    client.cookies[COOKIE] = "0"
+    assert not elder(client.get(LOGIN))
+    log_in(client, alice)
+    assert elder(client.get(reverse("credits:my_hours")))
 
 
 @pytest.mark.django_db

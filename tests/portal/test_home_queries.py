@@ -5,12 +5,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from credits.models import Category, Source, YearRule
 from credits.services import CreditRecord, credit_post_batch
 from portal.models import Authority, City, Membership, ProfessionalProfile, Role, Unit, User
-from tests.factories import id_number_for
+from tests.factories import id_number_for, make_member
 from tests.portal.test_home import CAST_ROLE, home_url
 
 
@@ -83,3 +83,31 @@ def test_a_disabled_account_is_logged_out_even_with_its_roles(client, hr_a):
     response = client.get(home_url(Role.UNIT_HR))
     assert response.status_code == 302
     assert response.url.startswith(reverse("portal:login"))
+
+
+@pytest.mark.django_db
+def test_a_request_resolves_its_url_once(client, hr_a, monkeypatch):
+    """The roles are loaded in process_view, with the view Django resolved."""
+    resolver = get_resolver()
+    resolved = []
+
+    def counting(path):
+        resolved.append(path)
+        return type(resolver).resolve(resolver, path)
+
+    monkeypatch.setattr(resolver, "resolve", counting)
+    client.force_login(hr_a)
+    assert client.get(home_url(Role.UNIT_HR)).status_code == 200
+    assert resolved == [home_url(Role.UNIT_HR)]
+
+
+@pytest.mark.django_db
+def test_a_page_without_a_view_still_shows_the_roles(client, hr_a, django_assert_max_num_queries):
+    make_member(Role.PROVINCE_HR, hr_a)
+    client.force_login(hr_a)
+    with django_assert_max_num_queries(3):  # session, the user with her roles, (none)
+        response = client.get("/没有这个页面/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "当前角色：" in page  # the menu to switch between her two roles
+    assert reverse("portal:role_switch") in page

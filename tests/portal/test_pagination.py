@@ -15,7 +15,11 @@ def cities(db):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "asked", [None, "", "1", "2", "5", "6", "999", "0", "-1", "x", "1.5", 2.0, "²", "٣"]
+    "asked",
+    [
+        *[None, "", "1", "2", "5", "6", "999", "0", "-1", "x", "1.5", 2.0, "²", "٣"],
+        *["99999999999999999999", 10**30, "-99999999999999999999", 1e300, float("inf")],
+    ],
 )
 def test_every_page_number_gives_the_page_the_paginator_gives(cities, asked):
     expected = Paginator(cities, 5).get_page(asked)
@@ -44,3 +48,12 @@ def test_an_empty_list_is_page_one_of_one(db, asked, queries, django_assert_num_
         1,
         [],
     )
+
+
+@pytest.mark.django_db
+def test_a_page_number_no_offset_can_hold_is_past_the_end(cities, django_assert_num_queries):
+    # PostgreSQL's OFFSET is a bigint: 10**20 rows in must never reach it.
+    with django_assert_num_queries(2):  # COUNT, then the last page
+        page = page_with_total(cities, 5, "99999999999999999999")
+        shown = (page.number, [c.code for c in page])
+    assert shown == (5, ["990020", "990021", "990022"])
