@@ -91,6 +91,8 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 HOST = "127.0.0.1"  # the Host the proxy forwards; in ALLOWED_HOSTS
 PASSWORD = "Rush-pass-2025"  # noqa: S105 - the bench learners' password
+WARM_LOGINS = 2  # logins before the measured ones
+PYSPY = os.environ.get("BENCH_PYSPY", "")  # a file: py-spy samples the workers in the rounds
 BLOCK = 50  # heartbeats: each block of learners beats twice in a row
 LESSONS = 10
 LESSON_MINUTES = 45
@@ -593,12 +595,31 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
             server.wait(timeout=30)
 
 
+def start_pyspy(master: int) -> subprocess.Popen | None:
+    """With BENCH_PYSPY set: py-spy (not a dependency: `pip install py-spy`) records
+    the gunicorn workers' stacks during the rounds into that file (raw format: one
+    line per stack with its count; grep a view's name to see where its time goes)."""
+    if not PYSPY:
+        return None
+    tool = BIN / "py-spy"
+    if not tool.exists():
+        raise SystemExit("BENCH_PYSPY is set but .venv/bin/py-spy is missing: pip install py-spy")
+    command = [str(tool), "record", "--pid", str(master), "--subprocesses", "--rate", "200"]
+    spy = subprocess.Popen(
+        [*command, "--nonblocking", "--format", "raw", "--output", PYSPY],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # attached before the first round
+    return spy
+
+
 def real_logins(learners: list[dict], meters: Meters) -> tuple[float, float, int]:
-    """LOGINS learners log in through the login page, one after the other: (gunicorn
-    CPU ms per login POST, wall ms per login, logins that failed). Their sessions are
-    the ones their requests use afterwards."""
+    """LOGINS learners log in through the login page, one after the other, after
+    WARM_LOGINS unmeasured ones: (gunicorn CPU ms per login POST, wall ms per login,
+    logins that failed). Their sessions are the ones their requests use afterwards."""
     failed, walls, cpu = 0, [], 0.0
-    for learner in learners[:LOGINS]:
+    for number, learner in enumerate(learners[: LOGINS + WARM_LOGINS]):
         csrf = secrets.token_hex(16)
         learner["cookies"] = {"csrftoken": csrf}
         form = urllib.parse.urlencode(
@@ -617,8 +638,9 @@ def real_logins(learners: list[dict], meters: Meters) -> tuple[float, float, int
         before = meters.read()
         started = time.monotonic()
         status, head, _body = exchange(request)
-        walls.append(time.monotonic() - started)
-        cpu += Meters.spent(before, meters.read())["gunicorn"]
+        if number >= WARM_LOGINS:  # the first ones load the hasher into the workers
+            walls.append(time.monotonic() - started)
+            cpu += Meters.spent(before, meters.read())["gunicorn"]
         cookies = set_cookies(head)
         if status != 302 or "sessionid" not in cookies:
             failed += 1
@@ -695,7 +717,9 @@ def forget_redis_keys() -> None:
             client.delete(key)
 
 
-def row(name: str, phases: list[Phase], base_rate: float, cores: int) -> tuple[str, float]:
+def row(name: str, phases: list[Phase], base_rate: float) -> tuple[str, float, float]:
+    """A line of the table: (line, requests/s, server CPU ms per request: gunicorn
+    workers, PostgreSQL backends and redis-server)."""
     requests = sum(p.requests for p in phases)
     seconds = sum(p.seconds for p in phases)
     rate = requests / seconds if seconds else 0.0
@@ -706,14 +730,16 @@ def row(name: str, phases: list[Phase], base_rate: float, cores: int) -> tuple[s
     latencies = sorted(x for p in phases for x in p.latencies)
     p50 = latencies[len(latencies) // 2] * 1000 if latencies else 0.0
     p95 = latencies[int(len(latencies) * 0.95)] * 1000 if latencies else 0.0
+    longest = latencies[-1] * 1000 if latencies else 0.0
     bad = sum(sum(p.bad.values()) for p in phases)
     ratio = rate / base_rate if base_rate else 0.0
     line = (
         f"{name:10} {requests:7} {seconds:6.1f} {rate:8.1f} {ratio:6.2f} "
         f"{per.get('gunicorn', 0):8.1f} {per.get('postgres', 0):7.1f} {per.get('redis', 0):6.2f} "
-        f"{per.get('client', 0):6.2f} {p50:6.1f} {p95:6.1f} {bad:5}"
+        f"{per.get('client', 0):6.2f} {p50:6.0f} {p95:6.0f} {longest:6.0f} {bad:5}"
     )
-    return line, rate
+    server = sum(per.get(k, 0.0) for k in ("gunicorn", "postgres", "redis"))
+    return line, rate, server
 
 
 def main() -> int:
@@ -733,7 +759,7 @@ def main() -> int:
 
         interval = settings.STUDY_HEARTBEAT_SECONDS
         learners, people = seed()
-        login_sample = {lr["pk"] for lr in learners[:LOGINS]}
+        login_sample = {lr["pk"] for lr in learners[: LOGINS + WARM_LOGINS]}
         make_sessions(learners, people, skip=login_sample)
         connections.close_all()
         server = start_gunicorn(env, folder)
@@ -751,6 +777,7 @@ def main() -> int:
         first = load.each_learner_once("heartbeat")
         first.cpu = Meters.spent(before, meters.read())
         phases: dict[str, list[Phase]] = defaultdict(list)
+        spy = start_pyspy(server.pid)
         for round_ in range(ROUNDS):
             for k in range(len(ENDPOINTS)):
                 endpoint = ENDPOINTS[(round_ + k) % len(ENDPOINTS)]
@@ -759,6 +786,9 @@ def main() -> int:
                 phase.cpu = Meters.spent(before, meters.read())
                 phases[endpoint].append(phase)
         wall = time.monotonic() - run_started
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=120)
         stop_gunicorn(server)
         server = None
         connections.close_all()
@@ -778,17 +808,23 @@ def main() -> int:
         print(
             f"{'endpoint':10} {'reqs':>7} {'s':>6} {'req/s':>8} {'×hz':>6} "
             f"{'gun ms':>8} {'pg ms':>7} {'rds ms':>6} {'cli ms':>6} {'p50':>6} {'p95':>6} "
-            f"{'bad':>5}"
+            f"{'max':>6} {'bad':>5}"
         )
-        rates = {}
+        rates, server_ms = {}, {}
         for endpoint in ENDPOINTS:
-            line, rates[endpoint] = row(endpoint, phases[endpoint], base_rate, cores)
+            line, rates[endpoint], server_ms[endpoint] = row(endpoint, phases[endpoint], base_rate)
             print(line)
-        line, _rate = row("1st beat", [first], base_rate, cores)
+        line, _rate, _server = row("1st beat", [first], base_rate)
         print(line + "  (each learner's first beat, before the rounds)")
         print("(CPU ms per request: gunicorn workers, PostgreSQL backends of the bench")
         print(" database, redis-server (shared with the machine), this client; latency ms)")
         print(f"gunicorn workers replaced during the run (max_requests): {meters.restarts}")
+        print(
+            f"learners per core by CPU: {interval} s / {server_ms['heartbeat']:.1f} ms of "
+            f"gunicorn, PostgreSQL and Redis CPU per beat = "
+            f"{interval * 1000 / max(server_ms['heartbeat'], 0.001):.0f} (the line below "
+            "counts the requests/s this machine served per core, load generator included)"
+        )
         print(
             f"logins: {LOGINS} through the login page, {login_failed} failed; "
             f"{login_cpu_ms:.0f} ms of gunicorn CPU and {login_wall_ms:.0f} ms wall each; "

@@ -15,7 +15,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -160,7 +160,12 @@ CELERY_CLOCK_QUEUE = env.str(
     if CELERY_TASK_DEFAULT_QUEUE == "celery"
     else f"{CELERY_TASK_DEFAULT_QUEUE}-clock",
 )
-CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_CLOCK_QUEUE)]
+# Each queue bound to an exchange of its own name (Celery's default for the default
+# queue): two queues on one exchange and key would each get every task.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_CLOCK_QUEUE)
+]
 CELERY_TASK_ROUTES = {"learning.tasks.flush_study_clock": {"queue": CELERY_CLOCK_QUEUE}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Unacknowledged tasks of a worker that died come back after this long; the tasks are

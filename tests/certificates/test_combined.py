@@ -189,6 +189,23 @@ class TestTheDocument:
         assert document.serial in page
         assert document.serial in client.get(reverse("certificates:mine")).content.decode()
 
+    def test_the_list_reads_the_same_queries_for_one_document_or_three(
+        self, document, client, alice
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse("certificates:title_documents")).status_code == 200
+            return len(captured)
+
+        one = queries()
+        title_document_issue(person=alice, years=[2023], issued_by=alice)
+        title_document_issue(person=alice, years=[2022, 2023], issued_by=alice)
+
+        assert queries() == one
+
     def test_verify_form_finds_it_by_serial_and_name(self, document, client, alice):
         client.logout()
         response = client.post(

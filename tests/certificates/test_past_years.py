@@ -289,6 +289,17 @@ class TestRangeBatch:
         assert not IssuanceBatch.objects.exists()
         assert not Certificate.objects.exists()
 
+    def test_the_range_form_offers_the_longest_range_a_batch_takes(self, client, hr_a):
+        for year in range(2010, 2021):  # rules of earlier years, as the admin adds them
+            YearRule.objects.create(year=year, public_min=30, professional_min=60)
+        client.force_login(hr_a)
+
+        html = page_text(client.get(reverse("certificates:unit"), {"year": 2025}))
+
+        form = html[html.index('data-testid="range-batch"') :]
+        assert '<option value="2016" selected>' in form[: form.index('id="range-to"')]
+        assert '<option value="2025" selected>' in form[form.index('id="range-to"') :]
+
     def test_a_professional_cannot_start_a_batch(self, client, alice):
         client.force_login(alice)
         response = client.post(reverse("certificates:batch_new"), {"year": 2021, "end_year": 2022})

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.db import connections, transaction
 from django.urls import reverse
@@ -427,6 +428,28 @@ def test_the_flush_has_a_queue_of_its_own_that_workers_consume():
     assert route["queue"].name == django_settings.CELERY_CLOCK_QUEUE == "clock"
     assert app.amqp.router.route({}, "credits.tasks.annual_reports")["queue"].name == "celery"
     assert set(app.amqp.queues) == {"celery", "clock"}  # what `celery worker` consumes
+
+
+def test_a_queued_flush_lands_on_the_clock_queue_and_nowhere_else():
+    """Through the real broker: the message is in the clock queue's list only (two
+    queues sharing one binding would each get every task)."""
+    from learning.tasks import flush_study_clock
+    from portal.celery import app
+
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    before = {queue: broker.llen(queue) for queue in ("celery", "clock")}
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        result = flush_study_clock.apply_async()
+        after = {queue: broker.llen(queue) for queue in ("celery", "clock")}
+    finally:
+        app.conf.task_always_eager = eager
+        for queue in ("celery", "clock"):
+            for message in broker.lrange(queue, 0, -1):
+                if result.id.encode() in message:
+                    broker.lrem(queue, 0, message)
+    assert after == {"celery": before["celery"], "clock": before["clock"] + 1}
 
 
 @pytest.mark.django_db
