@@ -379,12 +379,18 @@ class Beat:
 
 @dataclass
 class Phase:
+    """One endpoint's window. `requests` counts the answers that came within the
+    window (`seconds` long); a request still running when it closes is answered
+    later and not counted, so that one slow answer (a worker being replaced) does not
+    stretch the window while the other clients wait."""
+
     endpoint: str
     requests: int = 0
     bad: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     latencies: list = field(default_factory=list)
     cpu: dict = field(default_factory=dict)
+    deadline: float = float("inf")
 
 
 class Load:
@@ -446,31 +452,32 @@ class Load:
         elif b"text/html" not in head.lower():
             problem = "200 not html"
         with self.lock:
-            phase.requests += 1
+            phase.requests += answered <= phase.deadline
             phase.latencies.append(answered - sent)
             if problem:
                 phase.bad[problem] += 1
 
-    def _threads(self, endpoint: str, loop, threads: int) -> Phase:
+    def _threads(self, endpoint: str, loop, threads: int, seconds: float | None) -> Phase:
         phase = Phase(endpoint)
         workers = [threading.Thread(target=loop, args=(phase,)) for _ in range(threads)]
         started = time.monotonic()
+        if seconds is not None:
+            phase.deadline = started + seconds
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        phase.seconds = time.monotonic() - started
+        phase.seconds = seconds if seconds is not None else time.monotonic() - started
         return phase
 
     def run(self, endpoint: str, seconds: float, threads: int = CONCURRENCY) -> Phase:
         """`threads` clients send `endpoint` requests for `seconds`."""
-        deadline = time.monotonic() + seconds
 
         def loop(phase):
-            while time.monotonic() < deadline:
+            while time.monotonic() < phase.deadline:
                 self.one(endpoint, phase)
 
-        return self._threads(endpoint, loop, threads)
+        return self._threads(endpoint, loop, threads, seconds)
 
     def each_learner_once(self, endpoint: str) -> Phase:
         """Every learner's request once (the first beats), CONCURRENCY at a time."""
@@ -481,7 +488,7 @@ class Load:
                 while True:
                     self.one(endpoint, phase, pending)
 
-        return self._threads(endpoint, loop, CONCURRENCY)
+        return self._threads(endpoint, loop, CONCURRENCY, None)
 
 
 # -- CPU accounting --------------------------------------------------------------------
@@ -521,10 +528,10 @@ class Meters:
     """CPU seconds, per group of processes, between two readings: the gunicorn workers,
     the PostgreSQL backends of the bench database, redis-server, this process."""
 
-    def __init__(self, master: int):
+    def __init__(self, master: int, celery: list[int]):
         import psycopg
 
-        self.master = master
+        self.master, self.celery = master, celery
         self.monitor = psycopg.connect(f"{SERVER}/postgres", autocommit=True)
         self.redis = pids_named("redis-server")
         self.restarts = 0
@@ -542,7 +549,8 @@ class Meters:
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]
             ).fetchall()
         ]
-        return {"gunicorn": workers, "postgres": backends, "redis": self.redis}
+        celery = [*self.celery, *(c for pid in self.celery for c in children(pid))]
+        return {"gunicorn": workers, "postgres": backends, "redis": self.redis, "celery": celery}
 
     def read(self) -> dict[str, dict[int, float]]:
         reading = {name: {p: cpu_seconds(p) for p in pids} for name, pids in self.groups().items()}
@@ -584,7 +592,30 @@ def start_gunicorn(env: dict, folder: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not answer /healthz; see {log}")
 
 
-def stop_gunicorn(server: subprocess.Popen) -> None:
+def start_celery(env: dict, folder: Path) -> list[subprocess.Popen]:
+    """A Celery worker (one process) and beat, as production runs them: the beat's
+    flush of the study clock (every STUDY_FLUSH_SECONDS) runs during the run."""
+    processes = []
+    for name, args in (
+        ("worker", ["worker", "--concurrency", "1", "--without-mingle", "--without-gossip"]),
+        ("beat", ["beat", "--schedule", str(folder / "beat-schedule")]),
+    ):
+        with (folder / f"celery-{name}.log").open("ab") as output:
+            processes.append(
+                subprocess.Popen(
+                    [str(BIN / "celery"), "-A", "portal", *args, "--loglevel", "INFO"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+    return processes
+
+
+def stop_group(server: subprocess.Popen) -> None:
+    """Stop a process group this script started (gunicorn, or a Celery process)."""
     if server.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
@@ -744,7 +775,7 @@ def row(name: str, phases: list[Phase], base_rate: float) -> tuple[str, float, f
 
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-rush-"))
-    server = None
+    server, celery = None, []
     try:
         fresh_database()
         env = production_env(folder)
@@ -762,8 +793,9 @@ def main() -> int:
         login_sample = {lr["pk"] for lr in learners[: LOGINS + WARM_LOGINS]}
         make_sessions(learners, people, skip=login_sample)
         connections.close_all()
+        celery = start_celery(env, folder)
         server = start_gunicorn(env, folder)
-        meters = Meters(server.pid)
+        meters = Meters(server.pid, [process.pid for process in celery])
         cores = len(os.sched_getaffinity(0))
 
         login_cpu_ms, login_wall_ms, login_failed = real_logins(learners, meters)
@@ -789,8 +821,11 @@ def main() -> int:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=120)
-        stop_gunicorn(server)
+        stop_group(server)
         server = None
+        for process in celery:
+            stop_group(process)
+        celery = []
         connections.close_all()
 
         checks = credit_checks(load, learners, wall, interval)
@@ -819,6 +854,11 @@ def main() -> int:
         print("(CPU ms per request: gunicorn workers, PostgreSQL backends of the bench")
         print(" database, redis-server (shared with the machine), this client; latency ms)")
         print(f"gunicorn workers replaced during the run (max_requests): {meters.restarts}")
+        celery_s = sum(p.cpu.get("celery", 0.0) for ps in phases.values() for p in ps)
+        print(
+            f"Celery worker and beat (the study clock's flush every "
+            f"{getattr(settings, 'STUDY_FLUSH_SECONDS', '?')} s): {celery_s:.1f} s CPU in the rounds"
+        )
         print(
             f"learners per core by CPU: {interval} s / {server_ms['heartbeat']:.1f} ms of "
             f"gunicorn, PostgreSQL and Redis CPU per beat = "
@@ -875,7 +915,9 @@ def main() -> int:
         return 0
     finally:
         if server is not None:
-            stop_gunicorn(server)
+            stop_group(server)
+        for process in celery:
+            stop_group(process)
         with contextlib.suppress(Exception):
             forget_redis_keys()
         with contextlib.suppress(Exception):
