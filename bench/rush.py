@@ -5,7 +5,10 @@ workers, DJANGO_ENV=production (DEBUG off, a throwaway SECRET_KEY and signing ke
 persistent database connections, sessions and the study clock in Redis) — on
 127.0.0.1:BENCH_PORT (8104), against a fresh PostgreSQL database `portal_bench_rush`
 on the machine's server (created and dropped by this script) and Redis database 13
-(keys under a prefix of this run's own, removed at the end). Requests are sent as
+(BENCH_REDIS_URL; every key under a prefix of this run's own — CACHE_KEY_PREFIX,
+DEPLOYMENT_ID, CELERY_QUEUE — removed at the end). A Celery worker (one process) and
+Celery beat run beside it as in production: the beat's flush of the study clock to
+PostgreSQL (every STUDY_FLUSH_SECONDS) happens during the run. Requests are sent as
 the TLS proxy in front of the portal sends them: HTTP/1.0, Host 127.0.0.1,
 `X-Forwarded-Proto: https` (BEHIND_TLS_PROXY) and the learner's own address in
 `X-Forwarded-For` (TRUSTED_PROXY_COUNT=1).
@@ -14,16 +17,19 @@ The province: BENCH_LEARNERS (2,000) approved professionals of one unit, each wi
 ledger entries in every ruled year, enrolled in a published course of ten lessons
 (45 minutes each: none is finished during the run), among 120 published courses.
 
-Sessions: BENCH_LOGINS (10) learners log in through the login page, one after the
-other on an idle server; the gunicorn workers' CPU time over those POSTs, per login,
-is `login_ms` (the same hasher check is also timed in this process). Every other
+Sessions: BENCH_LOGINS (10) learners log in through the login page (the POST), one
+after the other on an idle server, after two unmeasured logins; the gunicorn workers'
+CPU time over those POSTs, per login, is `login_ms` (the first hasher's check alone
+is also timed in this process). Every other
 learner's session is made in this process with the portal's own session engine
 (SessionStore, as django.contrib.auth.login fills it), which is what a login stores.
 
 The load: BENCH_CONCURRENCY (4) client threads, each one request at a time on a new
 connection (sync workers close it after every answer), in BENCH_ROUNDS (5) rounds of
-one BENCH_PHASE_SECONDS (3 s) phase per endpoint, the order rotated every round so
-that every endpoint meets the machine in every state:
+one BENCH_PHASE_SECONDS (3 s) window per endpoint, the order rotated every round so
+that every endpoint meets the machine in every state (a window counts the answers
+that came within it: a request held up by a worker being replaced, gunicorn's
+max_requests, does not stretch it):
   healthz    GET /healthz (the database and Redis checked; no session)
   heartbeat  POST /lessons/<id>/heartbeat/ as static/js/lesson.js sends it (no body,
              X-CSRFToken, Accept: application/json), from distinct learners' sessions:
@@ -47,10 +53,16 @@ more than 0.5 % of the answers are not what the page answers when all is well.
 
 It prints a table (requests/s per endpoint, the ratio to /healthz, the CPU per request
 of the gunicorn workers, of the run's PostgreSQL backends, of redis-server (shared with
-anything else on the machine) and of this client, latency) and last the line
+anything else on the machine) and of this client, latency p50/p95/max in ms), the
+learners one core carries by CPU (30 s ÷ the server CPU of a beat: what the line's
+figure would be on a machine doing nothing else), and last the line
 `heartbeat/healthz=… myhours/healthz=… catalog/healthz=… learners_per_core=… login_ms=…`
 where learners_per_core = heartbeat requests/s per core of this machine × 30 s (the
-learners one core carries beating every 30 s).
+learners one core carries beating every 30 s; the load generator shares the cores).
+
+BENCH_PYSPY=<file> has py-spy (`pip install py-spy`; not a dependency) sample the
+gunicorn workers during the rounds into <file> (raw: one stack per line with its
+count; the lines through a view's function show where that page's time goes).
 """
 
 import contextlib
@@ -118,7 +130,9 @@ KEYS = [
     "MEDIA_ROOT",
     "PRIVATE_MEDIA_ROOT",
     "CELERY_QUEUE",
+    "CELERY_CLOCK_QUEUE",
     "CACHE_KEY_PREFIX",
+    "DEPLOYMENT_ID",
     "SIGNING_PKCS12_PATH",
     "SIGNING_PKCS12_PASSWORD",
     "LOG_LEVEL",
@@ -153,6 +167,8 @@ def production_env(folder: Path) -> dict:
         # Tasks a request may queue go to a queue of this run's own (no worker runs).
         CELERY_QUEUE=f"bench-rush-{RUN}",
         CACHE_KEY_PREFIX=f"bench-rush-{RUN}",
+        # The study clock's keys (portal.keyspace) are this run's own too.
+        DEPLOYMENT_ID=f"bench-rush-{RUN}",
         LOG_LEVEL="WARNING",
     )
     # A throwaway signing key, made the way development makes its test key.
@@ -740,12 +756,16 @@ def verify_ledger() -> tuple[bool, str]:
 
 
 def forget_redis_keys() -> None:
+    """Remove this run's keys: the study clock's (its own `forget_all`), and the cache's,
+    the sessions' and the Celery queue's (under this run's prefix)."""
     import redis
 
+    from learning import study_clock
+
+    study_clock.forget_all()
     client = redis.Redis.from_url(REDIS)
-    for pattern in (f"*bench-rush-{RUN}*", f"study:{BENCH_DB}:*"):
-        for key in client.scan_iter(match=pattern, count=1000):
-            client.delete(key)
+    for key in client.scan_iter(match=f"*bench-rush-{RUN}*", count=1000):
+        client.delete(key)
 
 
 def row(name: str, phases: list[Phase], base_rate: float) -> tuple[str, float, float]:
@@ -789,6 +809,7 @@ def main() -> int:
         from django.db import connections
 
         interval = settings.STUDY_HEARTBEAT_SECONDS
+        forget_redis_keys()  # a clock a killed run left for a database of this name
         learners, people = seed()
         login_sample = {lr["pk"] for lr in learners[: LOGINS + WARM_LOGINS]}
         make_sessions(learners, people, skip=login_sample)
@@ -855,9 +876,10 @@ def main() -> int:
         print(" database, redis-server (shared with the machine), this client; latency ms)")
         print(f"gunicorn workers replaced during the run (max_requests): {meters.restarts}")
         celery_s = sum(p.cpu.get("celery", 0.0) for ps in phases.values() for p in ps)
+        flush_every = getattr(settings, "STUDY_FLUSH_SECONDS", "?")
         print(
-            f"Celery worker and beat (the study clock's flush every "
-            f"{getattr(settings, 'STUDY_FLUSH_SECONDS', '?')} s): {celery_s:.1f} s CPU in the rounds"
+            f"Celery worker and beat (the study clock's flush every {flush_every} s): "
+            f"{celery_s:.1f} s CPU in the rounds"
         )
         print(
             f"learners per core by CPU: {interval} s / {server_ms['heartbeat']:.1f} ms of "

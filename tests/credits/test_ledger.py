@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, connections, transaction
 
+from credits import services
 from credits.models import Category, CreditEntry, PersonYearTotal, Source
 from credits.selectors import ledger_differences, year_status
 from credits.services import (
@@ -17,6 +18,7 @@ from credits.services import (
     credit_post_batch,
     credit_reverse,
 )
+from portal.models import ReviewStatus
 from tests.factories import UnitFactory, make_professional
 
 
@@ -237,6 +239,25 @@ class TestBatch:
             credit_post_batch(records)
         assert not CreditEntry.objects.exists()
         assert not PersonYearTotal.objects.exists()
+
+    def test_a_large_batch_posts_everything_once_and_totals_agree(self, alice, bob, monkeypatch):
+        # A batch from LARGE_BATCH records on gets more work_mem; lowered here so
+        # that 300 records take that path.
+        monkeypatch.setattr(services, "LARGE_BATCH", 100)
+        first = credit_post_batch(self.records([alice, bob], 300))
+        again = credit_post_batch(self.records([alice, bob], 300))
+        assert (first.posted, again.posted, again.duplicates) == (300, 0, 300)
+        assert CreditEntry.objects.count() == 300
+        assert ledger_differences() == []
+
+    def test_a_batch_naming_a_person_waiting_for_approval_writes_nothing(self, alice):
+        waiting = make_professional(UnitFactory(), real_name="待审")
+        waiting.profile.status = ReviewStatus.PENDING
+        waiting.profile.save()
+        records = self.records([alice], 5) + self.records([waiting], 1, prefix="w")
+        with pytest.raises(LedgerError, match="待审"):
+            credit_post_batch(records)
+        assert not CreditEntry.objects.exists()
 
 
 @pytest.mark.django_db

@@ -201,8 +201,8 @@ def crawl(page, base_url: str, start: str, min_text_px: float = 0) -> tuple[list
 
 
 def toggle_elder_mode(page):
-    page.get_by_test_id("elder-mode-switch").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("elder-mode-switch").click()
 
 
 @pytest.mark.parametrize("role", ROLES)
