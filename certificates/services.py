@@ -175,7 +175,10 @@ def document_render_store(
        (certificates.signing.sign_pdf), embedding the model's label and the
        instance's `serial` (if it has one) so that /verify/ can find it from the
        file (certificates.registry.register_signed_kind). The seal shows `issuer`,
-       else the instance's `issuer_name`, else the provincial HR department.
+       else the instance's `issuer_name`, else the provincial HR department; it goes
+       where the kind's template reserved its place (an element
+       ``id="portal-seal"``, certificates.signing.seal_spot), so that it covers no
+       text of that kind of document.
     3. Save the bytes under `name`. The storage never overwrites: if `name` is taken
        (a concurrent run's file, or one a worker that died before recording it left
        behind) this run's file gets a name of its own, so no run can delete or
@@ -279,10 +282,12 @@ def certificate_context(certificate: Certificate) -> dict:
     }
 
 
-def certificate_html(certificates: list[Certificate]) -> str:
-    """One page per certificate; a bundle is the same template with many pages."""
+def certificate_html(certificates: list[Certificate], *, seal: bool = True) -> str:
+    """One page per certificate; a bundle is the same template with many pages. The
+    first page reserves the electronic seal's place (certificates.signing.seal_spot)
+    unless `seal` is False (pages that follow another document's first page)."""
     pages = [certificate_context(c) for c in certificates]
-    return render_to_string("certificates/certificate_pdf.html", {"pages": pages})
+    return render_to_string("certificates/certificate_pdf.html", {"pages": pages, "seal": seal})
 
 
 def certificate_render(certificate_id: int) -> Certificate:

@@ -9,6 +9,11 @@ that the signature covers, so they cannot be changed without breaking it. Every
 document is signed on the worker that renders it, inside
 `certificates.services.document_render_store`; callers never sign by themselves.
 
+Where the seal goes is each kind of document's own business: its template reserves
+the place (an empty element ``id="portal-seal"``, `seal_spot`) where the seal covers
+no text — beside the QR code, above the issuer's name — and `sign_pdf` reads it from
+the rendered file. The annual certificate's seal sits over its issuer and date.
+
 `verify_pdf` answers what a file is: not a PDF, encrypted, unsigned, signed by
 another key, signed by the portal and modified since, or signed by the portal and
 intact, with the kind and serial it carries. What the registry then says of that
@@ -57,6 +62,8 @@ INFO_SERIAL = "/PortalDocumentSerial"
 SEAL_MM = 40  # the seal's diameter on the page
 SEAL_PIXELS = 360  # ~230 dpi at 40 mm: sharp in print, a few KB in the file
 SEAL_RED = (200, 28, 28)
+# The id of the element a document's template reserves for the seal (`seal_spot`).
+SEAL_ANCHOR = "portal-seal"
 MM = 72 / 25.4  # PDF points per millimetre
 
 TEST_KEY_NAME = "继续教育平台测试签章密钥"  # X.509 allows 64 bytes of UTF-8
@@ -377,12 +384,66 @@ def _seal_content(issuer: str):
 
 
 def default_seal_box(width: float, height: float) -> tuple[float, float, float, float]:
-    """Where the seal goes on the first page (PDF points, origin bottom left): its
-    lower-left third, over the issuer and date the certificates print there."""
+    """Where the seal goes on the first page of a document whose template marks no
+    place for it (`seal_spot`), in PDF points (origin bottom left): the lower left
+    third of the page."""
     diameter = SEAL_MM * MM
     x = width * 0.30
     y = 16 * MM
     return (x, y, x + diameter, y + diameter)
+
+
+def _name_tree_get(node, key: str, depth: int = 0):
+    """The value of `key` in the PDF name tree `node` (its /Names pairs, or its /Kids),
+    or None."""
+    if depth > 16:
+        return None
+    names = node.get("/Names")
+    if names is not None:
+        for i in range(0, len(names) - 1, 2):
+            if str(names[i]) == key:
+                return names[i + 1]
+    for kid in node.get("/Kids", ()):
+        if (found := _name_tree_get(kid.get_object(), key, depth + 1)) is not None:
+            return found
+    return None
+
+
+def seal_spot(handler) -> tuple[int, tuple[float, float, float, float]] | None:
+    """Where the document's template placed the seal: (page index, (x1, y1, x2, y2) in
+    PDF points, origin bottom left), or None when it marks no place.
+
+    A template reserves the seal's place with an empty element ``id="portal-seal"``
+    (SEAL_ANCHOR) of SEAL_MM × SEAL_MM: absolutely positioned in a fixed layout, in
+    the flow where the text's length varies (the eligibility statement), so that no
+    text can ever run under it. WeasyPrint writes every id as a named destination
+    holding its page and the element's top-left corner; the first element with the
+    id in the document counts. `handler`: a pyHanko reader or incremental writer of
+    the rendered PDF.
+    """
+    try:
+        tree = handler.root["/Names"]["/Dests"]
+    except KeyError:
+        return None
+    destination = _name_tree_get(tree, SEAL_ANCHOR)
+    if destination is None:
+        return None
+    destination = destination.get_object()
+    if not isinstance(destination, list):  # the dictionary form, {/D [page /XYZ left top zoom]}
+        destination = destination.get_object()["/D"]
+    try:
+        page, fit = destination.raw_get(0), destination[1]
+        x, y = float(destination[2]), float(destination[3])
+    except (IndexError, TypeError, ValueError):  # not a page position: no place marked
+        return None
+    if fit != "/XYZ":
+        return None
+    for index in range(int(handler.root["/Pages"]["/Count"])):
+        reference, _resources = handler.find_page_for_modification(index)
+        if reference.idnum == getattr(page, "idnum", None):
+            diameter = SEAL_MM * MM
+            return index, (x, y - diameter, x + diameter, y)
+    return None
 
 
 # -- signing -----------------------------------------------------------------------
@@ -416,8 +477,10 @@ def sign_pdf(
       model's label (``app_label.modelname``), `serial` its serial ("" for documents
       that have none, such as a bundle).
     - `issuer`: the name drawn on the seal (`seal_image`).
-    - `seal_box`: where the seal goes on the first page, in PDF points
-      (x1, y1, x2, y2, origin bottom left); by default `default_seal_box`.
+    - `seal_box`: where the seal goes on the first page, in PDF points (x1, y1, x2,
+      y2, origin bottom left). By default where the document's template placed it
+      (`seal_spot`: the place each kind of document reserves for it, on whichever
+      page that is), else `default_seal_box` on the first page.
 
     The signature is PAdES baseline B-B (ETSI.CAdES.detached, SHA-256, no timestamp
     or revocation data) in a visible field SIGNATURE_FIELD showing the seal. Raises
@@ -445,6 +508,9 @@ def sign_pdf(
     info[generic.NameObject(INFO_SERIAL)] = generic.TextStringObject(serial)
     writer.mark_update(info_reference)
 
+    seal_page = 0
+    if seal_box is None and (spot := seal_spot(writer)) is not None:
+        seal_page, seal_box = spot
     if seal_box is None:
         page_reference, _resources = writer.find_page_for_modification(0)
         x1, y1, x2, y2 = (float(v) for v in page_reference.get_object()["/MediaBox"])
@@ -460,7 +526,7 @@ def sign_pdf(
             background=_seal_content(issuer), border_width=0, background_opacity=1
         ),
         new_field_spec=fields.SigFieldSpec(
-            SIGNATURE_FIELD, on_page=0, box=tuple(round(v, 2) for v in seal_box)
+            SIGNATURE_FIELD, on_page=seal_page, box=tuple(round(v, 2) for v in seal_box)
         ),
     )
     output = io.BytesIO()

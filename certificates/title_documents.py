@@ -186,7 +186,7 @@ def title_document_html(document: TitleDocument) -> str:
             "qr": qr_svg(url),
         },
     )
-    pages = certificate_html(certificates)
+    pages = certificate_html(certificates, seal=False)  # the seal goes on the summary
     head, body, rest = pages.partition("<body>")
     if not body:  # the certificate template changed shape: fail loudly, never drop the summary
         raise ValueError("certificate_html returned no <body>")

@@ -6,3 +6,19 @@ class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "learning"
     verbose_name = _("learning and platforms")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from learning import catalog_cache
+        from learning.models import Course, QualityNomination, Topic
+        from portal.models import Authority
+
+        # What the catalog's cached course list shows (learning.catalog_cache).
+        for model in (Course, Topic, QualityNomination, Authority):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    catalog_cache.bump_on_change,
+                    sender=model,
+                    dispatch_uid=f"catalog-{model.__name__}",
+                )

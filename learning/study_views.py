@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from credits.selectors import default_year
+from learning import catalog_cache
 from learning.forms import CatalogFilterForm
 from learning.models import Enrolment, Lesson, LessonProgress, QualityNomination, Question
 from learning.quality_views import courses_taught
@@ -43,33 +45,47 @@ def catalog(request):
     the default year), filtered by category, topic, channel and a phrase in the
     title or summary (CatalogFilterForm; invalid filters are ignored), 50 a page
     (?page=; anything that is not a page shows page 1, a page past the end the last
-    one). Anonymous or logged in, at most 5 queries."""
+    one). Anonymous or logged in, at most 5 queries. The filter form and the list are
+    the same for everyone and come from learning.catalog_cache (the context's "page"
+    is None when they did)."""
     this_year = default_year()
-    form = CatalogFilterForm(request.GET or None, initial={"year": this_year})
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    courses = published_courses(data.get("year") or this_year).annotate(
-        is_quality=Exists(
-            QualityNomination.objects.filter(
-                course=OuterRef("pk"), status=QualityNomination.Status.SELECTED
-            )
-        )
-    )
-    if data.get("category"):
-        courses = courses.filter(category=data["category"])
-    if data.get("topic"):
-        courses = courses.filter(topic=data["topic"])
-    if data.get("channel"):
-        courses = courses.filter(channel=data["channel"])
-    if data.get("q"):
-        # icontains rather than PostgreSQL's text search: its parsers do not split
-        # Chinese into words, so a phrase inside a title would not be found.
-        courses = courses.filter(Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"]))
-    page = page_with_total(courses, COURSES_PER_PAGE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "learning/catalog.html", {"form": form, "page": page, "query": query.urlencode()}
+
+    def render_body(page_number):
+        form = CatalogFilterForm(request.GET or None, initial={"year": this_year})
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        courses = published_courses(data.get("year") or this_year).annotate(
+            is_quality=Exists(
+                QualityNomination.objects.filter(
+                    course=OuterRef("pk"), status=QualityNomination.Status.SELECTED
+                )
+            )
+        )
+        if data.get("category"):
+            courses = courses.filter(category=data["category"])
+        if data.get("topic"):
+            courses = courses.filter(topic=data["topic"])
+        if data.get("channel"):
+            courses = courses.filter(channel=data["channel"])
+        if data.get("q"):
+            # icontains rather than PostgreSQL's text search: its parsers do not split
+            # Chinese into words, so a phrase inside a title would not be found.
+            courses = courses.filter(
+                Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"])
+            )
+        page = page_with_total(courses, COURSES_PER_PAGE, page_number)
+        context = {"form": form, "page": page, "query": query.urlencode()}
+        return render_to_string("learning/_catalog_body.html", context), page
+
+    body_html, page = catalog_cache.catalog_body(
+        default_year=this_year,
+        query=query.urlencode(),
+        page_number=request.GET.get("page"),
+        render_body=render_body,
     )
+    context = {"body_html": body_html, "page": page}
+    return render(request, "learning/catalog.html", context)
 
 
 def course_detail(request, pk):

@@ -70,6 +70,15 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fresh_catalog_lists():
+    """Each test's courses roll back with it (and bulk_create sends no signal): the
+    catalog's cached lists of an earlier test must not show (learning.catalog_cache)."""
+    from learning import catalog_cache
+
+    catalog_cache.forget_all()
+
+
+@pytest.fixture(autouse=True)
 def no_registration_throttle(settings):
     """Every test client shares one address and one cache; the throttle's own test
     lowers the limit and uses an address of its own."""

@@ -156,3 +156,11 @@ def listening_at(log: Path, server) -> str:
         assert server.poll() is None, log.read_text()
         time.sleep(0.1)
     raise AssertionError(log.read_text())
+
+
+def test_gunicorn_rarely_replaces_workers_and_forks_them_from_a_loaded_portal():
+    """Replacing a worker stalls the requests queued on it: not every 1,000 requests."""
+    config = gunicorn_config()
+    assert (config["max_requests"], config["max_requests_jitter"]) == ("20000", "2000")
+    assert config["preload_app"] == "True"
+    assert gunicorn_config({"GUNICORN_PRELOAD": "off"})["preload_app"] == "False"
