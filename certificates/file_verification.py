@@ -7,25 +7,39 @@ certificates.signing.verify_pdf; the document is found by the kind and serial it
 signed revision carries (certificates.registry.signed_document, which every kind
 of document can register with); the file's SHA-256 is compared with the stored one.
 The bytes are only read: nothing of the upload is stored or logged.
+
+The signature is checked in a child process with memory and CPU limits
+(portal.tabular_worker.run_limited), as every upload is parsed: a crafted PDF can
+ask a parser for minutes of CPU, and a web process must not give them. A file that
+uses up the limits is answered as unreadable.
 """
 
 import enum
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates import registry
+from certificates import registry, signing
 from certificates.models import Certificate
-from certificates.signing import Outcome, verify_pdf
+from certificates.signing import Outcome, SignatureCheck, verify_pdf
 from portal.identity import mask_id_number
+from portal.tabular_worker import ReaderFailed, ReaderOutOfMemory, run_limited
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024  # the largest file /verify/ reads
+# What the child checking one file may use (a certificate takes ~0.1 s and a few MB).
+CHECK_MEMORY_MB = 512
+CHECK_CPU_SECONDS = 10
 
 
 class Verdict(enum.Enum):
+    """The one-line answer's kind (`FileVerdict.line` says it in Chinese)."""
+
     VALID = "valid"
     REVOKED = "revoked"
     MODIFIED = "modified"
@@ -54,13 +68,13 @@ class FileVerdict:
 
     @property
     def genuine(self) -> bool:
-        """The file is, or was signed as, a document of this portal."""
-        return self.verdict in (Verdict.VALID, Verdict.REVOKED, Verdict.UNREGISTERED) or (
-            self.document is not None
-        )
+        """The file is, unchanged, one the portal signed: only these are forgiven by
+        the throttle (a modified file names a document too, but anyone can make one)."""
+        return self.verdict in (Verdict.VALID, Verdict.REVOKED, Verdict.UNREGISTERED)
 
 
 def too_large() -> FileVerdict:
+    """The answer for a file over MAX_BYTES (its bytes need not be read)."""
     return FileVerdict(
         Verdict.TOO_LARGE,
         _("The file is larger than %(limit)s MB; certificates of this portal are far smaller.")
@@ -80,7 +94,7 @@ def verify_file(data: bytes) -> FileVerdict:
     """
     if len(data) > MAX_BYTES:
         return too_large()
-    check = verify_pdf(data)
+    check = check_signature(data)
     immediate = {
         Outcome.NOT_PDF: (Verdict.NOT_PDF, _("This file is not a PDF, or it is damaged.")),
         Outcome.ENCRYPTED: (
@@ -145,10 +159,29 @@ def verify_file(data: bytes) -> FileVerdict:
     )
 
 
+def check_signature(data: bytes) -> SignatureCheck:
+    """certificates.signing.verify_pdf of `data`, run in a child process limited to
+    CHECK_MEMORY_MB and CHECK_CPU_SECONDS; NOT_PDF when the child exceeds them or
+    fails (only the failure's kind is logged, never the file)."""
+    signing.accepted_certificates()  # loaded (or generated) here, once, not in every child
+    signing.prepare_verification()
+    try:
+        (check,) = run_limited(
+            lambda: [verify_pdf(data)],
+            memory_mb=CHECK_MEMORY_MB,
+            cpu_seconds=CHECK_CPU_SECONDS,
+        )
+    except (ReaderOutOfMemory, ReaderFailed) as error:
+        logger.warning("an uploaded PDF could not be checked (%s)", type(error).__name__)
+        return SignatureCheck(Outcome.NOT_PDF)
+    return check
+
+
 def find_signed_certificate(serial: str) -> registry.SignedDocument | None:
     """The annual certificate numbered `serial` as its file's verification shows it
     (registered with certificates.registry for ``certificates.certificate``); a
-    revoked one's reason by its category (revoked_reason)."""
+    revoked one's reason by the category its revoker chose
+    (registry.revocation_category_label)."""
     certificate = Certificate.objects.filter(serial=serial).first()
     if certificate is None:
         return None
@@ -159,23 +192,10 @@ def find_signed_certificate(serial: str) -> registry.SignedDocument | None:
         pdf_sha256=certificate.pdf_sha256,
         revoked=revoked,
         revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
-        revoked_reason=revoked_reason(certificate) if revoked else "",
+        revoked_reason=registry.revocation_category_label(certificate) if revoked else "",
         details_template="certificates/_certificate_details.html",
         details={"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)},
         verification_path=reverse(
             "certificates:verify", kwargs={"code": certificate.verification_code}
         ),
     )
-
-
-def revoked_reason(certificate: Certificate) -> str:
-    """The category of a revoked certificate's reason, as the public reads it:
-    corrected and reissued when the person holds a valid certificate for the year
-    issued after it, else revoked by the issuer."""
-    reissued = Certificate.objects.filter(
-        person_id=certificate.person_id,
-        year=certificate.year,
-        status=Certificate.Status.VALID,
-        issued_at__gt=certificate.issued_at,
-    ).exists()
-    return str(registry.REVOKED_AND_REISSUED if reissued else registry.REVOKED_BY_ISSUER)

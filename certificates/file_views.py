@@ -65,6 +65,8 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
 
 
 def _answer(request, result=None, *, status=200, error=""):
+    """The verification page with `result` (a FileVerdict: its line and the found
+    document's masked details) or an `error` about the upload, with `status`."""
     details = ""
     if result is not None and result.document is not None:
         document = result.document
@@ -80,12 +82,26 @@ def _answer(request, result=None, *, status=200, error=""):
     return render(request, "certificates/verify_form.html", context, status=status)
 
 
-@csrf_exempt  # checked by _verify_file, once the upload handler is in place
+@csrf_exempt  # checked by _verify_file, once the throttle and the upload handler are in place
 def verify_file_view(request):
-    """Check an uploaded PDF; a GET goes back to the form. A request whose declared
-    length is over the limit is answered without reading its body."""
+    """Check an uploaded PDF; a GET goes back to the form.
+
+    Nothing of the body is read before the throttle has let the client in (an
+    attempt is counted as a failure up front, like the lookup by serial and name, and
+    forgiven only for an unchanged file of the portal's: an office checking a stack
+    of genuine files is never held up, one sending junk or edited files is), nor when
+    the declared length is over the limit (413)."""
     if request.method != "POST":
         return redirect("certificates:verify_form")
+    if not throttle.attempt(
+        "verify_file", request, limit=VERIFY_ATTEMPTS, window_seconds=VERIFY_WINDOW_SECONDS
+    ):
+        return render(
+            request,
+            "certificates/verify_form.html",
+            {"form": VerifyForm(), "limited": True},
+            status=429,
+        )
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -97,20 +113,8 @@ def verify_file_view(request):
     return _verify_file(request, handler)
 
 
-@csrf_protect
+@csrf_protect  # reads the body (the token is a form field), through `handler`
 def _verify_file(request, handler):
-    # Counted as a failure up front, like the lookup by serial and name; forgiven
-    # when the file is one of the portal's (an office checking a stack of genuine
-    # files is never held up, one sending junk is).
-    if not throttle.attempt(
-        "verify_file", request, limit=VERIFY_ATTEMPTS, window_seconds=VERIFY_WINDOW_SECONDS
-    ):
-        return render(
-            request,
-            "certificates/verify_form.html",
-            {"form": VerifyForm(), "limited": True},
-            status=429,
-        )
     upload = request.FILES.get(FIELD)
     if handler.exceeded:
         return _answer(request, too_large(), status=413)

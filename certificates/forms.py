@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import RevocationCategory
 from credits.forms import rule_years
 from portal.forms import NameField
 from portal.identity import normalize_id_number
@@ -86,8 +87,23 @@ class TitleDocumentForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
+    """The revoking HR chooses the reason's category (what the public reads) and
+    writes the reason itself (for the records)."""
+
+    category = forms.ChoiceField(
+        label=_("Revocation category"),
+        choices=[("", "---------"), *RevocationCategory.choices],
+        error_messages={
+            "required": _("Choose the category of the reason for revocation."),
+            "invalid_choice": _("Choose the category of the reason for revocation."),
+        },
+        help_text=_("Shown on the verification page and in the check of the file."),
+    )
     reason = forms.CharField(
-        label=_("Reason for revocation"), max_length=200, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for revocation"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the records; not shown to the public."),
     )
 
 

@@ -31,6 +31,20 @@ class SerialCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+class RevocationCategory(models.TextChoices):
+    """Why a certificate was revoked, as the public reads it on its verification page
+    and in the check of its file; the reason itself is free text for the issuer's
+    records. The grounds: its details were corrected and a new certificate issued
+    under a new number (RULES.md, Certificates), its hours were reduced on review so
+    that it no longer holds (学时核减), its records were falsified (弄虚作假), or
+    anything else. Annual and training certificates (digital_engineer) share them."""
+
+    CORRECTED = "corrected", _("information corrected, reissued")
+    HOURS_REDUCED = "hours_reduced", _("hours reduced on review")
+    FALSIFIED = "falsified", _("falsified records")
+    OTHER = "other", _("other")
+
+
 class Certificate(models.Model):
     class Status(models.TextChoices):
         VALID = "valid", _("valid")
@@ -69,6 +83,10 @@ class Certificate(models.Model):
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
+    # Set with revoked_at; "" while valid.
+    revocation_category = models.CharField(
+        _("revocation category"), max_length=20, choices=RevocationCategory.choices, blank=True
+    )
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -14,7 +14,8 @@ its kind — the model's label, ``app_label.modelname`` — and its `serial`
 returning a `SignedDocument` (its stored SHA-256, whether and why it was revoked, the
 masked details its verification page shows) or None. A kind that registers nothing
 is still found, by `model_document`: any model with `serial` and `pdf_sha256`
-fields, revoked when it has a `revoked_at` set or a `status` of "revoked", its
+fields, revoked when it has a `revoked_at` set or a `status` of "revoked" (the
+reason's category its `revocation_category`, `revocation_category_label`), its
 details the name, masked ID number, unit, issuer and issue date it has of those. So
 a new kind of document needs no change here to be verified as a file; registering
 shows its own details.
@@ -24,8 +25,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -173,11 +172,20 @@ def signed_document(label: str, serial: str) -> SignedDocument | None:
 GENERIC_DETAILS_TEMPLATE = "certificates/_document_details.html"
 
 
+def local_date(value: datetime.date | datetime.datetime | None) -> datetime.date | None:
+    """The local calendar date of a DateTimeField's value, a DateField's value as it
+    is, None for None (timezone.localdate refuses a plain date)."""
+    from django.utils import timezone
+
+    if isinstance(value, datetime.datetime):
+        return timezone.localdate(value)
+    return value
+
+
 def model_document(label: str, serial: str) -> SignedDocument | None:
     """The document of any model labelled `label` with `serial` and `pdf_sha256`
     fields, as a SignedDocument with the details it has (see the module docstring)."""
     from django.apps import apps
-    from django.utils import timezone
 
     from portal.identity import mask_id_number
 
@@ -199,20 +207,26 @@ def model_document(label: str, serial: str) -> SignedDocument | None:
         serial=document.serial,
         pdf_sha256=document.pdf_sha256,
         revoked=revoked,
-        revoked_on=timezone.localdate(revoked_at) if revoked_at else None,
-        revoked_reason=str(REVOKED_BY_ISSUER) if revoked else "",
+        revoked_on=local_date(revoked_at),
+        revoked_reason=revocation_category_label(document) if revoked else "",
         details_template=GENERIC_DETAILS_TEMPLATE,
         details={
             "name": getattr(document, "real_name", ""),
             "masked_id": mask_id_number(document.id_number) if "id_number" in names else "",
             "unit": getattr(document, "unit_name", ""),
             "issuer": getattr(document, "issuer_name", ""),
-            "issued_on": timezone.localdate(issued_at) if issued_at else None,
+            "issued_on": local_date(issued_at),
         },
     )
 
 
-# The reason categories the public reads on a revoked document's verification (the
-# reasons themselves are free text for the issuer's records).
-REVOKED_BY_ISSUER = gettext_lazy("revoked by the issuer")
-REVOKED_AND_REISSUED = gettext_lazy("corrected and reissued under a new number")
+def revocation_category_label(document) -> str:
+    """The category of a revoked document's reason, as the public reads it on its
+    verification page and in the check of its file (the reason itself is free text
+    for the issuer's records): its `revocation_category`
+    (certificates.models.RevocationCategory, chosen by whoever revoked it), or
+    "other" for a document that records none."""
+    from certificates.models import RevocationCategory
+
+    value = getattr(document, "revocation_category", "") or RevocationCategory.OTHER
+    return str(RevocationCategory(value).label)

@@ -18,7 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.models import Certificate, DocumentSerialCounter, SerialCounter
+from certificates.models import (
+    Certificate,
+    DocumentSerialCounter,
+    RevocationCategory,
+    SerialCounter,
+)
 from certificates.signing import sign_pdf
 from credits.selectors import year_status
 from portal.audit import audit_log
@@ -301,14 +306,35 @@ def certificate_render(certificate_id: int) -> Certificate:
     )
 
 
-def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by) -> Certificate:
+def certificate_revoke(
+    *, certificate: Certificate, category: str, reason: str, revoked_by
+) -> Certificate:
+    """Revoke a valid certificate; returns it as stored.
+
+    `category` is a RevocationCategory value (information corrected and reissued,
+    hours reduced on review, falsified records, other): what the public reads on
+    the verification page and in the check of the file (certificates.registry.
+    revocation_category_label). `reason` is free text for the issuer's records
+    (trimmed; the form allows 200 characters), never shown to the public. A
+    correction after issuance revokes the old number; a new certificate of the year
+    can then be issued (RULES.md, Certificates).
+
+    Once: the revocation is a conditional UPDATE, so of two at the same moment one
+    revokes and the other gets CertificateError. Raises CertificateError (in
+    Chinese, nothing written) for a missing reason, a category that is not one of
+    RevocationCategory, or a certificate already revoked. Audited
+    (certificates.certificate.revoked, with the reason and the category).
+    """
     reason = (reason or "").strip()
+    if category not in RevocationCategory.values:
+        raise CertificateError(_("Choose the category of the reason for revocation."))
     if not reason:
         raise CertificateError(_("A reason is required to revoke a certificate."))
     updated = Certificate.objects.filter(pk=certificate.pk, status=Certificate.Status.VALID).update(
         status=Certificate.Status.REVOKED,
         revoked_at=timezone.now(),
         revoked_reason=reason,
+        revocation_category=category,
         revoked_by=revoked_by,
     )
     if not updated:
@@ -319,6 +345,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by) -> 
         certificate=certificate.pk,
         serial=certificate.serial,
         reason=reason,
+        category=category,
     )
     certificate.refresh_from_db()
     return certificate

@@ -10,9 +10,13 @@ document is signed on the worker that renders it, inside
 `certificates.services.document_render_store`; callers never sign by themselves.
 
 Where the seal goes is each kind of document's own business: its template reserves
-the place (an empty element ``id="portal-seal"``, `seal_spot`) where the seal covers
-no text — beside the QR code, above the issuer's name — and `sign_pdf` reads it from
-the rendered file. The annual certificate's seal sits over its issuer and date.
+the place (an empty element ``id="portal-seal"``, `seal_spot`) and `sign_pdf` reads
+it from the rendered file. The annual certificate (and a bundle of them) is stamped
+over its issuer and date; elsewhere the seal covers no text: the training
+certificate's is centred above its address line, the eligibility statement's sits in
+the flow right above the issuer's name (on whichever page that falls), the
+title-application document's above the QR code of its summary page
+(tests/certificates/test_seal_position.py checks each).
 
 `verify_pdf` answers what a file is: not a PDF, encrypted, unsigned, signed by
 another key, signed by the portal and modified since, or signed by the portal and
@@ -125,6 +129,10 @@ def generate_test_pkcs12(password: str, *, common_name: str = TEST_KEY_NAME) -> 
     )
 
 
+# A temporary key file older than this was left by a process killed while writing it.
+STALE_TEMPORARY_SECONDS = 600
+
+
 def ensure_test_key(path: Path | str, password: str) -> None:
     """Create the test key's PKCS#12 file at `path` unless it exists.
 
@@ -132,26 +140,59 @@ def ensure_test_key(path: Path | str, password: str) -> None:
     process and a worker) each write a complete file under a temporary name and
     hard-link it into place; the link fails if a file is already there, so the first
     one wins and nobody ever replaces a key that another process may already be
-    signing with (os.replace would).
+    signing with (os.replace would). Where hard links are not supported (some
+    mounts), the key is written straight to `path`, created exclusively (O_EXCL).
+    Temporary files that a killed process left behind are removed.
     """
     path = Path(path)
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path.parent)
+    content = generate_test_pkcs12(password)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-", suffix=".p12")
     try:
         with os.fdopen(descriptor, "wb") as file:
-            file.write(generate_test_pkcs12(password))
+            file.write(content)
             file.flush()
             os.fsync(file.fileno())
-        with contextlib.suppress(FileExistsError):  # another process was first: its key is the key
+        try:
             os.link(temporary, path)
+        except FileExistsError:  # another process was first: its key is the key
+            pass
+        except OSError:  # no hard links here
+            _create_exclusively(path, content)
     finally:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _create_exclusively(path: Path, content: bytes) -> None:
+    """Write `content` to a new file `path`; nothing when it exists already."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove the .signing-*.p12 files in `folder` older than STALE_TEMPORARY_SECONDS."""
+    import time
+
+    for leftover in folder.glob(".signing-*.p12"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                leftover.unlink()
 
 
 @dataclass(frozen=True)
 class _Identity:
+    """The portal's signing key as loaded once per process (`signing_identity`)."""
+
     signer: object  # _Signer
     certificate: object  # asn1crypto x509.Certificate, the signing certificate
     chain: tuple  # the other certificates of the PKCS#12 file (asn1crypto)
@@ -540,10 +581,12 @@ def sign_pdf(
 
 
 class Outcome(enum.Enum):
+    """What `verify_pdf` says of a file's signature (before the registry is asked)."""
+
     NOT_PDF = "not_pdf"  # not a PDF, or one that cannot be read
     ENCRYPTED = "encrypted"  # the portal never encrypts its documents
     UNSIGNED = "unsigned"  # no signature at all
-    FOREIGN = "foreign"  # signed, but not with the portal's key
+    FOREIGN = "foreign"  # signed, but not with the portal's key (or not a valid signature)
     MODIFIED = "modified"  # the portal's signature, but the file changed since
     INTACT = "intact"  # the portal's signature over the whole file, intact
 
@@ -561,7 +604,71 @@ class SignatureCheck:
 
 
 def _text(value) -> str:
+    """A PDF value as text ("" for None)."""
     return str(value) if value is not None else ""
+
+
+@functools.lru_cache(maxsize=4)
+def _previous_certificates(paths: tuple[str, ...]) -> dict[str, object]:
+    """{SHA-256 fingerprint (hex): asn1crypto certificate} of the PEM (or DER) files
+    at `paths`."""
+    from asn1crypto import pem, x509
+
+    found = {}
+    for path in paths:
+        data = Path(path).read_bytes()
+        blobs = [der for _type, _headers, der in pem.unarmor(data, multiple=True)]
+        for der in blobs if pem.detect(data) else [data]:
+            certificate = x509.Certificate.load(der)
+            found[hashlib.sha256(certificate.dump()).hexdigest()] = certificate
+    return found
+
+
+def accepted_certificates() -> dict[str, object]:
+    """The certificates a file of the portal may be signed with, by SHA-256
+    fingerprint (hex): the current signing certificate and, after a key rotation,
+    those of SIGNING_PREVIOUS_CERTIFICATES (PEM files). Raises OSError or ValueError
+    when one of those cannot be read."""
+    identity = signing_identity()
+    previous = _previous_certificates(tuple(settings.SIGNING_PREVIOUS_CERTIFICATES))
+    return {**previous, identity.fingerprint: identity.certificate}
+
+
+def prepare_verification() -> None:
+    """Import what `verify_pdf` uses, so that a child process forked to run it
+    (certificates.file_verification) starts with it loaded."""
+    import pyhanko.pdf_utils.reader
+    import pyhanko.sign.validation
+    import pyhanko.sign.validation.pdf_embedded  # noqa: F401
+    import pyhanko_certvalidator  # noqa: F401
+
+
+# Fields looked at for the portal's signature: its documents carry one; a file
+# declaring thousands (each one costly to pyHanko) is not one of them.
+MAX_SIGNATURE_FIELDS = 50
+
+
+def _portal_signature_field(reader) -> tuple[object | None, bool]:
+    """(the filled top-level signature field named SIGNATURE_FIELD of `reader`, or
+    None; whether any of the first MAX_SIGNATURE_FIELDS fields is a filled signature
+    field). Only the field dictionaries are read, not the signatures: pyHanko's
+    `embedded_signatures` would parse every signature of a file that may declare
+    hundreds of thousands."""
+    try:
+        fields = reader.root["/AcroForm"]["/Fields"]
+    except (KeyError, TypeError):
+        return None, False
+    signed = False
+    for index, reference in enumerate(fields):
+        if index >= MAX_SIGNATURE_FIELDS:
+            break
+        field = reference.get_object()
+        if field.get("/FT") != "/Sig" or "/V" not in field:
+            continue
+        signed = True
+        if _text(field.get("/T")) == SIGNATURE_FIELD:
+            return field, True
+    return None, signed
 
 
 def verify_pdf(data: bytes) -> SignatureCheck:
@@ -569,15 +676,19 @@ def verify_pdf(data: bytes) -> SignatureCheck:
     is written anywhere).
 
     Steps: a PDF at all (the header, then pyHanko parses it; any parser failure on
-    this untrusted input counts as unreadable); not encrypted; has a signature; one
-    of its signatures is by the portal's certificate (compared by SHA-256 with the
-    configured one, not by a trust store); that signature is intact and
-    cryptographically valid (else MODIFIED, nothing named); it covers the whole file
+    this untrusted input counts as unreadable); not encrypted; has a signature (else
+    UNSIGNED); the field SIGNATURE_FIELD is signed (else FOREIGN; only that field's
+    signature is parsed, `_portal_signature_field`) by the portal's certificate
+    (compared by SHA-256 with `accepted_certificates`, not by a trust store; else
+    FOREIGN); the signature is cryptographically valid — made with the portal's key,
+    not merely carrying its public certificate (else FOREIGN) — and intact (else
+    MODIFIED, nothing named); it covers the whole file
     (else something was appended after signing: MODIFIED, but naming the document of
     the signed revision); then INTACT with the kind and serial it carries.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -587,28 +698,27 @@ def verify_pdf(data: bytes) -> SignatureCheck:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:
             return SignatureCheck(Outcome.ENCRYPTED)
-        signatures = reader.embedded_signatures
+        field, signed = _portal_signature_field(reader)
     except Exception as error:  # hostile input: whatever the parser trips over, it is unreadable
         # The error's name only: its message may quote the file, which is not kept.
         logger.info("uploaded PDF could not be parsed (%s)", type(error).__name__)
         return SignatureCheck(Outcome.NOT_PDF)
-    if not signatures:
-        return SignatureCheck(Outcome.UNSIGNED)
+    if field is None:
+        return SignatureCheck(Outcome.FOREIGN if signed else Outcome.UNSIGNED)
 
     identity = signing_identity()
-    ours = None
-    for signature in signatures:
-        try:
-            if hashlib.sha256(signature.signer_cert.dump()).hexdigest() == identity.fingerprint:
-                ours = signature
-                break
-        except Exception as error:  # a signature whose container cannot be read is nobody's
-            logger.info("unreadable signature in an uploaded PDF (%s)", type(error).__name__)
-    if ours is None:
+    accepted = accepted_certificates()
+    try:
+        ours = EmbeddedPdfSignature(reader, field, SIGNATURE_FIELD)
+        fingerprint = hashlib.sha256(ours.signer_cert.dump()).hexdigest()
+    except Exception as error:  # a signature whose container cannot be read is nobody's
+        logger.info("unreadable signature in an uploaded PDF (%s)", type(error).__name__)
+        return SignatureCheck(Outcome.FOREIGN)
+    if fingerprint not in accepted:
         return SignatureCheck(Outcome.FOREIGN)
 
     context = ValidationContext(
-        trust_roots=[identity.certificate, *identity.chain], allow_fetching=False
+        trust_roots=[accepted[fingerprint], *identity.chain], allow_fetching=False
     )
     try:
         status = _run(
@@ -616,10 +726,14 @@ def verify_pdf(data: bytes) -> SignatureCheck:
                 ours, signer_validation_context=context, skip_diff=True
             )
         )
-    except Exception as error:  # hostile input again: a signature that cannot be checked is broken
+    except Exception as error:  # hostile input again: a signature that cannot be checked
         logger.info("the portal's signature did not validate (%s)", type(error).__name__)
-        return SignatureCheck(Outcome.MODIFIED)
-    if not (status.intact and status.valid):
+        return SignatureCheck(Outcome.FOREIGN)
+    if not status.valid:
+        # The container names the portal's certificate, but its signature was not
+        # made with the portal's key (a forger can copy the public certificate).
+        return SignatureCheck(Outcome.FOREIGN)
+    if not status.intact:  # the portal's signature, over bytes that have changed
         return SignatureCheck(Outcome.MODIFIED)
     try:
         info = reader.get_historical_resolver(ours.signed_revision).trailer_view["/Info"]

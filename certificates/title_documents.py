@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certificates.documents import DocumentKind, Revocation, lock_person, recent_twin
-from certificates.file_verification import revoked_reason
 from certificates.models import Certificate, TitleDocument
-from certificates.registry import HeldCertificate
+from certificates.registry import HeldCertificate, revocation_category_label
 from certificates.services import STYLESHEET as CERTIFICATE_STYLESHEET
 from certificates.services import (
     CertificateError,
@@ -56,7 +55,7 @@ def title_document_revocation(document: TitleDocument) -> Revocation | None:
     return Revocation(
         on=timezone.localdate(first.revoked_at) if first.revoked_at else None,
         reason=_("certificate %(serial)s in it: %(reason)s")
-        % {"serial": first.serial, "reason": revoked_reason(first)},
+        % {"serial": first.serial, "reason": revocation_category_label(first)},
         certificate_serial=first.serial,
     )
 

@@ -236,6 +236,7 @@ def revoke(request, pk):
         try:
             certificate_revoke(
                 certificate=certificate,
+                category=form.cleaned_data["category"],
                 reason=form.cleaned_data["reason"],
                 revoked_by=request.user,
             )
@@ -283,7 +284,11 @@ def verify(request, code):
     """What the QR code opens. Unknown codes get a bare 404 (malformed ones never
     get here: the URL's converter, portal.converters)."""
     certificate = get_object_or_404(Certificate, verification_code=code)
-    context = {"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)}
+    context = {
+        "certificate": certificate,
+        "masked_id": mask_id_number(certificate.id_number),
+        "category": "" if certificate.is_valid else registry.revocation_category_label(certificate),
+    }
     return render(request, "certificates/verify.html", context)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Case, Q, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from certificates.models import RevocationCategory
 from credits.models import CreditEntry
 from portal.models import City, TrainingInstitution
 from portal.storage import private_storage
@@ -279,6 +280,10 @@ class TrainingCertificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
+    # Set with revoked_at; "" while valid (certificates.models.RevocationCategory).
+    revocation_category = models.CharField(
+        _("revocation category"), max_length=20, choices=RevocationCategory.choices, blank=True
+    )
     pdf = models.FileField(storage=private_storage, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     # The characters no certificate font draws (certificates.models.Certificate).

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certificates.registry import REVOKED_BY_ISSUER, HeldCertificate, SignedDocument
+from certificates.models import RevocationCategory
+from certificates.registry import HeldCertificate, SignedDocument, revocation_category_label
 from certificates.services import document_render_store, portal_url, qr_svg
 from credits.models import Category, Source
 from credits.services import credit_post, waiting_for_approval
@@ -339,21 +340,30 @@ def roster_xlsx(klass: TrainingClass) -> bytes:
     return workbook_bytes([(klass.name, headers, rows)])
 
 
-def certificate_revoke(*, certificate: TrainingCertificate, reason: str, revoked_by):
+def certificate_revoke(*, certificate: TrainingCertificate, category: str, reason: str, revoked_by):
     """Revoke a training certificate, once: the revocation is a conditional UPDATE, so
     of two at the same moment one revokes and the other is told it was revoked
-    already (ProgrammeError, as for a missing reason)."""
+    already (ProgrammeError, as for a missing reason or category).
+
+    `category`: a certificates.models.RevocationCategory value, what the public reads
+    on the verification page and in the check of the file; `reason`: free text for
+    the records (trimmed), not shown to the public. Audited with both."""
+    if category not in RevocationCategory.values:
+        raise ProgrammeError(_("Choose the category of the reason for revocation."))
     if not (reason or "").strip():
         raise ProgrammeError(_("A reason is required to revoke a certificate."))
     revoked = TrainingCertificate.objects.filter(pk=certificate.pk, revoked_at=None).update(
-        revoked_at=timezone.now(), revoked_reason=reason.strip()
+        revoked_at=timezone.now(), revoked_reason=reason.strip(), revocation_category=category
     )
     if not revoked:
         raise ProgrammeError(_("This certificate has already been revoked."))
     audit_log(
-        actor=revoked_by, action="digital_engineer.certificate.revoked", certificate=certificate.pk
+        actor=revoked_by,
+        action="digital_engineer.certificate.revoked",
+        certificate=certificate.pk,
+        category=category,
     )
-    certificate.refresh_from_db(fields=["revoked_at", "revoked_reason"])
+    certificate.refresh_from_db(fields=["revoked_at", "revoked_reason", "revocation_category"])
     return certificate
 
 
@@ -465,7 +475,7 @@ def find_signed_training_certificate(serial: str):
         pdf_sha256=certificate.pdf_sha256,
         revoked=revoked,
         revoked_on=timezone.localdate(certificate.revoked_at) if revoked else None,
-        revoked_reason=str(REVOKED_BY_ISSUER) if revoked else "",
+        revoked_reason=revocation_category_label(certificate) if revoked else "",
         details_template="digital_engineer/_certificate_details.html",
         details={
             "c": certificate,
@@ -525,7 +535,11 @@ def held_training_certificates(user) -> list[HeldCertificate]:
                 issued_on=timezone.localdate(certificate.issued_at),
                 valid=not revoked,
                 status=_("revoked") if revoked else _("valid"),
-                reason=certificate.revoked_reason if revoked else "",
+                reason=(
+                    f"{revocation_category_label(certificate)} · {certificate.revoked_reason}"
+                    if revoked
+                    else ""
+                ),
                 download_url=reverse(
                     "digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk}
                 ),

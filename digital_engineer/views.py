@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certificates.models import RevocationCategory
+from certificates.registry import revocation_category_label
 from certificates.services import document_stored
 from credits.services import LedgerError
 from digital_engineer.forms import (
@@ -239,6 +241,7 @@ def verify(request, code):
         "c": certificate,
         "klass": certificate.trainee.training_class,
         "masked_id": mask_id_number(certificate.trainee.person.id_number),
+        "category": revocation_category_label(certificate) if certificate.revoked_at else "",
     }
     return render(request, "digital_engineer/verify.html", context)
 
@@ -343,6 +346,7 @@ def holders(request):
                     raise ProgrammeError(_("Only provincial HR revokes certificates."))
                 certificate_revoke(
                     certificate=certificate,
+                    category=request.POST.get("category", ""),
                     reason=request.POST.get("reason", ""),
                     revoked_by=request.user,
                 )
@@ -384,7 +388,8 @@ def holders(request):
             fallback="digital-engineer-holders.xlsx",
         )
     page = Paginator(certificates, 50).get_page(request.GET.get("page"))
-    return render(request, "digital_engineer/holders.html", {"page": page})
+    context = {"page": page, "categories": RevocationCategory.choices}
+    return render(request, "digital_engineer/holders.html", context)
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)

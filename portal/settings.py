@@ -355,6 +355,9 @@ else:
 # unsigned: for the benchmark's comparison only, production refuses it.
 SIGN_DOCUMENTS = env.bool("SIGN_DOCUMENTS", default=True)
 SIGNING_SEAL_IMAGE = env.str("SIGNING_SEAL_IMAGE", default="")
+# After a key rotation: the certificates (PEM files, comma-separated paths) of the
+# keys the portal signed with before; /verify/ accepts files signed with any of them.
+SIGNING_PREVIOUS_CERTIFICATES = env.list("SIGNING_PREVIOUS_CERTIFICATES", default=[])
 if PRODUCTION:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -388,6 +391,10 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pyHanko logs a warning with a traceback quoting the file for every signature
+        # field it cannot handle: an upload on /verify/ must not reach the logs.
+        "pyhanko": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "pyhanko_certvalidator": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

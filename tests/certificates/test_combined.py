@@ -145,7 +145,10 @@ class TestTheDocument:
         assert "alert-success" in html and f"文件{document.serial}由本平台出具。" in html
 
         certificate_revoke(
-            certificate=certificates[2022], reason="学时更正", revoked_by=province_hr
+            certificate=certificates[2022],
+            category="hours_reduced",
+            reason="学时更正",
+            revoked_by=province_hr,
         )
 
         html = client.get(verify_path(document)).content.decode()
@@ -154,7 +157,7 @@ class TestTheDocument:
         assert "alert-success" not in html
         assert (
             f"文件{document.serial}由本平台出具，但已撤销（{revoked_on:%Y-%m-%d}，"
-            f"所含证书{certificates[2022].serial}：发证机关撤销），该文件已失效。"
+            f"所含证书{certificates[2022].serial}：学时核减），该文件已失效。"
         ) in html
 
     def test_a_revoked_certificate_revokes_the_file_and_the_listing(
@@ -163,7 +166,9 @@ class TestTheDocument:
         client.logout()
         assert file_verdict(client, document).startswith("有效")
 
-        certificate_revoke(certificate=certificates[2024], reason="学时更正", revoked_by=hr_a)
+        certificate_revoke(
+            certificate=certificates[2024], category="corrected", reason="学时更正", revoked_by=hr_a
+        )
         certificate_issue(person=alice, year=2024, issued_by=hr_a, render=False)
 
         revoked_on = timezone.localdate(
@@ -171,7 +176,7 @@ class TestTheDocument:
         )
         assert file_verdict(client, document) == (
             f"已撤销（{revoked_on.isoformat()}，所含证书{certificates[2024].serial}："
-            "信息更正，已换发新证书）：该文件已失效。"
+            "信息更正后换发）：该文件已失效。"
         )
         client.force_login(alice)
         page = client.get(reverse("certificates:mine")).content.decode()
@@ -257,7 +262,10 @@ class TestBadChoices:
         self, client, alice, certificates, province_hr
     ):
         certificate_revoke(
-            certificate=certificates[2023], reason="学时更正", revoked_by=province_hr
+            certificate=certificates[2023],
+            category="corrected",
+            reason="学时更正",
+            revoked_by=province_hr,
         )
         client.force_login(alice)
 

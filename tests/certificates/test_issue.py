@@ -65,7 +65,9 @@ class TestIssue:
     def test_revoke_then_reissue_gives_a_new_serial(self, alice, hr_a, province_hr):
         make_compliant(alice)
         first = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
-        certificate_revoke(certificate=first, reason="学时更正", revoked_by=province_hr)
+        certificate_revoke(
+            certificate=first, category="corrected", reason="学时更正", revoked_by=province_hr
+        )
         second = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
         first.refresh_from_db()
         assert first.status == Certificate.Status.REVOKED
@@ -76,9 +78,13 @@ class TestIssue:
     def test_revoking_twice_is_refused(self, alice, hr_a):
         make_compliant(alice)
         certificate = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
-        certificate_revoke(certificate=certificate, reason="更正", revoked_by=hr_a)
+        certificate_revoke(
+            certificate=certificate, category="corrected", reason="更正", revoked_by=hr_a
+        )
         with pytest.raises(CertificateError):
-            certificate_revoke(certificate=certificate, reason="再次", revoked_by=hr_a)
+            certificate_revoke(
+                certificate=certificate, category="other", reason="再次", revoked_by=hr_a
+            )
 
     def test_serials_count_up_per_year(self, alice, bob, hr_a):
         make_compliant(alice)

@@ -155,7 +155,12 @@ class TestRequest:
     def test_a_year_hr_revoked_is_not_offered_again_and_hr_reissues_it(self, client, alice, hr_a):
         make_compliant(alice, PAST)
         certificate = certificate_issue(person=alice, year=PAST, issued_by=hr_a, render=False)
-        certificate_revoke(certificate=certificate, reason="学时录入有误", revoked_by=hr_a)
+        certificate_revoke(
+            certificate=certificate,
+            category="hours_reduced",
+            reason="学时录入有误",
+            revoked_by=hr_a,
+        )
         client.force_login(alice)
 
         listed = client.get(reverse("certificates:mine")).context["past_years"]

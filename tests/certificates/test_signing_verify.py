@@ -3,6 +3,7 @@
 upload. Nothing of the upload is kept."""
 
 import io
+import logging
 import uuid
 from pathlib import Path
 
@@ -146,22 +147,28 @@ def test_a_file_signed_with_another_key_is_not_issued_by_the_portal(
     assert certificate.real_name not in response.content.decode()
 
 
-def test_a_revoked_certificate_verifies_as_revoked_with_date_and_reason(client, certificate, hr_a):
-    certificate_revoke(certificate=certificate, reason="单位名称录入错误", revoked_by=hr_a)
+def test_a_revoked_certificate_verifies_as_revoked_with_date_and_category(
+    client, certificate, hr_a
+):
+    certificate_revoke(
+        certificate=certificate, category="falsified", reason="培训证明系伪造", revoked_by=hr_a
+    )
     certificate.refresh_from_db()
     line = verdict(upload(client, signed_bytes(certificate)))
     assert line.startswith("已撤销")
     assert timezone.localdate(certificate.revoked_at).isoformat() in line
-    assert "发证机关撤销" in line
-    assert "单位名称录入错误" not in line  # the free-text reason stays with the issuer
+    assert "弄虚作假" in line  # the category HR chose
+    assert "培训证明系伪造" not in line  # the free-text reason stays with the issuer
 
 
 def test_a_corrected_and_reissued_certificate_says_so(client, certificate, hr_a, alice):
     old_file = signed_bytes(certificate)
-    certificate_revoke(certificate=certificate, reason="学时更正", revoked_by=hr_a)
+    certificate_revoke(
+        certificate=certificate, category="corrected", reason="单位名称录入错误", revoked_by=hr_a
+    )
     certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
     line = verdict(upload(client, old_file))
-    assert line.startswith("已撤销") and "已换发新证书" in line
+    assert line.startswith("已撤销") and "信息更正后换发" in line
 
 
 def test_an_unsigned_pdf_gets_a_clear_answer(client, certificate):
@@ -207,16 +214,32 @@ def test_no_file_chosen_gets_a_clear_answer(client):
     assert "PDF" in verdict(response)
 
 
-def test_nothing_of_the_upload_is_kept(client, certificate, settings):
+def test_nothing_of_the_upload_is_kept(client, certificate, settings, caplog):
+    """Not in the media folders, and not in the log: no line names the file or
+    quotes its bytes."""
+
     def files():
         roots = (Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT))
         return sorted(p for root in roots if root.exists() for p in root.rglob("*"))
 
     before = files()
     original = signed_bytes(certificate)
-    for data in (original, b"not a pdf", _flip_inside_the_page_content(original)):
-        upload(client, data)
+    marker = "uploaded-" + uuid.uuid4().hex[:8]
+    uploads = (
+        original,
+        f"not a pdf {marker}".encode(),
+        _flip_inside_the_page_content(original),
+        original[: len(original) // 3] + marker.encode(),
+    )
+    with caplog.at_level(logging.DEBUG):
+        for data in uploads:
+            client.post(URL, {"file": _file(data, f"{marker}.pdf")})
     assert files() == before
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records
+    )
+    assert marker not in logged
+    assert certificate.serial not in logged
 
 
 def test_junk_uploads_are_throttled_but_genuine_files_are_not(client, certificate):

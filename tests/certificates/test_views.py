@@ -11,7 +11,12 @@ from pypdf import PdfReader
 
 from certificates.forms import VerifyForm
 from certificates.models import Certificate, IssuanceBatch
-from certificates.services import certificate_issue, certificate_render, certificate_revoke
+from certificates.services import (
+    CertificateError,
+    certificate_issue,
+    certificate_render,
+    certificate_revoke,
+)
 from portal import throttle
 from portal.models import JobStatus
 from tests.certificates.conftest import UNKNOWN_CODES, YEAR, make_compliant
@@ -51,11 +56,17 @@ class TestVerification:
         assert certificate.pdf_sha256 in page
 
     def test_revoked_certificate_says_so_with_the_date(self, client, certificate, province_hr):
-        certificate_revoke(certificate=certificate, reason="学时更正", revoked_by=province_hr)
+        certificate_revoke(
+            certificate=certificate,
+            category="hours_reduced",
+            reason="学时更正",
+            revoked_by=province_hr,
+        )
         certificate.refresh_from_db()
         page = client.get(verify_url(certificate)).content.decode()
         revoked_on = timezone.localtime(certificate.revoked_at)
-        assert f"该证书已于{revoked_on:%Y-%m-%d}撤销" in page
+        assert f"该证书已于{revoked_on:%Y-%m-%d}撤销（学时核减）" in page
+        assert "学时更正" not in page  # the free-text reason stays with the issuer
 
     @pytest.mark.parametrize("code", [*UNKNOWN_CODES, "../../etc"])
     def test_unknown_or_malformed_code_is_a_bare_404(self, client, certificate, code):
@@ -243,9 +254,10 @@ class TestUnitHr:
     def test_revoke_and_reissue(self, client, hr_a, alice, certificate):
         client.force_login(hr_a)
         url = reverse("certificates:revoke", kwargs={"pk": certificate.pk})
-        client.post(url, {"reason": "学时更正后重新发证"})
+        client.post(url, {"category": "corrected", "reason": "学时更正后重新发证"})
         certificate.refresh_from_db()
         assert certificate.status == Certificate.Status.REVOKED
+        assert certificate.get_revocation_category_display() == "信息更正后换发"
         issue = reverse("certificates:issue", kwargs={"person_pk": alice.pk})
         client.post(issue, {"year": YEAR})
         new = Certificate.objects.get(person=alice, status=Certificate.Status.VALID)
@@ -279,9 +291,27 @@ class TestProvincialHr:
     def test_revoke_needs_a_reason(self, client, province_hr, certificate):
         client.force_login(province_hr)
         url = reverse("certificates:revoke", kwargs={"pk": certificate.pk})
-        assert client.post(url, {"reason": ""}).status_code == 200
+        assert client.post(url, {"category": "corrected", "reason": ""}).status_code == 200
         certificate.refresh_from_db()
         assert certificate.is_valid
+
+    def test_revoke_needs_a_category(self, client, province_hr, certificate):
+        """The category is what the public reads: HR chooses it, none is assumed."""
+        client.force_login(province_hr)
+        url = reverse("certificates:revoke", kwargs={"pk": certificate.pk})
+        page = client.get(url).content.decode()
+        assert "撤销类别" in page and "弄虚作假" in page and "学时核减" in page
+        for category in ("", "revoked_by_the_issuer"):
+            response = client.post(url, {"category": category, "reason": "材料不实"})
+            assert response.status_code == 200
+            assert "请选择撤销类别。" in response.content.decode()
+        certificate.refresh_from_db()
+        assert certificate.is_valid and certificate.revocation_category == ""
+
+        with pytest.raises(CertificateError, match="请选择撤销类别"):
+            certificate_revoke(
+                certificate=certificate, category="", reason="材料不实", revoked_by=province_hr
+            )
 
     def test_professionals_cannot_search(self, client, alice):
         client.force_login(alice)

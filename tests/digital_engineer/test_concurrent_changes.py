@@ -72,6 +72,7 @@ def test_two_revocations_at_once_revoke_once(institution, jinan, alice, province
     def revoke(reason):
         return lambda: certificate_revoke(
             certificate=TrainingCertificate.objects.get(pk=certificate.pk),
+            category="other",
             reason=reason,
             revoked_by=province_hr,
         )

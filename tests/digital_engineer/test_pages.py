@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from digital_engineer.models import (
     Approval,
@@ -201,13 +202,34 @@ def test_holders_roster_and_revocation(
     assert (row[0], row[6], row[7]) == (certificate.serial, "有效", "是")
 
     client.force_login(province_hr)
-    client.post(url, {"certificate": certificate.pk, "action": "revoke", "reason": "考核材料不实"})
+    form = client.get(url).content.decode()
+    assert 'name="category"' in form and "弄虚作假" in form
+    refused = client.post(
+        url,
+        {"certificate": certificate.pk, "action": "revoke", "reason": "考核材料不实"},
+        follow=True,
+    )
+    assert "请选择撤销类别。" in refused.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    client.post(
+        url,
+        {
+            "certificate": certificate.pk,
+            "action": "revoke",
+            "category": "falsified",
+            "reason": "考核材料不实",
+        },
+    )
     certificate.refresh_from_db()
     assert certificate.revoked_reason == "考核材料不实"
+    assert certificate.revocation_category == "falsified"
     verify = client.get(
         reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
-    )
-    assert "考核材料不实" in verify.content.decode()
+    ).content.decode()
+    revoked_on = timezone.localdate(certificate.revoked_at)
+    assert f"该证书已于{revoked_on:%Y-%m-%d}撤销（弄虚作假）" in verify
+    assert "考核材料不实" not in verify  # the free-text reason stays in the records
 
 
 @pytest.mark.django_db
