@@ -75,7 +75,8 @@ from decimal import Decimal
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from processes import ROOT, manage, with_signing_key
+
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
@@ -506,28 +507,7 @@ def drill_env(folder: Path, postgres: PrivatePostgres, redis: PrivateRedis) -> d
         CELERY_VISIBILITY_TIMEOUT="20",
         LOG_LEVEL="INFO",
     )
-    signing = ROOT / "certificates" / "signing.py"
-    if signing.exists() and "def ensure_test_key" in signing.read_text():
-        # A throwaway signing key, made the way development makes its test key.
-        key, password = folder / "signing.p12", secrets.token_urlsafe(16)
-        development = {k: v for k, v in env.items() if k != "DJANGO_ENV"}
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); from certificates.signing import "
-                f"ensure_test_key; ensure_test_key({str(key)!r}, {password!r})",
-            ],
-            cwd=ROOT,
-            env={**development, "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}"},
-            check=True,
-        )
-        env.update(SIGNING_PKCS12_PATH=str(key), SIGNING_PKCS12_PASSWORD=password)
-    return env
-
-
-def manage(env: dict, *args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    return with_signing_key(env, folder)
 
 
 def seed() -> tuple[list[dict], object, object]:

@@ -86,7 +86,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from processes import ROOT, manage, with_signing_key
+
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
@@ -171,22 +172,7 @@ def production_env(folder: Path) -> dict:
         DEPLOYMENT_ID=f"bench-rush-{RUN}",
         LOG_LEVEL="WARNING",
     )
-    # A throwaway signing key, made the way development makes its test key.
-    key, password = folder / "signing.p12", secrets.token_urlsafe(16)
-    development = {k: v for k, v in env.items() if k != "DJANGO_ENV"}
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from certificates.signing import "
-            f"ensure_test_key; ensure_test_key({str(key)!r}, {password!r})",
-        ],
-        cwd=ROOT,
-        env={**development, "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}"},
-        check=True,
-    )
-    env.update(SIGNING_PKCS12_PATH=str(key), SIGNING_PKCS12_PASSWORD=password)
-    return env
+    return with_signing_key(env, folder)
 
 
 def fresh_database():
@@ -202,10 +188,6 @@ def drop_database():
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def manage(env: dict, *args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 # -- the province ----------------------------------------------------------------------

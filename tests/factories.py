@@ -6,6 +6,7 @@ sequence, so every factory-made row passes the same checks real input must.
 
 import datetime
 import io
+from decimal import Decimal
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -186,3 +187,33 @@ def make_training_certificate(
     trainee = make_passed_trainee(klass, person, scores=scores)
     class_close(training_class=klass, closed_by=closed_by)
     return TrainingCertificate.objects.get(trainee=trainee)
+
+
+TEN_YEARS = range(2016, 2026)
+
+
+def ten_years_of(person, tag: str, per_year: int = 30):
+    """`per_year` entries of 1.5 hours (public and professional in turn) in each of ten
+    ruled years (TEN_YEARS), posted through the ledger's batch entry; descriptions
+    `<tag><year>年第<i>课`. Returns `person`."""
+    from credits.models import Category, Source, YearRule
+    from credits.services import CreditRecord, credit_post_batch
+
+    for year in TEN_YEARS:
+        YearRule.objects.get_or_create(
+            year=year, defaults={"public_min": 30, "professional_min": 60}
+        )
+    credit_post_batch(
+        CreditRecord(
+            person.pk,
+            year,
+            Category.PUBLIC if i % 2 else Category.PROFESSIONAL,
+            Decimal("1.5"),
+            Source.PLATFORM,
+            f"{tag}-{year}-{i}",
+            description=f"{tag}{year}年第{i}课",
+        )
+        for year in TEN_YEARS
+        for i in range(per_year)
+    )
+    return person

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from certificates.services import certificate_issue, certificate_render
 from credits.models import Category, Source
 from credits.services import credit_post
 
@@ -37,6 +38,14 @@ def make_compliant(person, year=YEAR, public=30, professional=60):
                 source_ref=f"cert-test-{person.pk}-{year}-{category}",
             )
     return person
+
+
+@pytest.fixture
+def certificate(alice, hr_a):
+    """Alice's certificate for YEAR, issued by hr_a and rendered (signed and stored)."""
+    make_compliant(alice)
+    issued = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
+    return certificate_render(issued.pk)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the check of the file; and the revocations made before there were categories, gi
 the one the verification derived for them until then."""
 
 import importlib
-import uuid
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,6 @@ training_backfill = importlib.import_module(
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(client):
-    """An address of its own: /verify/'s rate limit counts per address."""
-    client.defaults["REMOTE_ADDR"] = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
-    return client
 
 
 def file_verdict(client, path) -> str:

@@ -18,31 +18,15 @@ from certificates.services import (
     STYLESHEET,
     certificate_html,
     certificate_issue,
-    certificate_render,
     certificate_revoke,
 )
 from certificates.signing import sign_pdf
 from portal.pdf import render_pdf
-from tests.certificates.conftest import YEAR, make_compliant
+from tests.certificates.conftest import YEAR
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("certificates:verify_file")
-
-
-@pytest.fixture
-def client(client):
-    """A client address of its own: the throttle counts per address in the shared
-    cache, and parallel tests must not share a count."""
-    client.defaults["REMOTE_ADDR"] = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
-    return client
-
-
-@pytest.fixture
-def certificate(alice, hr_a):
-    make_compliant(alice)
-    issued = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
-    return certificate_render(issued.pk)
 
 
 def upload(client, data: bytes, name="certificate.pdf"):

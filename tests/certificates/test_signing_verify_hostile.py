@@ -21,12 +21,9 @@ from certificates import signing
 from certificates.services import (
     STYLESHEET,
     certificate_html,
-    certificate_issue,
-    certificate_render,
 )
 from certificates.views import VERIFY_ATTEMPTS
 from portal.pdf import render_pdf
-from tests.certificates.conftest import YEAR, make_compliant
 
 pytestmark = pytest.mark.django_db
 
@@ -35,20 +32,6 @@ URL = reverse("certificates:verify_file")
 
 def _address() -> str:
     return f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
-
-
-@pytest.fixture
-def client(client):
-    """A client address of its own (the throttle counts per address)."""
-    client.defaults["REMOTE_ADDR"] = _address()
-    return client
-
-
-@pytest.fixture
-def certificate(alice, hr_a):
-    make_compliant(alice)
-    issued = certificate_issue(person=alice, year=YEAR, issued_by=hr_a, render=False)
-    return certificate_render(issued.pk)
 
 
 def upload(client, data: bytes):

@@ -34,16 +34,6 @@ def verify_url(certificate):
     return reverse("certificates:verify", kwargs={"code": certificate.verification_code})
 
 
-@pytest.fixture
-def client(client):
-    """A client with an address of its own: the verification rate limit counts per
-    address in the shared cache, and parallel tests must not share a count."""
-    import uuid
-
-    client.defaults["REMOTE_ADDR"] = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
-    return client
-
-
 @pytest.mark.django_db
 class TestVerification:
     def test_valid_certificate_shows_its_facts_and_masked_id(self, client, certificate, alice):

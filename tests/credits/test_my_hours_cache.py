@@ -11,11 +11,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from credits.hours_cache import entries_key
-from credits.models import Category, CreditEntry, PersonYearTotal, Source, YearRule
+from credits.models import Category, CreditEntry, PersonYearTotal, Source
 from credits.services import CreditRecord, credit_post, credit_post_batch, credit_reverse
-from tests.factories import make_professional
+from tests.factories import TEN_YEARS, make_professional, ten_years_of
 
-YEARS = range(2016, 2026)
+YEARS = TEN_YEARS
 PER_YEAR = 30
 REDIS_GONE = {
     "default": {
@@ -23,28 +23,6 @@ REDIS_GONE = {
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
     }
 }
-
-
-def ten_years_of(person, tag):
-    """PER_YEAR entries in each of ten ruled years, through the ledger's batch entry."""
-    for year in YEARS:
-        YearRule.objects.get_or_create(
-            year=year, defaults={"public_min": 30, "professional_min": 60}
-        )
-    credit_post_batch(
-        CreditRecord(
-            person.pk,
-            year,
-            Category.PUBLIC if i % 2 else Category.PROFESSIONAL,
-            Decimal("1.5"),
-            Source.PLATFORM,
-            f"{tag}-{year}-{i}",
-            description=f"{tag}{year}年第{i}课",
-        )
-        for year in YEARS
-        for i in range(PER_YEAR)
-    )
-    return person
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from credits.models import Category, Source, YearRule
-from credits.services import CreditRecord, credit_post_batch
 from learning.models import Course
+from tests.factories import ten_years_of
 
 YEAR = 2025
 
@@ -30,16 +29,7 @@ def courses(db):
 
 @pytest.fixture
 def alice_of_ten_years(alice):
-    for year in range(2016, 2026):
-        YearRule.objects.get_or_create(
-            year=year, defaults={"public_min": 30, "professional_min": 60}
-        )
-    credit_post_batch(
-        CreditRecord(alice.pk, year, Category.PUBLIC, Decimal(1), Source.PLATFORM, f"{year}-{i}")
-        for year in range(2016, 2026)
-        for i in range(30)
-    )
-    return alice
+    return ten_years_of(alice, "艾")
 
 
 def catalog(client, **params):

@@ -2,31 +2,19 @@
 user's roles read afresh on every request."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import get_resolver, reverse
 
-from credits.models import Category, Source, YearRule
-from credits.services import CreditRecord, credit_post_batch
 from portal.models import Authority, City, Membership, ProfessionalProfile, Role, Unit, User
-from tests.factories import id_number_for, make_member
+from tests.factories import id_number_for, make_member, ten_years_of
 from tests.portal.test_home import CAST_ROLE, home_url
 
 
 @pytest.fixture
 def busy_province(cast, unit_a):
     """Alice with ten years of entries; her unit with 300 more professionals."""
-    alice = cast["alice"]
-    for year in range(2016, 2026):
-        YearRule.objects.get_or_create(
-            year=year, defaults={"public_min": 30, "professional_min": 60}
-        )
-    credit_post_batch(
-        CreditRecord(alice.pk, year, Category.PUBLIC, Decimal(1), Source.PLATFORM, f"{year}-{i}")
-        for year in range(2016, 2026)
-        for i in range(30)
-    )
+    ten_years_of(cast["alice"], "艾")
     staff = User.objects.bulk_create(
         User(
             id_number=id_number_for(i, birth=datetime.date(1990, 1, 1)),
