@@ -1,38 +1,38 @@
 from django.urls import path
 
 from certificates import document_views, file_views, views
-from portal import converters  # noqa: F401  (registers <verification_code:…>)
+from portal import converters  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
 
 app_name = "certificates"
 
 urlpatterns = [
     path("certificates/my/", views.my_certificates, name="mine"),
-    path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="pdf"),
+    path("certificates/<pk:pk>/pdf/", views.certificate_pdf, name="pdf"),
     path("certificates/unit/", views.unit_certificates, name="unit"),
-    path("certificates/issue/<int:person_pk>/", views.issue_one, name="issue"),
+    path("certificates/issue/<pk:person_pk>/", views.issue_one, name="issue"),
     path("certificates/batches/new/", views.batch_new, name="batch_new"),
-    path("certificates/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("certificates/batches/<pk:pk>/", views.batch_detail, name="batch"),
     path("certificates/bundles/new/", views.bundle_new, name="bundle_new"),
-    path("certificates/bundles/<int:pk>/", views.bundle_detail, name="bundle"),
-    path("certificates/bundles/<int:pk>/pdf/", views.bundle_pdf, name="bundle_pdf"),
-    path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("certificates/bundles/<pk:pk>/", views.bundle_detail, name="bundle"),
+    path("certificates/bundles/<pk:pk>/pdf/", views.bundle_pdf, name="bundle_pdf"),
+    path("certificates/<pk:pk>/revoke/", views.revoke, name="revoke"),
     path("certificates/search/", views.search, name="search"),
     path("certificates/blocked/", views.blocked, name="blocked"),
     path("certificates/my/past-year/", document_views.past_year_request, name="past_year"),
     path("certificates/my/title/", document_views.title_documents, name="title_documents"),
     path(
-        "certificates/title/<int:pk>/pdf/",
+        "certificates/title/<pk:pk>/pdf/",
         document_views.title_document_pdf,
         name="title_document_pdf",
     ),
     path(
-        "certificates/statements/new/<int:person_pk>/",
+        "certificates/statements/new/<pk:person_pk>/",
         document_views.statement_new,
         name="statement_new",
     ),
-    path("certificates/statements/<int:pk>/", document_views.statement_detail, name="statement"),
+    path("certificates/statements/<pk:pk>/", document_views.statement_detail, name="statement"),
     path(
-        "certificates/statements/<int:pk>/pdf/",
+        "certificates/statements/<pk:pk>/pdf/",
         document_views.statement_pdf,
         name="statement_pdf",
     ),

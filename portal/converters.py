@@ -6,6 +6,10 @@ URL-safe base64 alphabet of secrets.token_urlsafe (certificates.models
 the columns hold up to 32). Anything else — a NUL byte, which PostgreSQL refuses
 in a text parameter, non-ASCII letters, a code of the wrong length — never reaches
 a view or the database: the resolver answers 404.
+
+`<pk:…>` is every primary key in a URL: 1 to 18 ASCII digits, so that it always
+fits PostgreSQL's bigint (Django's `<int:…>` passes 20 digits on to the database,
+which refuses them with a 500). `<year:…>` is a calendar year, four digits.
 """
 
 from django.urls import register_converter
@@ -21,5 +25,21 @@ class VerificationCodeConverter:
         return value
 
 
+class PkConverter:
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+class YearConverter(PkConverter):
+    regex = "[0-9]{4}"
+
+
 # Registered once, when the first url module imports this one.
 register_converter(VerificationCodeConverter, "verification_code")
+register_converter(PkConverter, "pk")
+register_converter(YearConverter, "year")

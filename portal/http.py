@@ -33,8 +33,28 @@ def _ip(text: str) -> str | None:
         return None
 
 
+# The largest primary key: PostgreSQL's bigint. A longer number is no id of ours.
+MAX_PK = 2**63 - 1
+
+
 def is_pk(value) -> bool:
-    """Whether a posted or queried value is a primary key (ASCII digits only: "²" is a
-    digit to str.isdigit but not to int)."""
-    text = str(value or "")
-    return text.isascii() and text.isdigit()
+    """Whether a value from a URL, a query string or a form is a primary key: ASCII
+    digits only ("²" is a digit to str.isdigit but not to int; "１" is full width),
+    positive and within bigint (a larger number makes PostgreSQL refuse the query)."""
+    text = str(value if value is not None else "")
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_PK
+
+
+def pk_or_none(value) -> int | None:
+    """`value` as a primary key (is_pk), or None when it is not one."""
+    return int(value) if is_pk(value) else None
+
+
+def pk_or_404(value) -> int:
+    """`value` as a primary key (is_pk); Http404 when it is not one, as for an id
+    that names nothing."""
+    from django.http import Http404
+
+    if not is_pk(value):
+        raise Http404
+    return int(value)

@@ -87,6 +87,43 @@ def roles_not_needed(view):
     return view
 
 
+# Every view declares who may reach it, with one of the three guards below;
+# tests/portal/test_url_walk.py walks every URL and fails on a view without one.
+
+
+def public(view):
+    """Declare a view anyone may reach, logged in or not (login, registration,
+    verification by code, the public pages). It must not show anything about a
+    person beyond what its own key (a verification code) unlocks."""
+    view.public = True
+    return view
+
+
+def signed_in(view):
+    """Let a view run for any logged-in user, whatever role she acts in (her own
+    account, the role switch; her registration while it has no role yet); the login
+    page otherwise. What it shows is hers alone."""
+    wrapped = login_required(view)
+    wrapped.signed_in = True
+    return wrapped
+
+
+def guard_of(view) -> str | tuple | None:
+    """The guard `view` declares: "public", "signed in", the tuple of roles of
+    `role_required`, or None when it declares none (a fault the URL walk reports).
+    A class-based view's guard is read from its class's dispatch as well."""
+    for candidate in (view, getattr(getattr(view, "view_class", None), "dispatch", None)):
+        if candidate is None:
+            continue
+        if getattr(candidate, "public", False):
+            return "public"
+        if getattr(candidate, "signed_in", False):
+            return "signed in"
+        if getattr(candidate, "required_roles", None):
+            return tuple(candidate.required_roles)
+    return None
+
+
 def role_required(*roles):
     """Let a view run only for a logged-in user acting in one of `roles`; 403 otherwise."""
 

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import account_views, views
+from portal import (
+    account_views,
+    converters,  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
+    views,
+)
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -25,15 +29,15 @@ portal_patterns = [
     path("account/", account_views.my_account, name="my_account"),
     path("accounts/", account_views.unit_people, name="unit_people"),
     path(
-        "accounts/registrations/<int:pk>/",
+        "accounts/registrations/<pk:pk>/",
         account_views.registration_review,
         name="registration_review",
     ),
-    path("accounts/transfers/<int:pk>/", account_views.transfer_review, name="transfer_review"),
-    path("accounts/<int:pk>/", account_views.account_action, name="account_action"),
-    path("accounts/<int:pk>/details/", account_views.person_correction, name="person_correction"),
+    path("accounts/transfers/<pk:pk>/", account_views.transfer_review, name="transfer_review"),
+    path("accounts/<pk:pk>/", account_views.account_action, name="account_action"),
+    path("accounts/<pk:pk>/details/", account_views.person_correction, name="person_correction"),
     path("units/registrations/", account_views.unit_registrations, name="unit_registrations"),
-    path("units/registrations/<int:pk>/", account_views.unit_review, name="unit_review"),
+    path("units/registrations/<pk:pk>/", account_views.unit_review, name="unit_review"),
     path("transfer/", account_views.my_transfer, name="my_transfer"),
     path("healthz", views.healthz, name="healthz"),
 ]
