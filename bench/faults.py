@@ -379,7 +379,7 @@ class Load:
         """An online platform pushing completions of the learners: PUSH_RECORDS new
         records every PUSH_SECONDS, a batch that was not taken sent again (newly
         signed) until it is, as platforms do."""
-        from learning.ingest import sign
+        from learning.platforms.services import sign
 
         browser, key_id, secret = Browser(self.port, "10.30.0.1"), *self.platform_key
         sent, records = 0, None
@@ -674,7 +674,7 @@ def studied_seconds_lost(load: Load, learners: list[dict]) -> tuple[float, float
     from learning.models import LessonProgress
 
     with contextlib.suppress(ImportError):
-        from learning import study_clock
+        from learning.catalog import study_clock
 
         if study_clock.enabled():
             while study_clock.flush():

@@ -73,7 +73,7 @@ def start_server(log: Path) -> subprocess.Popen:
 
 
 def push_all(batches, key, secret) -> float:
-    from learning.ingest import sign
+    from learning.platforms.services import sign
 
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
     started = time.perf_counter()

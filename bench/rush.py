@@ -694,7 +694,7 @@ def hasher_ms() -> float:
 
 def credit_checks(load: Load, learners: list[dict], wall: float, interval: int) -> dict:
     """Flush the clock and compare the database with the acknowledged beats."""
-    from learning import study_clock
+    from learning.catalog import study_clock
     from learning.models import LessonProgress
 
     if study_clock.enabled():
@@ -742,7 +742,7 @@ def forget_redis_keys() -> None:
     the sessions' and the Celery queue's (under this run's prefix)."""
     import redis
 
-    from learning import study_clock
+    from learning.catalog import study_clock
 
     study_clock.forget_all()
     client = redis.Redis.from_url(REDIS)

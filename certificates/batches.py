@@ -11,12 +11,23 @@ counted from the certificates it produced, not incremented by the tasks. Running
 batch again, or after a worker was killed, finishes the work without duplicates.
 """
 
+import logging
+from contextlib import contextmanager
+
+from celery import shared_task
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates import services
 from certificates.models import BatchFailure, Bundle, Certificate, IssuanceBatch
+from certificates.selectors import (
+    compliant,
+    eligible_without_certificate,
+    people_of,
+    valid_certificate,
+)
 from certificates.services import (
     STYLESHEET,
     CertificateError,
@@ -27,41 +38,18 @@ from certificates.services import (
 )
 from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
+from portal.actions import Refused
 from portal.audit import audit_log
 from portal.models import JobStatus, User
 from portal.pdf import MissingGlyphs
 
+logger = logging.getLogger(__name__)
+
 CHUNK = 25
 
 
-def people_of(*, unit=None, city=None) -> QuerySet[User]:
-    people = User.objects.professionals()
-    if unit is not None:
-        return people.filter(profile__unit=unit)
-    if city is not None:
-        return people.filter(profile__unit__city=city)
-    return people
-
-
-def _valid_certificate(year):
-    return Certificate.objects.filter(
-        person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
-    )
-
-
-def compliant(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
-    return people.filter(
-        year_totals__year=year,
-        year_totals__public_hours__gte=rule.public_min,
-        year_totals__professional_hours__gte=rule.professional_min,
-    )
-
-
-def eligible_without_certificate(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
-    return compliant(people, year, rule).filter(~Exists(_valid_certificate(year)))
-
-
 def batch_people(batch: IssuanceBatch) -> QuerySet[User]:
+    """The professionals the batch covers (its unit, its city, or the province)."""
     return people_of(unit=batch.unit, city=batch.city)
 
 
@@ -97,7 +85,7 @@ def batch_create(
     people = people_of(unit=unit, city=city)
     total = sum(eligible_without_certificate(people, y, rules[y]).count() for y in years)
     skipped = sum(
-        compliant(people, y, rules[y]).filter(Exists(_valid_certificate(y))).count() for y in years
+        compliant(people, y, rules[y]).filter(Exists(valid_certificate(y))).count() for y in years
     )
     with transaction.atomic():
         batch = IssuanceBatch.objects.create(
@@ -117,9 +105,7 @@ def batch_create(
             end_year=end_year,
             scope=batch.scope_label,
         )
-        from certificates.tasks import run_batch
-
-        transaction.on_commit(lambda: run_batch.delay(batch.pk))
+        run_batch.delay_on_commit(batch.pk)
     return batch
 
 
@@ -149,14 +135,29 @@ def batch_work(batch: IssuanceBatch) -> list[int]:
     return sorted(set().union(*_work_by_year(batch, batch_people(batch)).values()))
 
 
-def batch_start(batch_id: int) -> list[list[int]]:
-    """Mark the batch running and return its remaining work in chunks."""
-    batch = IssuanceBatch.objects.get(pk=batch_id)
-    if batch.finished:
-        return []
-    IssuanceBatch.objects.filter(pk=batch_id, status=JobStatus.QUEUED).update(
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def batch_start(batch_id: int, *, resume: bool = False) -> list[list[int]]:
+    """Claim the batch and return its remaining work in chunks of CHUNK person ids;
+    [] when there is nothing for this run to do.
+
+    The claim is a conditional UPDATE to RUNNING, and its row count says whether this
+    run won it. A start claims a QUEUED batch only: the same run_batch delivered
+    twice, or one that a starting worker's resume got to first, finds it RUNNING and
+    stops, so that the work is not queued twice. A resume (`resume`: a starting
+    worker picking up what a killed one left, or a message delivered again after
+    its worker died) claims a RUNNING batch too. A finished batch is never claimed.
+    A batch claimed with no work left is finished at once (batch_refresh).
+    """
+    claimable = UNFINISHED if resume else (JobStatus.QUEUED,)
+    won = IssuanceBatch.objects.filter(pk=batch_id, status__in=claimable).update(
         status=JobStatus.RUNNING
     )
+    if not won:
+        logger.info("certificate batch %s: already started or finished; this run stops", batch_id)
+        return []
+    batch = IssuanceBatch.objects.get(pk=batch_id)
     work = batch_work(batch)
     if not work:
         batch_refresh(batch_id)
@@ -179,8 +180,6 @@ def batch_issue_chunk(batch_id: int, person_ids: list[int]) -> None:
 
 
 def _issue_one(batch: IssuanceBatch, person, year: int) -> None:
-    from certificates.services import certificate_render
-
     certificate = Certificate.objects.filter(
         person=person, year=year, status=Certificate.Status.VALID
     ).first()
@@ -199,7 +198,8 @@ def _issue_one(batch: IssuanceBatch, person, year: int) -> None:
             )
             return
     if certificate.batch_id == batch.pk:
-        certificate = certificate_render(certificate.pk)
+        # Looked up on the module at call time: tests watch the render through it.
+        certificate = services.certificate_render(certificate.pk)
         if certificate.render_blocked:  # no font draws part of it: flagged, not issued
             BatchFailure.objects.get_or_create(
                 batch=batch,
@@ -245,10 +245,13 @@ def batch_refresh(batch_id: int) -> IssuanceBatch:
 
 
 def unfinished_batches() -> QuerySet[IssuanceBatch]:
-    return IssuanceBatch.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    """Batches queued or running: what a starting worker resumes."""
+    return IssuanceBatch.objects.filter(status__in=UNFINISHED)
 
 
 def bundle_create(*, unit, year: int, requested_by) -> Bundle:
+    """Start the printable bundle of `unit`'s valid certificates of `year`; its PDF is
+    rendered on a worker after commit (bundle_render). Audited."""
     with transaction.atomic():
         bundle = Bundle.objects.create(
             unit=unit,
@@ -258,17 +261,32 @@ def bundle_create(*, unit, year: int, requested_by) -> Bundle:
                 unit=unit, year=year, status=Certificate.Status.VALID
             ).count(),
         )
-        from certificates.tasks import render_bundle
-
-        transaction.on_commit(lambda: render_bundle.delay(bundle.pk))
+        audit_log(
+            actor=requested_by,
+            action="certificates.bundle.created",
+            bundle=bundle.pk,
+            unit=unit.pk,
+            year=year,
+        )
+        render_bundle.delay_on_commit(bundle.pk)
     return bundle
 
 
 def bundle_render(bundle_id: int) -> Bundle:
+    """Render and store the bundle's PDF and finish it: FAILED with a message the
+    unit's HR reads when the unit has no valid certificate of the year, or when no
+    font draws part of their text. A bundle already finished is left as it is.
+
+    The claim (a conditional UPDATE to RUNNING) takes a QUEUED or a RUNNING bundle:
+    the render is idempotent (document_render_store), and a message delivered again
+    after its worker died must finish the bundle, which nothing else would; it
+    stops when the bundle finished meanwhile (0 rows)."""
+    claimed = Bundle.objects.filter(pk=bundle_id, status__in=UNFINISHED).update(
+        status=JobStatus.RUNNING
+    )
     bundle = Bundle.objects.get(pk=bundle_id)
-    if bundle.finished:
+    if not claimed:
         return bundle
-    Bundle.objects.filter(pk=bundle_id).update(status=JobStatus.RUNNING)
     certificates = list(
         Certificate.objects.filter(
             unit=bundle.unit, year=bundle.year, status=Certificate.Status.VALID
@@ -301,3 +319,75 @@ def bundle_render(bundle_id: int) -> Bundle:
         )
     bundle.refresh_from_db()
     return bundle
+
+
+# -- the jobs on the workers ------------------------------------------------------------
+#
+# Defined beside the work they do, under the names they always had (the queued
+# messages carry them); certificates.tasks re-exports them for autodiscovery. They
+# acknowledge late and are safe to run twice; none retries (a batch resumes instead).
+
+
+@contextmanager
+def job_failure(model, job_id: int, message: str):
+    """Finish the job `model` #`job_id` as FAILED when the block raises: with the
+    refusal's own text for a portal.actions.Refused, else with `message` (Chinese,
+    with %(number)s for the job's number), the exception logged with the job's
+    number and never shown. A job finished meanwhile keeps its state."""
+    try:
+        yield
+    except Refused as refusal:
+        _fail(model, job_id, str(refusal))
+    except Exception:
+        logger.exception("%s %s failed", model._meta.label_lower, job_id)
+        _fail(model, job_id, message % {"number": job_id})
+
+
+def _fail(model, job_id: int, error: str) -> None:
+    model.objects.filter(pk=job_id, status__in=UNFINISHED).update(
+        status=JobStatus.FAILED, error=error[:500], finished_at=timezone.now()
+    )
+
+
+def batch_failed_message() -> str:
+    """What a batch's page says when it stopped on an error that is not a refusal."""
+    return _(
+        "The batch stopped because of an error; please contact the administrator "
+        "(job number %(number)s)."
+    )
+
+
+def bundle_failed_message() -> str:
+    """What a bundle's page says when its PDF failed for a reason that is not a
+    refusal."""
+    return _(
+        "The printable bundle could not be made; please contact the administrator "
+        "(job number %(number)s)."
+    )
+
+
+@shared_task(
+    bind=True, name="certificates.tasks.run_batch", acks_late=True, reject_on_worker_lost=True
+)
+def run_batch(self, batch_id: int, resume: bool = False) -> None:
+    """Claim the batch and queue its remaining work, a chunk per task (batch_start);
+    `resume` for a starting worker's resume. A message delivered again after its
+    worker died is a resume too."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    with job_failure(IssuanceBatch, batch_id, batch_failed_message()):
+        for chunk in batch_start(batch_id, resume=resume or redelivered):
+            issue_chunk.delay(batch_id, chunk)
+
+
+@shared_task(name="certificates.tasks.issue_chunk", acks_late=True, reject_on_worker_lost=True)
+def issue_chunk(batch_id: int, person_ids: list[int]) -> None:
+    """Issue and render what the chunk's people still need (batch_issue_chunk)."""
+    with job_failure(IssuanceBatch, batch_id, batch_failed_message()):
+        batch_issue_chunk(batch_id, person_ids)
+
+
+@shared_task(name="certificates.tasks.render_bundle", acks_late=True, reject_on_worker_lost=True)
+def render_bundle(bundle_id: int) -> None:
+    """Render and store a printable bundle (bundle_render)."""
+    with job_failure(Bundle, bundle_id, bundle_failed_message()):
+        bundle_render(bundle_id)

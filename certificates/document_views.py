@@ -18,27 +18,23 @@ from certificates.past_years import (
     compliant_years_without_certificate,
     past_year_certificate_request,
 )
-from certificates.services import CertificateError, document_stored
-from certificates.statements import (
-    stated_result,
-    statement_corrections,
-    statement_issue,
-    statements_visible_to,
-)
+from certificates.selectors import statements_visible_to, title_documents_visible_to
+from certificates.services import document_stored
+from certificates.statements import stated_result, statement_corrections, statement_issue
 from certificates.title_documents import (
     combinable_certificates,
     title_document_certificates,
     title_document_issue,
     title_document_revocation,
     title_documents_of,
-    title_documents_visible_to,
     with_certificates,
 )
 from portal import scoping
+from portal.actions import post_action
 from portal.downloads import download_response
 from portal.identity import mask_id_number
 from portal.models import Role
-from portal.roles import role_required
+from portal.roles import public, role_required
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
 
@@ -77,33 +73,31 @@ def past_year_request(request):
         messages.error(request, _form_error(form))
         return redirect("certificates:mine")
     year = form.cleaned_data["year"]
-    if request.method != "POST":
-        offered = {s.year: s for s in compliant_years_without_certificate(request.user)}
-        if year not in offered:
-            messages.error(
-                request,
-                _(
-                    "The certificate of %(year)s cannot be requested: the year did not "
-                    "meet its rule, or its certificate has been issued already."
-                )
-                % {"year": year},
-            )
-            return redirect("certificates:mine")
-        context = {"status": offered[year]}
-        return render(request, "certificates/past_year_confirm.html", context)
-    try:
-        certificate = past_year_certificate_request(
-            person=request.user, year=year, requested_by=request.user
-        )
-    except CertificateError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
+    if request.method == "POST":
+        return post_action(
             request,
-            _("Your certificate of %(year)s has been issued: %(serial)s.")
-            % {"year": year, "serial": certificate.serial},
+            lambda: past_year_certificate_request(
+                person=request.user, year=year, requested_by=request.user
+            ),
+            success=lambda certificate: (
+                _("Your certificate of %(year)s has been issued: %(serial)s.")
+                % {"year": year, "serial": certificate.serial}
+            ),
+            redirect_to="certificates:mine",
         )
-    return redirect("certificates:mine")
+    offered = {s.year: s for s in compliant_years_without_certificate(request.user)}
+    if year not in offered:
+        messages.error(
+            request,
+            _(
+                "The certificate of %(year)s cannot be requested: the year did not "
+                "meet its rule, or its certificate has been issued already."
+            )
+            % {"year": year},
+        )
+        return redirect("certificates:mine")
+    context = {"status": offered[year]}
+    return render(request, "certificates/past_year_confirm.html", context)
 
 
 # -- eligibility statements ----------------------------------------------------------
@@ -112,28 +106,32 @@ def past_year_request(request):
 @require_POST
 @role_required(Role.PROFESSIONAL, *HR_ROLES)
 def statement_new(request, person_pk):
+    """Issue a statement of the posted review period about a person in scope; its
+    page on success, else back to the person's eligibility with the reason."""
     person = scoping.get_person_for(request.membership, person_pk)
-    back = reverse("credits:eligibility", args=[person.pk])
     form = StatementForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_error(form))
-        return redirect(back)
-    try:
-        statement = statement_issue(
+    return post_action(
+        request,
+        lambda data: statement_issue(
             person=person,
-            start_year=form.cleaned_data["start_year"],
-            end_year=form.cleaned_data["end_year"],
+            start_year=data["start_year"],
+            end_year=data["end_year"],
             issued_by=request.user,
-        )
-    except CertificateError as error:
-        messages.error(request, str(error))
-        return redirect(back)
-    messages.success(request, _("Statement %(serial)s issued.") % {"serial": statement.serial})
-    return redirect("certificates:statement", pk=statement.pk)
+        ),
+        success=lambda statement: _("Statement %(serial)s issued.") % {"serial": statement.serial},
+        redirect_to=lambda statement: (
+            ("certificates:statement", statement.pk)
+            if statement
+            else reverse("credits:eligibility", args=[person.pk])
+        ),
+        form=form,
+        invalid=_form_error(form),
+    )
 
 
 @role_required(Role.PROFESSIONAL, *HR_ROLES)
 def statement_detail(request, pk):
+    """A statement in scope: its result per year as issued, and its PDF when ready."""
     statement = get_object_or_404(statements_visible_to(request.membership), pk=pk)
     context = {
         "statement": statement,
@@ -145,6 +143,7 @@ def statement_detail(request, pk):
 
 @role_required(Role.PROFESSIONAL, *HR_ROLES)
 def statement_pdf(request, pk):
+    """A statement's stored PDF (or the page saying it is being prepared)."""
     statement = get_object_or_404(statements_visible_to(request.membership), pk=pk)
     return _stored_pdf(
         request,
@@ -153,6 +152,7 @@ def statement_pdf(request, pk):
     )
 
 
+@public
 def statement_verify(request, code):
     """What the statement's QR code opens (public): the result per year as issued,
     the name and the masked ID number, and which years were corrected since. (A
@@ -181,21 +181,18 @@ def title_documents(request):
     data = request.POST if request.method == "POST" else None  # none ticked: still a POST
     form = TitleDocumentForm(data, certificates=certificates)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                document = title_document_issue(
-                    person=request.user, years=form.cleaned_data["years"], issued_by=request.user
-                )
-            except CertificateError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(
-                    request,
-                    _("Document %(serial)s is being prepared.") % {"serial": document.serial},
-                )
-                return redirect("certificates:title_documents")
-        else:
-            messages.error(request, _form_error(form))
+        return post_action(
+            request,
+            lambda data: title_document_issue(
+                person=request.user, years=data["years"], issued_by=request.user
+            ),
+            success=lambda document: (
+                _("Document %(serial)s is being prepared.") % {"serial": document.serial}
+            ),
+            redirect_to="certificates:title_documents",
+            form=form,
+            invalid=_form_error(form),
+        )
     context = {
         "form": form,
         "certificates": certificates,
@@ -220,6 +217,7 @@ def title_document_pdf(request, pk):
     )
 
 
+@public
 def title_document_verify(request, code):
     """What the document's QR code opens (public): its certificates, each with its
     status now, the name and the masked ID number; revoked as a whole once one of its

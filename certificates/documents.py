@@ -63,17 +63,14 @@ class DocumentKind:
         """The document numbered `serial` as /verify/'s check of a file shows it: the
         registry's details of any document, its verification page, and revoked when
         `revocation` says so."""
-        found = registry.model_document(self.model._meta.label_lower, serial)
-        if found is None:
+        document = self.model.objects.filter(serial=serial).first()
+        if document is None:
             return None
-        document = self.model.objects.get(serial=found.serial)
-        found = dataclasses.replace(found, verification_path=self.verification_path(document))
+        shown = {"verification_path": self.verification_path(document)}
         revoked = self.revocation(document) if self.revocation else None
-        if revoked is None:
-            return found
-        return dataclasses.replace(
-            found, revoked=True, revoked_on=revoked.on, revoked_reason=revoked.reason
-        )
+        if revoked is not None:
+            shown.update(revoked=True, revoked_on=revoked.on, revoked_reason=revoked.reason)
+        return registry.signed_document_of(document, **shown)
 
     def flagged(self) -> QuerySet:
         """The documents whose PDF no font could draw."""

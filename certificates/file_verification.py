@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import registry, signing
@@ -185,14 +184,9 @@ def find_signed_certificate(serial: str) -> registry.SignedDocument | None:
     certificate = Certificate.objects.filter(serial=serial).first()
     if certificate is None:
         return None
-    revoked = not certificate.is_valid
-    return registry.SignedDocument(
+    return registry.signed_document_of(
+        certificate,
         kind=_("Continuing education certificate"),
-        serial=certificate.serial,
-        pdf_sha256=certificate.pdf_sha256,
-        revoked=revoked,
-        revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
-        revoked_reason=registry.revocation_category_label(certificate) if revoked else "",
         details_template="certificates/_certificate_details.html",
         details={"certificate": certificate, "masked_id": mask_id_number(certificate.id_number)},
         verification_path=reverse(

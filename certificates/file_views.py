@@ -18,6 +18,7 @@ from certificates.file_verification import MAX_BYTES, too_large, verify_file
 from certificates.forms import VerifyForm
 from certificates.views import VERIFY_ATTEMPTS, VERIFY_WINDOW_SECONDS
 from portal import throttle
+from portal.roles import public
 
 FIELD = "file"
 # Room for the form's other fields and the multipart framing around the file.
@@ -82,6 +83,7 @@ def _answer(request, result=None, *, status=200, error=""):
     return render(request, "certificates/verify_form.html", context, status=status)
 
 
+@public
 @csrf_exempt  # checked by _verify_file, once the throttle and the upload handler are in place
 def verify_file_view(request):
     """Check an uploaded PDF; a GET goes back to the form.

@@ -20,7 +20,9 @@ class YearChoiceForm(forms.Form):
 
 
 class BatchForm(YearChoiceForm):
-    city = forms.IntegerField(label=_("City"), required=False)
+    # A city's id as posted, read by selectors.batch_scope_for (portal.http.pk_or_404:
+    # "²", "１" or a 20-digit number names no city).
+    city = forms.CharField(label=_("City"), required=False, max_length=20)
     # A range of years, from `year` to `end_year`; empty: the one year.
     end_year = forms.TypedChoiceField(
         label=_("To year"), coerce=int, choices=rule_years, required=False, empty_value=None

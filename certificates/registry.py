@@ -184,39 +184,52 @@ def local_date(value: datetime.date | datetime.datetime | None) -> datetime.date
 
 def model_document(label: str, serial: str) -> SignedDocument | None:
     """The document of any model labelled `label` with `serial` and `pdf_sha256`
-    fields, as a SignedDocument with the details it has (see the module docstring)."""
+    fields, as a SignedDocument with the details it has (see the module docstring);
+    None when there is no such model or no such document."""
     from django.apps import apps
-
-    from portal.identity import mask_id_number
 
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError):
         return None
-    names = {f.name for f in model._meta.concrete_fields}
-    if not {"serial", "pdf_sha256"} <= names:
+    if not {"serial", "pdf_sha256"} <= {f.name for f in model._meta.concrete_fields}:
         return None
     document = model._default_manager.filter(serial=serial).first()
-    if document is None:
-        return None
+    return None if document is None else signed_document_of(document)
+
+
+def signed_document_of(document, **shown) -> SignedDocument:
+    """`document` (an instance of a model with `serial` and `pdf_sha256` fields) as
+    the verification of its file shows it: the one builder behind `model_document`
+    and every registered kind's finder. Revoked when it has a `revoked_at` set or a
+    `status` of "revoked" (the reason's category: revocation_category_label); its
+    details the name, masked ID number, unit, issuer and issue date it has of those,
+    shown with the generic template. `shown` replaces any of these (a kind's own
+    name, details template and details, its verification path, its revocation)."""
+    from portal.identity import mask_id_number
+
+    names = {f.name for f in type(document)._meta.concrete_fields}
     revoked_at = getattr(document, "revoked_at", None)
     revoked = revoked_at is not None or getattr(document, "status", None) == "revoked"
     issued_at = getattr(document, "issued_at", None)
     return SignedDocument(
-        kind=str(model._meta.verbose_name),
-        serial=document.serial,
-        pdf_sha256=document.pdf_sha256,
-        revoked=revoked,
-        revoked_on=local_date(revoked_at),
-        revoked_reason=revocation_category_label(document) if revoked else "",
-        details_template=GENERIC_DETAILS_TEMPLATE,
-        details={
-            "name": getattr(document, "real_name", ""),
-            "masked_id": mask_id_number(document.id_number) if "id_number" in names else "",
-            "unit": getattr(document, "unit_name", ""),
-            "issuer": getattr(document, "issuer_name", ""),
-            "issued_on": local_date(issued_at),
-        },
+        **{
+            "kind": str(type(document)._meta.verbose_name),
+            "serial": document.serial,
+            "pdf_sha256": document.pdf_sha256,
+            "revoked": revoked,
+            "revoked_on": local_date(revoked_at),
+            "revoked_reason": revocation_category_label(document) if revoked else "",
+            "details_template": GENERIC_DETAILS_TEMPLATE,
+            "details": {
+                "name": getattr(document, "real_name", ""),
+                "masked_id": mask_id_number(document.id_number) if "id_number" in names else "",
+                "unit": getattr(document, "unit_name", ""),
+                "issuer": getattr(document, "issuer_name", ""),
+                "issued_on": local_date(issued_at),
+            },
+            **shown,
+        }
     )
 
 

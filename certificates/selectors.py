@@ -1,8 +1,27 @@
-from django.db.models import OuterRef, QuerySet, Subquery
+"""What each role may see of certificates and the documents beside them, and the
+reads the pages and the batches share. Views ask these functions (taking the actor,
+the active Membership) instead of comparing roles themselves; what exists outside
+the actor's scope answers 404, as what does not exist at all."""
 
-from certificates.models import Bundle, Certificate, IssuanceBatch
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from certificates import registry
+from certificates.models import (
+    Bundle,
+    Certificate,
+    EligibilityStatement,
+    IssuanceBatch,
+    TitleDocument,
+)
+from credits.models import YearRule
 from portal import scoping
-from portal.models import Role
+from portal.http import pk_or_404
+from portal.models import Role, User
+
+# -- what a role may see -------------------------------------------------------------
 
 
 def certificates_visible_to(actor) -> QuerySet[Certificate]:
@@ -18,7 +37,14 @@ def certificates_visible_to(actor) -> QuerySet[Certificate]:
     return certificates.none()
 
 
+def certificates_found(actor, q: str) -> QuerySet[Certificate]:
+    """The certificates in the actor's scope numbered `q` or of the ID number `q`
+    (provincial HR's search; `q` normalised by forms.SerialField)."""
+    return certificates_visible_to(actor).filter(Q(serial=q) | Q(id_number=q))
+
+
 def batches_visible_to(actor) -> QuerySet[IssuanceBatch]:
+    """The batches of the actor's units for unit HR; every batch for provincial HR."""
     batches = IssuanceBatch.objects.select_related("unit", "city", "requested_by")
     match getattr(actor, "role", None):
         case Role.UNIT_HR:
@@ -29,23 +55,115 @@ def batches_visible_to(actor) -> QuerySet[IssuanceBatch]:
 
 
 def bundles_visible_to(actor) -> QuerySet[Bundle]:
+    """The printable bundles of the actor's unit (unit HR only)."""
     if getattr(actor, "role", None) != Role.UNIT_HR:
         return Bundle.objects.none()
     return Bundle.objects.filter(unit__in=scoping.units_visible_to(actor))
 
 
+def statements_visible_to(actor) -> QuerySet[EligibilityStatement]:
+    """Statements about the people the actor may see (portal.scoping): her own for a
+    professional, the people in scope for HR."""
+    return EligibilityStatement.objects.filter(
+        person__in=scoping.people_visible_to(actor)
+    ).select_related("person")
+
+
+def title_documents_visible_to(actor) -> QuerySet[TitleDocument]:
+    """The documents the actor may download: a professional her own; provincial HR
+    those of the people in its scope (portal.scoping), which it needs to resolve a
+    document no font could draw. Nobody else: unit HR reads the certificates
+    themselves."""
+    if getattr(actor, "role", None) not in (Role.PROFESSIONAL, Role.PROVINCE_HR):
+        return TitleDocument.objects.none()
+    return TitleDocument.objects.filter(person__in=scoping.people_visible_to(actor))
+
+
+def batch_scope_for(actor, city=None) -> dict:
+    """Whom a batch the actor starts covers, as batches.batch_create's keyword
+    arguments: unit HR its own unit, whatever else was posted; provincial HR the city
+    `city` names (its id as posted; Http404 when it is not an id of a city in the
+    actor's scope), else the whole province ({})."""
+    if getattr(actor, "role", None) == Role.UNIT_HR:
+        return {"unit": actor.unit}
+    if city in (None, ""):
+        return {}
+    return {"city": get_object_or_404(scoping.cities_visible_to(actor), pk=pk_or_404(city))}
+
+
+def after_revocation_url(actor, certificate: Certificate) -> str:
+    """Where the revoking HR goes next: unit HR back to its unit's certificates of the
+    year, provincial HR to its search, showing the revoked certificate."""
+    if getattr(actor, "role", None) == Role.UNIT_HR:
+        return f"{reverse('certificates:unit')}?year={certificate.year}"
+    return f"{reverse('certificates:search')}?q={certificate.serial}"
+
+
+# -- who is due a certificate ----------------------------------------------------------
+
+
+def people_of(*, unit=None, city=None) -> QuerySet[User]:
+    """The approved professionals of `unit`, else of `city`, else of the province."""
+    people = User.objects.professionals()
+    if unit is not None:
+        return people.filter(profile__unit=unit)
+    if city is not None:
+        return people.filter(profile__unit__city=city)
+    return people
+
+
+def valid_certificate(year: int) -> QuerySet[Certificate]:
+    """The valid certificate of `year` of the person of the outer query (for Exists)."""
+    return Certificate.objects.filter(
+        person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
+    )
+
+
+def compliant(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
+    """Those of `people` whose hours of `year` meet `rule`."""
+    return people.filter(
+        year_totals__year=year,
+        year_totals__public_hours__gte=rule.public_min,
+        year_totals__professional_hours__gte=rule.professional_min,
+    )
+
+
+def eligible_without_certificate(people: QuerySet, year: int, rule: YearRule) -> QuerySet:
+    """Those of `people` who met `rule` in `year` and hold no valid certificate of it."""
+    return compliant(people, year, rule).filter(~Exists(valid_certificate(year)))
+
+
+def unit_year_summary(unit, year: int, rule: YearRule) -> dict:
+    """The counts on top of unit HR's certificates page for `year`: certificates
+    issued (valid), people eligible without one, and people whose hours miss the
+    rule; and the revoked certificates of the year."""
+    people = people_of(unit=unit)
+    issued = Certificate.objects.filter(unit=unit, year=year, status=Certificate.Status.VALID)
+    return {
+        "counts": {
+            "issued": issued.count(),
+            "eligible": eligible_without_certificate(people, year, rule).count(),
+            "not_eligible": people.count() - compliant(people, year, rule).count(),
+        },
+        "revoked": Certificate.objects.filter(
+            unit=unit, year=year, status=Certificate.Status.REVOKED
+        ),
+    }
+
+
 def with_certificate(people: QuerySet, year: int) -> QuerySet:
     """Annotate people with their valid certificate of `year`: serial, id and the hours
     it states (which a later ledger correction can make differ from the ledger)."""
-    valid = Certificate.objects.filter(
-        person=OuterRef("pk"), year=year, status=Certificate.Status.VALID
-    )
+    valid = valid_certificate(year)
     return people.annotate(
         certificate_serial=Subquery(valid.values("serial")[:1]),
         certificate_id=Subquery(valid.values("pk")[:1]),
         certificate_public=Subquery(valid.values("public_hours")[:1]),
         certificate_professional=Subquery(valid.values("professional_hours")[:1]),
     )
+
+
+# -- what provincial HR resolves -------------------------------------------------------
 
 
 def flagged_annual_certificates() -> QuerySet[Certificate]:
@@ -56,11 +174,6 @@ def flagged_annual_certificates() -> QuerySet[Certificate]:
 def blocked_certificates() -> list:
     """Certificates of every kind whose PDF no font could draw, newest first: what
     provincial HR must resolve (install a font, or correct the name)."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from certificates import registry
-
     annual = [
         registry.BlockedCertificate(
             kind=_("Annual continuing-education certificate"),

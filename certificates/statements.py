@@ -9,10 +9,10 @@ since. The PDF is rendered on a worker and stored through the one document path
 (certificates.services.document_render_store), like every certificate.
 """
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,6 @@ from certificates.services import (
 )
 from credits.eligibility import Eligibility, changed_since, check_period, eligibility_check
 from credits.selectors import YearStatus, year_statuses
-from portal import scoping
 from portal.audit import audit_log
 from portal.identity import mask_id_number
 from portal.models import ReviewStatus
@@ -68,8 +67,6 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
     profile = getattr(person, "profile", None)
     if profile is None or profile.status != ReviewStatus.APPROVED:
         raise CertificateError(_("%(name)s is not a professional.") % {"name": person.real_name})
-    from certificates.tasks import render_statement
-
     with transaction.atomic():
         lock_person(person)  # a concurrent repeat waits here, then finds the twin
         result = eligibility_check(person, start_year, end_year)
@@ -153,6 +150,7 @@ def statement_verification_url(statement: EligibilityStatement) -> str:
 
 
 def statement_html(statement: EligibilityStatement) -> str:
+    """The statement's PDF as HTML (statement_pdf.html), with its QR code."""
     url = statement_verification_url(statement)
     return render_to_string(
         "certificates/statement_pdf.html",
@@ -181,12 +179,12 @@ def statement_render(statement_id: int) -> EligibilityStatement:
     )
 
 
-def statements_visible_to(actor) -> QuerySet[EligibilityStatement]:
-    """Statements about the people the actor may see (portal.scoping): her own for a
-    professional, the people in scope for HR."""
-    return EligibilityStatement.objects.filter(
-        person__in=scoping.people_visible_to(actor)
-    ).select_related("person")
+# Registered under its old name (certificates.tasks re-exports it); no retries.
+@shared_task(name="certificates.tasks.render_statement", acks_late=True, reject_on_worker_lost=True)
+def render_statement(statement_id: int) -> None:
+    """Render and store an eligibility statement's PDF (queued on commit by
+    statement_issue; safe to run twice)."""
+    statement_render(statement_id)
 
 
 def held_statements(user) -> list[HeldCertificate]:

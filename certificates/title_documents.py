@@ -14,6 +14,7 @@ rules and serials. The document holds while all its certificates do: once one of
 them is revoked, the document is revoked with it (title_document_revocation).
 """
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -35,10 +36,9 @@ from certificates.services import (
     qr_svg,
 )
 from credits.eligibility import MAX_PERIOD_YEARS
-from portal import scoping
 from portal.audit import audit_log
 from portal.identity import mask_id_number
-from portal.models import ReviewStatus, Role
+from portal.models import ReviewStatus
 
 TITLE_DOCUMENT_PREFIX = "SDHD"
 STYLESHEET = settings.BASE_DIR / "templates" / "certificates" / "title_document.css"
@@ -101,8 +101,6 @@ def title_document_issue(*, person, years, issued_by) -> TitleDocument:
     profile = getattr(person, "profile", None)
     if profile is None or profile.status != ReviewStatus.APPROVED:
         raise CertificateError(_("%(name)s is not a professional.") % {"name": person.real_name})
-    from certificates.tasks import render_title_document
-
     with transaction.atomic():
         lock_person(person)  # a concurrent repeat waits here, then finds the twin
         certificates = list(combinable_certificates(person).filter(year__in=years))
@@ -206,6 +204,16 @@ def title_document_render(document_id: int) -> TitleDocument:
     )
 
 
+# Registered under its old name (certificates.tasks re-exports it); no retries.
+@shared_task(
+    name="certificates.tasks.render_title_document", acks_late=True, reject_on_worker_lost=True
+)
+def render_title_document(document_id: int) -> None:
+    """Render and store a title-application document's PDF (queued on commit by
+    title_document_issue; safe to run twice)."""
+    title_document_render(document_id)
+
+
 def with_certificates(documents: QuerySet[TitleDocument]) -> QuerySet[TitleDocument]:
     """`documents` with their certificates, by year, in one more query."""
     return documents.prefetch_related(
@@ -216,16 +224,6 @@ def with_certificates(documents: QuerySet[TitleDocument]) -> QuerySet[TitleDocum
 def title_documents_of(user) -> QuerySet[TitleDocument]:
     """A professional's own title-application documents, with their certificates."""
     return with_certificates(TitleDocument.objects.filter(person=user))
-
-
-def title_documents_visible_to(actor) -> QuerySet[TitleDocument]:
-    """The documents the actor may download: a professional her own; provincial HR
-    those of the people in its scope (portal.scoping), which it needs to resolve a
-    document no font could draw. Nobody else: unit HR reads the certificates
-    themselves."""
-    if getattr(actor, "role", None) not in (Role.PROFESSIONAL, Role.PROVINCE_HR):
-        return TitleDocument.objects.none()
-    return TitleDocument.objects.filter(person__in=scoping.people_visible_to(actor))
 
 
 def held_title_documents(user) -> list[HeldCertificate]:

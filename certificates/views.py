@@ -1,6 +1,13 @@
-from django.contrib import messages
+"""Pages of the annual certificates: a professional's own, unit HR's list and
+batches, revocation and search, and the public verification by QR code or by serial
+and name.
+
+Each view: fetch through the scoping layer (certificates.selectors, portal.scoping),
+validate with a form, call one service through portal.actions (form_action,
+post_action), message, redirect. No view compares roles.
+"""
+
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,25 +17,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import registry, selectors
-from certificates.batches import (
-    batch_create,
-    bundle_create,
-    compliant,
-    eligible_without_certificate,
-    people_of,
-)
+from certificates.batches import batch_create, bundle_create
 from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, YearChoiceForm
 from certificates.models import Certificate
 from certificates.past_years import compliant_years_without_certificate
-from certificates.services import CertificateError, certificate_issue, certificate_revoke
+from certificates.services import certificate_issue, certificate_revoke
 from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
 from credits.selectors import default_year, with_year_hours
 from portal import scoping, throttle
+from portal.actions import form_action, post_action
 from portal.downloads import download_response
 from portal.identity import mask_id_number, normalize_name
 from portal.models import Role
-from portal.roles import role_required
+from portal.roles import public, role_required
 
 VERIFY_ATTEMPTS = 10
 VERIFY_WINDOW_SECONDS = 600
@@ -71,6 +73,8 @@ def my_certificates(request):
 
 @role_required(Role.PROFESSIONAL, Role.UNIT_HR, Role.PROVINCE_HR)
 def certificate_pdf(request, pk):
+    """The certificate's PDF, for whoever may see it (selectors.certificates_visible_to);
+    a page saying it is being prepared (202) or cannot be drawn (409) meanwhile."""
     certificate = get_object_or_404(selectors.certificates_visible_to(request.membership), pk=pk)
     if certificate.render_blocked:
         # No font draws part of its text: refused, flagged for provincial HR.
@@ -97,21 +101,16 @@ def certificate_pdf(request, pk):
 
 @role_required(Role.UNIT_HR)
 def unit_certificates(request):
+    """Unit HR's certificates of a year (?year=, else the last finished one): the
+    counts, the staff with their hours and certificate, revoked ones, bundles."""
     year = _year(request)
     rule = YearRule.objects.filter(year=year).first()
     if rule is None:
         raise Http404
     unit = request.membership.unit
-    people = people_of(unit=unit)
-    issued = Certificate.objects.filter(unit=unit, year=year, status=Certificate.Status.VALID)
-    counts = {
-        "issued": issued.count(),
-        "eligible": eligible_without_certificate(people, year, rule).count(),
-        "not_eligible": people.count() - compliant(people, year, rule).count(),
-    }
-    listed = selectors.with_certificate(with_year_hours(people, year), year).order_by(
-        "real_name", "id"
-    )
+    listed = selectors.with_certificate(
+        with_year_hours(selectors.people_of(unit=unit), year), year
+    ).order_by("real_name", "id")
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
     years = [y for y, _label in YearChoiceForm().fields["year"].choices]
     context = {
@@ -120,13 +119,10 @@ def unit_certificates(request):
         # The range form's default: the longest range a batch takes, ending at `year`.
         "range_start": min((y for y in years if year - MAX_PERIOD_YEARS < y <= year), default=year),
         "rule": rule,
-        "counts": counts,
         "page": page,
         "query": f"year={year}",
-        "revoked": Certificate.objects.filter(
-            unit=unit, year=year, status=Certificate.Status.REVOKED
-        ),
         "bundles": selectors.bundles_visible_to(request.membership).filter(year=year)[:5],
+        **selectors.unit_year_summary(unit, year, rule),
     }
     return render(request, "certificates/unit_certificates.html", context)
 
@@ -134,57 +130,52 @@ def unit_certificates(request):
 @require_POST
 @role_required(Role.UNIT_HR, Role.PROVINCE_HR)
 def issue_one(request, person_pk):
+    """Issue the certificate of the posted year to a person in scope; back to the
+    page the form was on (`next`, this site only) with the outcome as a message."""
     person = scoping.get_person_for(request.membership, person_pk)
     year = _year(request, request.POST)
-    try:
-        certificate = certificate_issue(person=person, year=year, issued_by=request.user)
-    except CertificateError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Certificate %(serial)s issued to %(name)s.")
-            % {"serial": certificate.serial, "name": person.real_name},
-        )
-    # Back to the page the form was on, but only to a page of this site, and not from
-    # HTTPS down to plain HTTP.
+    # Back to the page the form was on, but only to a path of this site ("abc" is not
+    # one: redirect() would take it for a view's name), and not from HTTPS down to
+    # plain HTTP.
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = f"{reverse('certificates:unit')}?year={year}"
-    return redirect(target)
+    return post_action(
+        request,
+        lambda: certificate_issue(person=person, year=year, issued_by=request.user),
+        success=lambda certificate: (
+            _("Certificate %(serial)s issued to %(name)s.")
+            % {"serial": certificate.serial, "name": person.real_name}
+        ),
+        redirect_to=target,
+    )
 
 
 @require_POST
 @role_required(Role.UNIT_HR, Role.PROVINCE_HR)
 def batch_new(request):
-    form = BatchForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a year that has a rule."))
-        return redirect("portal:home")
-    scope = {}
-    if request.membership.role == Role.UNIT_HR:
-        scope["unit"] = request.membership.unit
-    elif form.cleaned_data.get("city"):
-        scope["city"] = get_object_or_404(
-            scoping.cities_visible_to(request.membership), pk=form.cleaned_data["city"]
-        )
-    try:
-        batch = batch_create(
-            year=form.cleaned_data["year"],
-            end_year=form.cleaned_data["end_year"],
+    """Start a batch over the actor's scope (selectors.batch_scope_for: unit HR its
+    unit; provincial HR a city it picks, or the province) and show its progress."""
+    return post_action(
+        request,
+        lambda data: batch_create(
+            year=data["year"],
+            end_year=data["end_year"],
             requested_by=request.user,
-            **scope,
-        )
-    except CertificateError as error:
-        messages.error(request, str(error))
-        return redirect("portal:home")
-    return redirect("certificates:batch", pk=batch.pk)
+            **selectors.batch_scope_for(request.membership, data["city"]),
+        ),
+        success=None,
+        redirect_to=lambda batch: ("certificates:batch", batch.pk) if batch else "portal:home",
+        form=BatchForm(request.POST),
+        invalid=_("Choose a year that has a rule."),
+    )
 
 
 @role_required(Role.UNIT_HR, Role.PROVINCE_HR)
 def batch_detail(request, pk):
+    """A batch's progress (the partial alone for htmx polling) and its failures."""
     batch = get_object_or_404(selectors.batches_visible_to(request.membership), pk=pk)
     failures = batch.failures.select_related("person")[:200]
     context = {"job": batch, "batch": batch, "failures": failures}
@@ -196,13 +187,23 @@ def batch_detail(request, pk):
 @require_POST
 @role_required(Role.UNIT_HR)
 def bundle_new(request):
+    """Start the printable bundle of the unit's certificates of the posted year."""
     year = _year(request, request.POST)
-    bundle = bundle_create(unit=request.membership.unit, year=year, requested_by=request.user)
-    return redirect("certificates:bundle", pk=bundle.pk)
+    return post_action(
+        request,
+        lambda: bundle_create(unit=request.membership.unit, year=year, requested_by=request.user),
+        success=None,
+        redirect_to=lambda bundle: (
+            ("certificates:bundle", bundle.pk)
+            if bundle
+            else f"{reverse('certificates:unit')}?year={year}"
+        ),
+    )
 
 
 @role_required(Role.UNIT_HR)
 def bundle_detail(request, pk):
+    """A bundle's progress (the partial alone for htmx polling)."""
     bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
     context = {"job": bundle, "bundle": bundle}
     if request.htmx:
@@ -212,6 +213,7 @@ def bundle_detail(request, pk):
 
 @role_required(Role.UNIT_HR)
 def bundle_pdf(request, pk):
+    """The bundle's PDF (404 until it is made)."""
     bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
     return _pdf_response(
         bundle.pdf,
@@ -225,6 +227,8 @@ def bundle_pdf(request, pk):
 
 @role_required(Role.UNIT_HR, Role.PROVINCE_HR)
 def revoke(request, pk):
+    """Revoke a valid certificate in scope with a category and a reason; then back to
+    where the actor's role works (selectors.after_revocation_url)."""
     certificate = get_object_or_404(
         selectors.certificates_visible_to(request.membership).filter(
             status=Certificate.Status.VALID
@@ -232,35 +236,31 @@ def revoke(request, pk):
         pk=pk,
     )
     form = RevokeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            certificate_revoke(
-                certificate=certificate,
-                category=form.cleaned_data["category"],
-                reason=form.cleaned_data["reason"],
-                revoked_by=request.user,
-            )
-        except CertificateError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("Certificate %(serial)s has been revoked; a new one can now be issued.")
-                % {"serial": certificate.serial},
-            )
-            if request.membership.role == Role.UNIT_HR:
-                return redirect(f"{reverse('certificates:unit')}?year={certificate.year}")
-            return redirect(f"{reverse('certificates:search')}?q={certificate.serial}")
-    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})
+    done = form_action(
+        request,
+        form,
+        lambda data: certificate_revoke(
+            certificate=certificate,
+            category=data["category"],
+            reason=data["reason"],
+            revoked_by=request.user,
+        ),
+        success=_("Certificate %(serial)s has been revoked; a new one can now be issued.")
+        % {"serial": certificate.serial},
+        redirect_to=selectors.after_revocation_url(request.membership, certificate),
+    )
+    return done or render(
+        request, "certificates/revoke.html", {"certificate": certificate, "form": form}
+    )
 
 
 @role_required(Role.PROVINCE_HR)
 def search(request):
+    """Provincial HR's search by certificate number or ID number."""
     form = SearchForm(request.GET or None)
     results = None
     if form.is_valid():
-        q = form.cleaned_data["q"]
-        results = Certificate.objects.filter(Q(serial=q) | Q(id_number=q)).select_related("unit")
+        results = selectors.certificates_found(request.membership, form.cleaned_data["q"])
     context = {
         "form": form,
         "results": results,
@@ -280,6 +280,7 @@ def blocked(request):
 # -- the public --------------------------------------------------------------------
 
 
+@public
 def verify(request, code):
     """What the QR code opens. Unknown codes get a bare 404 (malformed ones never
     get here: the URL's converter, portal.converters)."""
@@ -292,6 +293,7 @@ def verify(request, code):
     return render(request, "certificates/verify.html", context)
 
 
+@public
 def verify_form(request):
     """Serial number plus name; a serial alone reveals nothing. Rate-limited per client
     on failed lookups only: an HR office checking a stack of certificates from one

@@ -137,6 +137,13 @@ class YearForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=rule_years)
 
 
+class ReportYearForm(forms.Form):
+    """The year of a report request: a year that has a rule (as its text: "２０２４"
+    or "2024.0" is no choice)."""
+
+    year = forms.TypedChoiceField(coerce=int, choices=rule_years)
+
+
 class StaffFilterForm(YearForm):
     status = forms.ChoiceField(label=_("Status"), choices=StaffStatus.choices, required=False)
     series = forms.ChoiceField(

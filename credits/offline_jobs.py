@@ -13,12 +13,20 @@ A file over OFFLINE_UPLOAD_WORKER_BYTES goes this way:
 3. a good file becomes the same OfflineUpload awaiting confirmation as in a request;
    a file with bad rows keeps its row messages on the job; either way the stored file
    is deleted when the job ends, and nothing reaches the ledger before HR confirms.
+
+`offline_file_receive` is the one way a file comes in (the upload page): it sends a
+large file this way and reads a small one in the request. The task
+`parse_offline_upload` is defined here, beside its work (the job protocol,
+ARCHITECTURE.md; registered as "credits.tasks.parse_offline_upload" and re-exported
+by credits.tasks).
 """
 
 import logging
 import os
 import uuid
+from dataclasses import dataclass
 
+from celery import shared_task
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -26,8 +34,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.models import OfflineParseJob
-from credits.offline_upload import CHUNK_ROWS, SPEC, parse_offline_chunks, upload_store
+from credits.models import OfflineParseJob, OfflineUpload
+from credits.offline_upload import (
+    CHUNK_ROWS,
+    SPEC,
+    parse_offline_chunks,
+    parse_offline_workbook,
+    upload_store,
+)
 from portal import scoping
 from portal.audit import audit_log
 from portal.models import JobStatus, Membership, Role
@@ -42,13 +56,46 @@ from portal.tabular_worker import (
 logger = logging.getLogger(__name__)
 
 # CPU seconds the reading process may use; the task's own limits are a little longer
-# (credits/tasks.py). A full file (5,000 rows, 5 MB) reads in a few seconds.
+# (parse_offline_upload, below). A full file (5,000 rows, 5 MB) reads in a few seconds.
 READ_CPU_SECONDS = 5 * 60
 
 
 def needs_worker(upload) -> bool:
     """Whether a file is read on a worker rather than in the request."""
     return upload.size > settings.OFFLINE_UPLOAD_WORKER_BYTES
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What became of an uploaded offline-hours file: queued to be read on a worker
+    (`job`), kept as a preview awaiting confirmation (`preview`), or refused for its
+    rows (`problems`, the row messages in row order; nothing was kept)."""
+
+    job: OfflineParseJob | None = None
+    preview: OfflineUpload | None = None
+    problems: tuple[str, ...] = ()
+
+
+def offline_file_receive(*, upload, actor: Membership) -> Intake:
+    """Take an offline-hours file uploaded by unit HR `actor`.
+
+    A file over OFFLINE_UPLOAD_WORKER_BYTES is queued for a worker
+    (offline_parse_queue); a smaller one is read and checked here
+    (parse_offline_workbook), against the people the actor may credit
+    (portal.scoping.people_visible_to), and kept as a preview (upload_store) when
+    every row is good. Raises TableError (a Refused) for a file that cannot be taken
+    as a whole; nothing is kept then, nor when rows have problems."""
+    unit, user = actor.unit, actor.user
+    if needs_worker(upload):
+        return Intake(job=offline_parse_queue(upload=upload, unit=unit, requested_by=user))
+    parsed = parse_offline_workbook(
+        upload, people=scoping.people_visible_to(actor), unit=unit, uploader=user
+    )
+    if parsed.errors:
+        return Intake(problems=tuple(parsed.errors))
+    return Intake(
+        preview=upload_store(upload=upload, unit=unit, uploaded_by=user, rows=parsed.records())
+    )
 
 
 def offline_parse_queue(*, upload, unit, requested_by) -> OfflineParseJob:
@@ -69,8 +116,6 @@ def offline_parse_queue(*, upload, unit, requested_by) -> OfflineParseJob:
             job=job.pk,
             file_name=job.file_name,
         )
-        from credits.tasks import parse_offline_upload
-
         parse_offline_upload.delay_on_commit(job.pk)
     return job
 
@@ -82,20 +127,44 @@ def memory_message() -> str:
     )
 
 
-def offline_parse_run(job_id: int) -> OfflineParseJob:
-    """Read and check a job's file; a finished job is left as it is.
+def failed_message(job_id: int) -> str:
+    """What the job's page says of a failure the reader did not name (logged)."""
+    return _(
+        "The file could not be checked because of an error on the server; nothing was "
+        "saved. Please try again later, or contact the administrator (job number "
+        "%(number)s)."
+    ) % {"number": job_id}
+
+
+def offline_parse_claim(job_id: int, *, resume: bool = False) -> bool:
+    """Claim the job for this run: a conditional UPDATE to RUNNING whose row count
+    says whether this run won it. A first delivery claims a QUEUED job only; a resume
+    (`resume`: the task's message delivered again after its worker died) claims a
+    RUNNING job too, and reads the file again from the start. A finished job is never
+    claimed."""
+    claimable = (JobStatus.QUEUED, JobStatus.RUNNING) if resume else (JobStatus.QUEUED,)
+    won = OfflineParseJob.objects.filter(pk=job_id, status__in=claimable).update(
+        status=JobStatus.RUNNING, done=0
+    )
+    return bool(won)
+
+
+def offline_parse_run(job_id: int, *, resume: bool = False) -> OfflineParseJob:
+    """Claim the job (offline_parse_claim), then read and check its file; a run that
+    loses the claim (a finished job, one another run is reading) changes nothing.
 
     Nothing is written before the end, so a job interrupted (a worker killed) is read
     again from the start when its task is delivered again. Ends DONE with `upload`
     (the preview), or FAILED with the row messages in `problems` (nothing written) or
     with `error`: the reader's message for a file it cannot take; memory_message()
     when the reading process ran out of memory or was killed; resource_message() when
-    it ran out of time; the reader's "could not be read" when it failed otherwise; a
-    general message for anything else. Details are logged with the job id."""
+    it ran out of time; the reader's "could not be read" when it failed otherwise;
+    failed_message() (with the job number) for anything else. Details are logged with
+    the job id."""
+    if not offline_parse_claim(job_id, resume=resume):
+        logger.info("offline parse job %s: already started or finished; this run stops", job_id)
+        return OfflineParseJob.objects.get(pk=job_id)
     job = OfflineParseJob.objects.select_related("unit", "requested_by").get(pk=job_id)
-    if job.finished:
-        return job
-    OfflineParseJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, done=0)
     try:
         parsed = parse_offline_chunks(
             _counted(job_id, _read(job)),
@@ -116,16 +185,27 @@ def offline_parse_run(job_id: int) -> OfflineParseJob:
         return _finish(job, error=_("The file could not be read as an Excel workbook."))
     except Exception:
         logger.exception("offline parse job %s failed", job_id)
-        return _finish(
-            job,
-            error=_(
-                "The file could not be checked because of an error on the server; "
-                "nothing was saved. Please try again later."
-            ),
-        )
+        return _finish(job, error=failed_message(job_id))
     if parsed.errors:
         return _finish(job, problems=parsed.errors)
     return _finish(job, rows=parsed.records())
+
+
+# The task may run a little longer than its reading process (READ_CPU_SECONDS).
+@shared_task(
+    bind=True,
+    name="credits.tasks.parse_offline_upload",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=6 * 60,
+    time_limit=7 * 60,
+)
+def parse_offline_upload(self, job_id: int) -> None:
+    """Read a large offline-hours file (offline_parse_run; its reading process has 5
+    minutes of CPU); queued on commit by offline_parse_queue. A message delivered
+    again after its worker died resumes the job."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    offline_parse_run(job_id, resume=redelivered)
 
 
 def _membership(job: OfflineParseJob) -> Membership | None:

@@ -330,7 +330,11 @@ def _ledger_matches(rows: list[PreviewRow], unit_id: int) -> tuple[set[int], lis
     return credited, [row_message(number, message) for number, message in sorted(problems)]
 
 
+@transaction.atomic
 def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUpload:
+    """Keep a checked file's good rows (ParsedUpload.records()) as an OfflineUpload of
+    `unit` awaiting confirmation, with the file's SHA-256; audited as
+    "credits.offline_upload.previewed". Nothing reaches the ledger here."""
     upload.seek(0)
     digest = hashlib.sha256(upload.read()).hexdigest()
     stored = OfflineUpload.objects.create(
@@ -342,7 +346,8 @@ def upload_store(*, upload, unit, uploaded_by, rows: list[dict]) -> OfflineUploa
 
 @transaction.atomic
 def upload_confirm(*, stored: OfflineUpload, confirmed_by, people) -> OfflineUpload:
-    """Post the rows once; a second confirmation of the same upload does nothing.
+    """Post the rows once; a second confirmation of the same upload credits nothing
+    and is refused (LedgerError, "confirmed before").
 
     `people` is who the HR may credit now: somebody who left the unit between the
     preview and the confirmation stops the whole upload (LedgerError); so does a row
@@ -352,7 +357,7 @@ def upload_confirm(*, stored: OfflineUpload, confirmed_by, people) -> OfflineUpl
     """
     stored = OfflineUpload.objects.select_for_update().get(pk=stored.pk)
     if stored.status == OfflineUpload.Status.CONFIRMED:
-        return stored
+        raise LedgerError(_("This upload was confirmed before; nothing was credited again."))
     # FOR NO KEY UPDATE: one confirmation of the unit at a time, without blocking the
     # inserts that merely refer to the unit (they take FOR KEY SHARE).
     list(Unit.objects.select_for_update(no_key=True).filter(pk=stored.unit_id).values_list("pk"))

@@ -1,71 +1,33 @@
-"""Compliance report pages: request, progress, downloads, retry, 我的报表."""
+"""Compliance report pages: request, progress, downloads, retry, 我的报表.
 
-from django.contrib import messages
-from django.db.models import Q
+What each role may report on and read is credits.selectors' (report_scope_options,
+report_target, reports_visible_to); the two buttons post through
+portal.actions.post_action to one service each (credits.reports)."""
+
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from credits.forms import rule_years
-from credits.models import ReportJob
+from credits import selectors
+from credits.forms import ReportYearForm, rule_years
 from credits.reports import report_request, report_retry
-from credits.selectors import default_year
 from portal import scoping
+from portal.actions import post_action
 from portal.downloads import download_response
 from portal.models import Role
 from portal.roles import role_required
 
 REPORT_ROLES = (Role.UNIT_HR, Role.DEPARTMENT_ADMIN, Role.CITY_HR, Role.PROVINCE_HR)
-Scope = ReportJob.Scope
-
-
-def scope_options(actor) -> list[tuple[str, str]]:
-    """The scopes the actor may report on, as (value, label), from the scoping layer."""
-    options = []
-    if actor.role == Role.PROVINCE_HR:
-        options.append((Scope.PROVINCE.value, str(Scope.PROVINCE.label)))
-    options += [(f"city:{c.pk}", c.name) for c in scoping.cities_visible_to(actor)]
-    options += [(f"authority:{a.pk}", a.name) for a in scoping.authorities_visible_to(actor)]
-    if actor.role != Role.PROVINCE_HR:  # the province's units are too many for a list
-        options += [(f"unit:{u.pk}", u.name) for u in scoping.units_visible_to(actor)]
-    return options
-
-
-def _target(actor, value: str):
-    """(scope, object) for an option value; 404 for anything outside the scope."""
-    if value == Scope.PROVINCE and actor.role == Role.PROVINCE_HR:
-        return Scope.PROVINCE, None
-    kind, _colon, pk = value.partition(":")
-    lookups = {
-        Scope.CITY: scoping.cities_visible_to,
-        Scope.AUTHORITY: scoping.authorities_visible_to,
-        Scope.UNIT: scoping.units_visible_to,
-    }
-    if kind not in lookups or not pk.isdigit():
-        raise Http404
-    return kind, get_object_or_404(lookups[kind](actor), pk=pk)
-
-
-def reports_visible_to(actor):
-    """One's own reports, and the scheduled ones of one's city or the province."""
-    scheduled = Q(requested_by__isnull=True)
-    if actor.role == Role.PROVINCE_HR:
-        visible = Q(requested_by=actor.user) | scheduled
-    elif actor.role == Role.CITY_HR:
-        visible = Q(requested_by=actor.user) | (scheduled & Q(city_id=actor.city_id))
-    else:
-        visible = Q(requested_by=actor.user)
-    return ReportJob.objects.filter(visible).select_related("unit", "authority", "city")
 
 
 @role_required(*REPORT_ROLES)
 def report_list(request):
     context = {
-        "reports": reports_visible_to(request.membership)[:50],
-        "options": scope_options(request.membership),
+        "reports": selectors.reports_visible_to(request.membership)[:50],
+        "options": selectors.report_scope_options(request.membership),
         "years": [y for y, _label in rule_years()],
-        "default_year": default_year() - 1,
+        "default_year": selectors.default_year() - 1,
     }
     return render(request, "credits/reports.html", context)
 
@@ -73,27 +35,28 @@ def report_list(request):
 @require_POST
 @role_required(*REPORT_ROLES)
 def report_new(request):
-    scope, target = _target(request.membership, request.POST.get("scope", ""))
-    try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
-        year = None
-    if year not in {y for y, _label in rule_years()}:
-        messages.error(request, _("Choose a year that has a rule."))
-        return redirect("credits:reports")
-    job = report_request(
-        year=year,
-        requested_by=request.user,
-        scope=scope,
-        target=target,
-        full_ids=scoping.sees_full_id_numbers(request.membership),
+    """Queue a report on a scope of the actor's (404 for any other) for a ruled year
+    (else a message on the list), and show its page."""
+    scope, target = selectors.report_target(request.membership, request.POST.get("scope", ""))
+    return post_action(
+        request,
+        lambda data: report_request(
+            year=data["year"],
+            requested_by=request.user,
+            scope=scope,
+            target=target,
+            full_ids=scoping.sees_full_id_numbers(request.membership),
+        ),
+        form=ReportYearForm(request.POST),
+        invalid=_("Choose a year that has a rule."),
+        success=None,
+        redirect_to=lambda job: ("credits:report", job.pk) if job else "credits:reports",
     )
-    return redirect("credits:report", pk=job.pk)
 
 
 @role_required(*REPORT_ROLES)
 def report_detail(request, pk):
-    job = get_object_or_404(reports_visible_to(request.membership), pk=pk)
+    job = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     context = {"job": job, "report": job.summary}
     if request.htmx:
         response = render(request, "credits/_report_progress.html", context)
@@ -106,14 +69,18 @@ def report_detail(request, pk):
 @require_POST
 @role_required(*REPORT_ROLES)
 def report_retry_view(request, pk):
-    job = get_object_or_404(reports_visible_to(request.membership), pk=pk)
-    report_retry(job)
-    return redirect("credits:report", pk=pk)
+    job = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
+    return post_action(
+        request,
+        lambda: report_retry(job, actor=request.user),
+        success=None,
+        redirect_to=("credits:report", pk),
+    )
 
 
 @role_required(*REPORT_ROLES)
 def report_file(request, pk, kind):
-    job = get_object_or_404(reports_visible_to(request.membership), pk=pk)
+    job = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     file = {"xlsx": job.xlsx, "pdf": job.pdf}.get(kind)
     if not file:
         raise Http404

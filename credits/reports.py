@@ -1,11 +1,19 @@
 """Annual 30/60 compliance reports: computed in SQL from the per-person-year totals
 (which `verify_ledger` proves equal to the ledger), written as xlsx and PDF by a
-Celery task, with progress on the job row."""
+Celery task, with progress on the job row.
+
+The job protocol (ARCHITECTURE.md): `report_request` and `report_retry` queue the
+task `run_report`, defined here beside its work (registered as
+"credits.tasks.run_report", re-exported by credits.tasks), on commit; the task claims
+the job before it starts (report_run). Users read only ReportError's messages (and
+a general one with the job number); anything else is logged with the job id.
+"""
 
 import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -15,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from credits.models import ReportJob, YearRule
 from credits.selectors import staff_compliance
+from portal.actions import Refused
+from portal.audit import audit_log
 from portal.models import JobStatus, TitleLevel, TitleSeries
 from portal.pdf import render_pdf
 from portal.selectors import staff_of_unit_in_year, year_bounds
@@ -28,8 +38,10 @@ BUCKETS = [(0, 30), (30, 60), (60, 90), (90, 120), (120, None)]
 COUNTS = ("people", "compliant", "short_public", "short_professional", "short_both")
 
 
-class ReportError(Exception):
-    """A failure the user may read (others are logged and shown generically)."""
+class ReportError(Refused):
+    """A report refused or failed for a reason the user may read (no rule for the
+    year, nothing to retry); other failures are logged and shown generically
+    (failed_message)."""
 
 
 # Each approved person counts once a year, for the unit she was in at the end of the
@@ -239,13 +251,40 @@ def _step(job: ReportJob, **fields) -> None:
     ReportJob.objects.filter(pk=job.pk).update(done=job.done, **fields)
 
 
-def report_run(job_id: int) -> ReportJob:
-    """Compute, write the xlsx, render the PDF; each step moves the progress on."""
+def failed_message(job_id: int) -> str:
+    """What the report's page says of a failure that is no ReportError (logged)."""
+    return _(
+        "The report could not be produced; please try again, or contact the "
+        "administrator (job number %(number)s)."
+    ) % {"number": job_id}
+
+
+def report_claim(job_id: int, *, resume: bool = False) -> bool:
+    """Claim the job for this run: a conditional UPDATE to RUNNING whose row count
+    says whether this run won it. A first delivery claims a QUEUED job only, so that
+    a second run of one job (the task queued twice) stops at once; a resume (`resume`:
+    the task's message delivered again after its worker died mid-report) claims a
+    RUNNING job too, which then starts again from the first step. A finished job is
+    never claimed (a retry puts a failed one back to QUEUED first)."""
+    claimable = (JobStatus.QUEUED, JobStatus.RUNNING) if resume else (JobStatus.QUEUED,)
+    won = ReportJob.objects.filter(pk=job_id, status__in=claimable).update(
+        status=JobStatus.RUNNING, done=0, total=STEPS, error=""
+    )
+    return bool(won)
+
+
+def report_run(job_id: int, *, resume: bool = False) -> ReportJob:
+    """Claim the job (report_claim), then compute, write the xlsx, render the PDF;
+    each step moves the progress on. A run that loses the claim changes nothing and
+    returns the job as it is.
+
+    Ends DONE with both files, or FAILED with `error`: a ReportError's message, or
+    failed_message() (with the job number) for anything else, which is logged with
+    the job id and not raised again (the job row holds the outcome)."""
+    if not report_claim(job_id, resume=resume):
+        logger.info("report %s: already started or finished; this run stops", job_id)
+        return ReportJob.objects.get(pk=job_id)
     job = ReportJob.objects.select_related("unit", "authority", "city").get(pk=job_id)
-    if job.status == JobStatus.DONE:
-        return job
-    job.done = 0
-    _step(job, status=JobStatus.RUNNING, total=STEPS, error="")
     try:
         content = report_compute(job)
         rule = YearRule.objects.get(year=job.year)
@@ -255,21 +294,18 @@ def report_run(job_id: int) -> ReportJob:
         job.done = 2
         _step(job)
         pdf = _pdf(content)
+        stem = f"reports/{job.year}/report-{job.pk}"
+        job.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+        job.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
     except ReportError as error:
         _step(job, status=JobStatus.FAILED, error=str(error), finished_at=timezone.now())
         return ReportJob.objects.get(pk=job_id)
     except Exception:
         logger.exception("report %s failed", job_id)
         _step(
-            job,
-            status=JobStatus.FAILED,
-            error=_("The report could not be produced. Please try again."),
-            finished_at=timezone.now(),
+            job, status=JobStatus.FAILED, error=failed_message(job_id), finished_at=timezone.now()
         )
-        raise
-    stem = f"reports/{job.year}/report-{job.pk}"
-    job.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
-    job.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        return ReportJob.objects.get(pk=job_id)
     job.done = STEPS
     _step(
         job,
@@ -282,10 +318,23 @@ def report_run(job_id: int) -> ReportJob:
     return ReportJob.objects.get(pk=job_id)
 
 
+@shared_task(bind=True, name="credits.tasks.run_report", acks_late=True, reject_on_worker_lost=True)
+def run_report(self, job_id: int) -> None:
+    """Produce a report (report_run); queued on commit by report_request and
+    report_retry. A message delivered again after its worker died resumes the job."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    report_run(job_id, resume=redelivered)
+
+
 def report_request(
     *, year: int, requested_by=None, scope: str, target=None, full_ids: bool = True
 ) -> ReportJob:
-    """Queue a report; the caller has checked the scope through portal.scoping."""
+    """Queue a report of `year` on `scope` (ReportJob.Scope; `target` the city,
+    authority or unit, None for the province), audited as "credits.report.requested"
+    (`requested_by` None: a scheduled report). The caller has checked the scope
+    through credits.selectors.report_target; `full_ids` is whether the requester sees
+    ID numbers in full (portal.scoping.sees_full_id_numbers). run_report is queued on
+    commit."""
     fields = {scope: target} if target is not None else {}
     with transaction.atomic():
         job = ReportJob.objects.create(
@@ -296,35 +345,53 @@ def report_request(
             full_ids=full_ids,
             **fields,
         )
-        from credits.tasks import run_report
-
-        transaction.on_commit(lambda: run_report.delay(job.pk))
+        audit_log(
+            actor=requested_by,
+            action="credits.report.requested",
+            report=job.pk,
+            year=year,
+            scope=scope,
+            target=getattr(target, "pk", None),
+        )
+        run_report.delay_on_commit(job.pk)
     return job
 
 
-def report_retry(job: ReportJob) -> ReportJob:
-    updated = ReportJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
-        status=JobStatus.QUEUED, done=0, error="", finished_at=None
-    )
-    if updated:
-        from credits.tasks import run_report
-
-        transaction.on_commit(lambda: run_report.delay(job.pk))
+def report_retry(job: ReportJob, *, actor=None) -> ReportJob:
+    """Put a failed report back in the queue (a conditional UPDATE from FAILED, so
+    that two clicks queue it once), audited as "credits.report.retried", and queue
+    run_report on commit. ReportError when the job has not failed (it is queued,
+    running or done: nothing to retry)."""
+    with transaction.atomic():
+        updated = ReportJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+            status=JobStatus.QUEUED, done=0, error="", finished_at=None
+        )
+        if not updated:
+            raise ReportError(_("This report is not waiting to be tried again."))
+        audit_log(actor=actor, action="credits.report.retried", report=job.pk)
+        run_report.delay_on_commit(job.pk)
     job.refresh_from_db()
     return job
 
 
 def purge_expired_reports() -> int:
-    """Delete the files of reports past their retention; the rows stay as history."""
+    """Delete the files of reports past their retention; the rows stay as history,
+    marked expired. Returns how many reports were purged; audited once per run that
+    purges any ("credits.report.files_purged"). Safe to run twice: a purged report
+    is not expired again."""
     expired = ReportJob.objects.filter(expires_at__lt=timezone.now(), expired=False)
-    count = 0
+    purged = []
     for job in expired:
         for file in (job.xlsx, job.pdf):
             if file:
                 file.storage.delete(file.name)
-        ReportJob.objects.filter(pk=job.pk).update(expired=True, xlsx="", pdf="")
-        count += 1
-    return count
+        if ReportJob.objects.filter(pk=job.pk, expired=False).update(expired=True, xlsx="", pdf=""):
+            purged.append(job.pk)
+    if purged:
+        audit_log(
+            actor=None, action="credits.report.files_purged", count=len(purged), reports=purged
+        )
+    return len(purged)
 
 
 def annual_reports(year: int | None = None) -> list[ReportJob]:

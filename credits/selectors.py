@@ -1,4 +1,7 @@
-"""Reads of the ledger: totals, year verdicts against the year's rule, staff lists."""
+"""Reads of the ledger: totals, year verdicts against the year's rule, staff lists;
+and what each role may see or do of the ledger's objects (declarations, entries,
+offline uploads, reports), built on portal.scoping: views ask here, never compare
+roles themselves."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,13 +19,26 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from credits.models import Category, CreditEntry, Declaration, PersonYearTotal, Review, YearRule
+from credits.models import (
+    Category,
+    CreditEntry,
+    Declaration,
+    OfflineParseJob,
+    OfflineUpload,
+    PersonYearTotal,
+    ReportJob,
+    Review,
+    YearRule,
+)
 from portal import scoping
 from portal.formats import format_hours
+from portal.http import pk_or_none
 from portal.models import Role
 
 ZERO = Decimal("0.0")
@@ -289,6 +305,14 @@ REVIEW_LEVEL_OF_ROLE = {
 }
 
 
+def review_level(actor) -> str | None:
+    """The level (Review.Level) at which the actor decides the declarations of her
+    review_queue: the unit for unit HR, the HR bureau above the unit for city and
+    provincial HR, the authority for its department admin; None for a role that
+    reviews nothing (its queue is empty)."""
+    return REVIEW_LEVEL_OF_ROLE.get(getattr(actor, "role", None))
+
+
 def _gone_up_to(actor) -> QuerySet[Declaration]:
     """Declarations whose unit review came up to the actor as the HR bureau above a
     unit that cannot review them itself (Declaration.goes_to_hr_bureau)."""
@@ -376,3 +400,91 @@ def reversible_entries(actor) -> QuerySet[CreditEntry]:
 def entries_in_year(year: int) -> int:
     """How many ledger entries `year` holds (its rule then judges real hours)."""
     return CreditEntry.objects.filter(year=year).count()
+
+
+def manages_person(actor, person) -> bool:
+    """Whether the actor keeps `person`'s account and details (disable, enable, make
+    HR, correct a name or title: portal.account_views), so that her page offers
+    those actions: unit HR for its present staff (portal.scoping.people_managed_by).
+    One query at most; none for a role that manages nobody."""
+    return scoping.people_managed_by(actor).filter(pk=person.pk).exists()
+
+
+# -- offline uploads ----------------------------------------------------------------
+
+
+def offline_uploads_visible_to(actor) -> QuerySet[OfflineUpload]:
+    """The offline-hours files (previews and confirmed ones) of the actor's unit, newest
+    first: unit HR only, who uploads them; nobody else."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return OfflineUpload.objects.none()
+    return OfflineUpload.objects.filter(unit_id=actor.unit_id)
+
+
+def offline_jobs_visible_to(actor) -> QuerySet[OfflineParseJob]:
+    """The offline-hours files of the actor's unit being (or having been) read on a
+    worker: unit HR only, as offline_uploads_visible_to."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return OfflineParseJob.objects.none()
+    return OfflineParseJob.objects.filter(unit_id=actor.unit_id)
+
+
+# -- compliance reports -------------------------------------------------------------
+
+
+def reports_on_the_province(actor) -> bool:
+    """Whether the actor may report on the whole province: provincial HR only."""
+    return getattr(actor, "role", None) == Role.PROVINCE_HR
+
+
+def report_scope_options(actor) -> list[tuple[str, str]]:
+    """The scopes the actor may report on, as (value, label) for the request form:
+    "province" (provincial HR), then "city:<pk>", "authority:<pk>" and "unit:<pk>"
+    of the cities, authorities and units portal.scoping shows her. Provincial HR is
+    offered no unit list (the province's units are too many for one)."""
+    province = reports_on_the_province(actor)
+    options = []
+    if province:
+        options.append((ReportJob.Scope.PROVINCE.value, str(ReportJob.Scope.PROVINCE.label)))
+    options += [(f"city:{c.pk}", c.name) for c in scoping.cities_visible_to(actor)]
+    options += [(f"authority:{a.pk}", a.name) for a in scoping.authorities_visible_to(actor)]
+    if not province:
+        options += [(f"unit:{u.pk}", u.name) for u in scoping.units_visible_to(actor)]
+    return options
+
+
+_REPORT_TARGETS = {
+    ReportJob.Scope.CITY: scoping.cities_visible_to,
+    ReportJob.Scope.AUTHORITY: scoping.authorities_visible_to,
+    ReportJob.Scope.UNIT: scoping.units_visible_to,
+}
+
+
+def report_target(actor, value: str) -> tuple[str, object]:
+    """(scope, city/authority/unit or None) for an option value of
+    report_scope_options as posted ("province", "unit:12", …). Http404 for anything
+    else: a scope outside the actor's, an unknown kind, an id that is not one
+    (portal.http.is_pk: "²", "１", overflow)."""
+    if value == ReportJob.Scope.PROVINCE and reports_on_the_province(actor):
+        return ReportJob.Scope.PROVINCE, None
+    kind, _colon, pk = str(value).partition(":")
+    pk = pk_or_none(pk)
+    if kind not in _REPORT_TARGETS or pk is None:
+        raise Http404
+    return kind, get_object_or_404(_REPORT_TARGETS[kind](actor), pk=pk)
+
+
+def reports_visible_to(actor) -> QuerySet[ReportJob]:
+    """The reports the actor may read: her own, and the scheduled ones (no requester)
+    of her city (city HR) or of the whole province and every city (provincial HR)."""
+    if actor is None:
+        return ReportJob.objects.none()
+    scheduled = Q(requested_by__isnull=True)
+    match actor.role:
+        case Role.PROVINCE_HR:
+            visible = Q(requested_by=actor.user_id) | scheduled
+        case Role.CITY_HR:
+            visible = Q(requested_by=actor.user_id) | (scheduled & Q(city_id=actor.city_id))
+        case _:
+            visible = Q(requested_by=actor.user_id)
+    return ReportJob.objects.filter(visible).select_related("unit", "authority", "city")

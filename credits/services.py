@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.models import Category, CreditEntry, Source, YearRule
+from portal.actions import Refused
 from portal.audit import audit_log
 from portal.models import ReviewStatus, User
 from portal.queries import many
@@ -30,8 +31,9 @@ MAX_HOURS_PER_ENTRY = Decimal(1000)
 TEXT_LIMIT = 200  # source_ref and description columns
 
 
-class LedgerError(ValueError):
-    """Input the ledger refuses; the message is for the user, in Chinese."""
+class LedgerError(Refused):
+    """Input the ledger refuses; the message is for the user, in Chinese. A `Refused`
+    (portal.actions): the action views show it as it is."""
 
 
 @dataclass(frozen=True)

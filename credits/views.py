@@ -1,8 +1,8 @@
-"""Pages of the ledger. Each view: fetch through the scoping layer, validate with a
-form, call one service, message, redirect."""
+"""Pages of the ledger. Each view declares its guard (portal.roles), fetches through
+the scoping layer (portal.scoping, credits.selectors), and hands a POST to one
+service through portal.actions (form_action for a form page, post_action for a
+button): refusals (portal.actions.Refused) are shown, nothing else is caught."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,22 +25,17 @@ from credits.forms import (
     StaffFilterForm,
     YearForm,
 )
-from credits.models import ActivityKind, OfflineParseJob, OfflineUpload, YearRule
-from credits.offline_jobs import needs_worker, offline_parse_queue
-from credits.offline_upload import (
-    parse_offline_workbook,
-    upload_confirm,
-    upload_store,
-)
-from credits.services import LedgerError, credit_reverse
+from credits.models import ActivityKind, YearRule
+from credits.offline_jobs import offline_file_receive
+from credits.offline_upload import upload_confirm
+from credits.services import credit_reverse
 from portal import scoping
-from portal.accounts import holds_roles_elsewhere
+from portal.actions import form_action, post_action
 from portal.downloads import download_response
 from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
 from portal.roles import role_required
-from portal.selectors import name_or_id_number_q
-from portal.tabular import TableError
+from portal.selectors import holds_roles_elsewhere, name_or_id_number_q
 from portal.xlsx import xlsx_file_response, xlsx_response
 
 HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
@@ -124,9 +119,10 @@ def declaration_new(request):
     if not hasattr(request.user, "profile"):
         raise Http404
     form = DeclarationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        declaration = declaration_create(
+    response = form_action(
+        request,
+        form,
+        lambda data: declaration_create(
             person=request.user,
             kind=data["kind"],
             occurred_on=data["occurred_on"],
@@ -134,15 +130,17 @@ def declaration_new(request):
             with_bonus=data["with_bonus"],
             description=data["description"],
             evidence_files=data["evidence"],
-        )
-        messages.success(
-            request,
+        ),
+        success=lambda declaration: (
             _("Your declaration has been submitted. %(reviewer)s.")
-            % {"reviewer": declaration.awaited_reviewer},
-        )
-        return redirect("credits:declaration_detail", pk=declaration.pk)
+            % {"reviewer": declaration.awaited_reviewer}
+        ),
+        redirect_to=lambda declaration: ("credits:declaration_detail", declaration.pk),
+    )
     kinds = ActivityKind.objects.filter(active=True)
-    return render(request, "credits/declaration_form.html", {"form": form, "kinds": kinds})
+    return response or render(
+        request, "credits/declaration_form.html", {"form": form, "kinds": kinds}
+    )
 
 
 def _declaration_for(request, pk):
@@ -194,25 +192,24 @@ def review_queue(request):
 @role_required(*REVIEWER_ROLES)
 def review_detail(request, pk):
     declaration = get_object_or_404(selectors.review_queue(request.membership), pk=pk)
-    level = selectors.REVIEW_LEVEL_OF_ROLE[request.membership.role]
     proposal = review_hours_proposal(declaration)
     form = ReviewForm(request.POST or None, initial={"hours": proposal.hours})
-    if request.method == "POST" and form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            declaration_review(
-                declaration=declaration,
-                reviewer=request.user,
-                level=level,
-                approve=approve,
-                hours=form.cleaned_data["hours"],
-                reason=form.cleaned_data["reason"],
-            )
-        except LedgerError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Your decision has been recorded."))
-            return redirect("credits:review_queue")
+    response = form_action(
+        request,
+        form,
+        lambda data: declaration_review(
+            declaration=declaration,
+            reviewer=request.user,
+            level=selectors.review_level(request.membership),
+            approve=data["decision"] == "approve",
+            hours=data["hours"],
+            reason=data["reason"],
+        ),
+        success=_("Your decision has been recorded."),
+        redirect_to="credits:review_queue",
+    )
+    if response:
+        return response
     context = {
         "declaration": declaration,
         "form": form,
@@ -285,8 +282,9 @@ def person_detail(request, pk):
         "query": f"year={year}",
         "reversible": reversible,
         "full_id": scoping.sees_full_id_numbers(request.membership),
+        "manages": selectors.manages_person(request.membership, person),
     }
-    if request.membership.role == Role.UNIT_HR:
+    if context["manages"]:  # her account's buttons and the correction of her details
         initial = {"real_name": person.real_name, **CorrectionForm.initial_of(person.profile)}
         context["correction_form"] = CorrectionForm(initial=initial)
         context["account_shared"] = holds_roles_elsewhere(
@@ -326,94 +324,79 @@ def entry_reverse(request, pk):
         selectors.reversible_entries(request.membership).select_related("person"), pk=pk
     )
     form = ReversalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            credit_reverse(
-                entry=entry,
-                reason=form.cleaned_data["reason"],
-                reversed_by=request.user,
-                recorded_unit=request.membership.unit,
-            )
-        except LedgerError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The entry has been reversed."))
-            url = reverse("credits:person_detail", kwargs={"pk": entry.person_id})
-            return redirect(f"{url}?year={entry.year}")
-    return render(request, "credits/reverse_confirm.html", {"entry": entry, "form": form})
+    person_page = reverse("credits:person_detail", kwargs={"pk": entry.person_id})
+    response = form_action(
+        request,
+        form,
+        lambda data: credit_reverse(
+            entry=entry,
+            reason=data["reason"],
+            reversed_by=request.user,
+            recorded_unit=request.membership.unit,
+        ),
+        success=_("The entry has been reversed."),
+        redirect_to=f"{person_page}?year={entry.year}",
+    )
+    return response or render(
+        request, "credits/reverse_confirm.html", {"entry": entry, "form": form}
+    )
 
 
 @role_required(Role.UNIT_HR)
 def offline_upload(request):
+    """线下学时上传: a file read in the request shows its preview, or its row messages
+    here; a large one is read on a worker, whose page polls (offline_job)."""
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        parsed = None
-        try:
-            if needs_worker(upload):
-                job = offline_parse_queue(
-                    upload=upload, unit=request.membership.unit, requested_by=request.user
-                )
-                return redirect("credits:offline_job", pk=job.pk)
-            parsed = parse_offline_workbook(
-                upload,
-                people=scoping.people_visible_to(request.membership),
-                unit=request.membership.unit,
-                uploader=request.user,
-            )
-        except TableError as error:
-            form.add_error("file", str(error))
-        if parsed and parsed.errors:
-            errors = parsed.errors
-        elif parsed:
-            stored = upload_store(
-                upload=upload,
-                unit=request.membership.unit,
-                uploaded_by=request.user,
-                rows=parsed.records(),
-            )
-            return redirect("credits:offline_preview", pk=stored.pk)
-    recent = OfflineUpload.objects.filter(unit=request.membership.unit)[:10]
-    context = {
-        "form": form,
-        "errors": errors,
-        "recent": recent,
-    }
-    return render(request, "credits/offline_upload.html", context)
+
+    def page(problems=()):
+        context = {
+            "form": form,
+            "errors": problems,
+            "recent": selectors.offline_uploads_visible_to(request.membership)[:10],
+        }
+        return render(request, "credits/offline_upload.html", context)
+
+    def after(intake):
+        if intake.job:
+            return redirect("credits:offline_job", pk=intake.job.pk)
+        if intake.preview:
+            return redirect("credits:offline_preview", pk=intake.preview.pk)
+        return page(intake.problems)  # refused for its rows: nothing was kept
+
+    response = form_action(
+        request,
+        form,
+        lambda data: offline_file_receive(upload=data["file"], actor=request.membership),
+        success=None,
+        redirect_to=after,
+    )
+    return response or page()
 
 
 @role_required(Role.UNIT_HR)
 def offline_preview(request, pk):
-    stored = get_object_or_404(OfflineUpload, pk=pk, unit=request.membership.unit)
+    stored = get_object_or_404(selectors.offline_uploads_visible_to(request.membership), pk=pk)
     if request.method == "POST":
-        if stored.status == OfflineUpload.Status.CONFIRMED:
-            messages.info(
-                request, _("This upload was confirmed before; nothing was credited again.")
-            )
-            return redirect("credits:offline_preview", pk=stored.pk)
-        try:
-            stored = upload_confirm(
+        return post_action(
+            request,
+            lambda: upload_confirm(
                 stored=stored,
                 confirmed_by=request.user,
                 people=scoping.people_visible_to(request.membership),
-            )
-        except LedgerError as error:
-            messages.error(request, str(error))
-            return redirect("credits:offline_preview", pk=stored.pk)
-        messages.success(
-            request,
-            _("%(posted)s rows credited; %(duplicates)s had been credited before.")
-            % {"posted": stored.posted, "duplicates": stored.duplicates},
+            ),
+            success=lambda confirmed: (
+                _("%(posted)s rows credited; %(duplicates)s had been credited before.")
+                % {"posted": confirmed.posted, "duplicates": confirmed.duplicates}
+            ),
+            redirect_to=("credits:offline_preview", stored.pk),
         )
-        return redirect("credits:offline_preview", pk=stored.pk)
     return render(request, "credits/offline_preview.html", {"upload": stored})
 
 
 @role_required(Role.UNIT_HR)
 def offline_job(request, pk):
     """A large file being read on a worker: the page polls until its preview is ready."""
-    job = get_object_or_404(OfflineParseJob, pk=pk, unit=request.membership.unit)
+    job = get_object_or_404(selectors.offline_jobs_visible_to(request.membership), pk=pk)
     if job.upload_id:
         url = reverse("credits:offline_preview", kwargs={"pk": job.upload_id})
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -437,16 +420,10 @@ def _eligibility(request, person):
     return form, eligibility_check(person, start, end)
 
 
-def _eligibility_person(request, pk):
-    # people_visible_to gives a professional only herself; the check says so early.
-    if request.membership.role == Role.PROFESSIONAL and str(pk) != str(request.user.pk):
-        raise Http404
-    return scoping.get_person_for(request.membership, pk)
-
-
 @role_required(Role.PROFESSIONAL, *HR_ROLES)
 def eligibility(request, pk):
-    person = _eligibility_person(request, pk)
+    # people_visible_to gives a professional herself alone: anybody else is a 404.
+    person = scoping.get_person_for(request.membership, pk)
     form, result = _eligibility(request, person)
     return render(
         request, "credits/eligibility.html", {"person": person, "form": form, "result": result}
@@ -456,20 +433,17 @@ def eligibility(request, pk):
 @role_required(*HR_ROLES)
 def eligibility_bulk(request):
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        people = scoping.people_visible_to(request.membership)
-        try:
-            content = bulk_eligibility(
-                form.cleaned_data["file"],
-                people,
-                full_ids=scoping.sees_full_id_numbers(request.membership),
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        except TableError as error:
-            form.add_error("file", str(error))
-        else:
-            return xlsx_file_response(
-                content, filename=_("eligibility.xlsx"), fallback="eligibility.xlsx"
-            )
-    return render(request, "credits/eligibility_bulk.html", {"form": form})
+    response = form_action(
+        request,
+        form,
+        lambda data: bulk_eligibility(
+            data["file"],
+            scoping.people_visible_to(request.membership),
+            full_ids=scoping.sees_full_id_numbers(request.membership),
+        ),
+        success=None,
+        redirect_to=lambda content: xlsx_file_response(
+            content, filename=_("eligibility.xlsx"), fallback="eligibility.xlsx"
+        ),
+    )
+    return response or render(request, "credits/eligibility_bulk.html", {"form": form})

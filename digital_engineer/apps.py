@@ -15,7 +15,7 @@ class DigitalEngineerConfig(AppConfig):
             register_signed_kind,
         )
         from digital_engineer import receivers  # noqa: F401  (connects the signal receivers)
-        from digital_engineer.services import (
+        from digital_engineer.selectors import (
             blocked_training_certificates,
             find_signed_training_certificate,
             find_training_certificate,

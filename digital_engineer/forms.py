@@ -35,18 +35,47 @@ class EnrolForm(forms.Form):
     real_name = NameField(label=_("Name (as on the ID card)"))
 
 
+class RecordForm(forms.Form):
+    """A trainee's attended hours and exam scores as typed on the class page: whole
+    numbers, or empty (no hours attended; an exam not yet taken). Their ranges are
+    the programme's rules, checked by services.trainee_record."""
+
+    theory_attended = forms.IntegerField(label=_("Theory hours attended"), required=False)
+    practice_attended = forms.IntegerField(label=_("Practice hours attended"), required=False)
+    theory_score = forms.IntegerField(label=_("Theory score"), required=False)
+    practice_score = forms.IntegerField(label=_("Practice score"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("theory_attended", "practice_attended"):
+            if name in data and data[name] is None:
+                data[name] = 0
+        return data
+
+
 class SummaryForm(forms.Form):
     summary = forms.CharField(label=_("Training summary"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class CityPlanForm(forms.ModelForm):
+    """A city's yearly plan (its targets are target_formset); one plan per city and
+    year, checked here against the plan's city (`instance.city`)."""
+
     class Meta:
         model = CityPlan
         fields = ["year", "groups"]
         widgets = {"groups": forms.Textarea(attrs={"rows": 2})}
 
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        others = CityPlan.objects.filter(city_id=self.instance.city_id, year=year)
+        if others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Your city has a plan for this year already."))
+        return year
+
 
 def target_formset():
+    """The formset class of a city plan's targets (direction, level, trainees)."""
     return forms.inlineformset_factory(
         CityPlan,
         CityPlanTarget,
@@ -74,6 +103,7 @@ class StandardForm(forms.ModelForm):
 
 
 def standard_formset():
+    """The formset class of the subsidy standards (hours and subsidy of each)."""
     return forms.modelformset_factory(
         Standard, form=StandardForm, formset=BaseModelFormSet, extra=0
     )

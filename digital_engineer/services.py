@@ -1,15 +1,22 @@
 """The programme's rules: classes within approvals, trainees within capacity, the pass
 rule (the class's hours attended and both parts ≥ 60, `Trainee.passed`), certificates
-and ledger hours once, stating the hours attended, the 30-day filing."""
+and ledger hours once, stating the hours attended, the 30-day filing.
+
+Every change of state of the app goes through a function here: it runs in a
+transaction, writes an audit entry (portal.audit) and refuses with ProgrammeError
+(a portal.actions.Refused) and a Chinese message. What a role may see is in
+digital_engineer.selectors. The worker's job (rendering a training certificate) is
+defined here too, under its old task name; digital_engineer.tasks re-exports it.
+"""
 
 import datetime
 import logging
-from dataclasses import dataclass
 
+from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,13 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certificates.models import RevocationCategory
-from certificates.registry import HeldCertificate, SignedDocument, revocation_category_label
 from certificates.services import document_render_store, portal_url, qr_svg
 from credits.models import Category, Source
 from credits.services import credit_post, waiting_for_approval
 from digital_engineer.models import (
-    ROSTER_DAYS,
     Approval,
+    CityPlan,
     ClassComment,
     Direction,
     InstitutionState,
@@ -34,17 +40,22 @@ from digital_engineer.models import (
     Trainee,
     TrainingCertificate,
     TrainingClass,
-    passed_condition,
 )
-from portal import scoping
+from digital_engineer.selectors import (
+    FilingState,
+    institution_for,
+    revokes_training_certificates,
+    rosters_to_remind,
+)
+from portal.actions import Refused
 from portal.audit import audit_log
-from portal.deadlines import Lateness, filing_lateness, status_label
 from portal.formats import format_hours
 from portal.identity import mask_id_number, normalize_name, validate_id_number
 from portal.models import ReviewStatus, Role, User
 from portal.tabular import (
     Column,
     Repeats,
+    TableError,
     TableSpec,
     check_rows,
     id_number_column,
@@ -55,23 +66,11 @@ from portal.tabular import (
 from portal.xlsx import workbook_bytes
 
 logger = logging.getLogger(__name__)
-REMINDER_DAYS = 7
 
 
-class ProgrammeError(ValueError):
-    """A refusal the user reads, in Chinese."""
-
-
-def classes_visible_to(actor) -> QuerySet[TrainingClass]:
-    classes = TrainingClass.objects.select_related("institution", "city")
-    match getattr(actor, "role", None):
-        case Role.INSTITUTION_STAFF:
-            return classes.filter(institution__in=scoping.institutions_visible_to(actor))
-        case Role.CITY_HR:
-            return classes.filter(city__in=scoping.cities_visible_to(actor))
-        case Role.PROVINCE_HR:
-            return classes.all()
-    return classes.none()
+class ProgrammeError(Refused):
+    """A refusal of the programme's rules; `str(error)` is the Chinese message the
+    user reads. Nothing was changed."""
 
 
 def _active(institution) -> None:
@@ -82,7 +81,13 @@ def _active(institution) -> None:
         )
 
 
+@transaction.atomic
 def class_open(*, institution, opened_by, **fields) -> TrainingClass:
+    """Open a class of `institution` (the ClassForm's fields): the institution must
+    be in the catalogue and approved for the direction and level, theory plus
+    practice must reach the level's standard hours, a class other than an open one
+    names its partner, and it cannot end before it starts (ProgrammeError
+    otherwise). Audited as digital_engineer.class.opened by `opened_by` (a User)."""
     _active(institution)
     direction, level = fields["direction"], fields["level"]
     if not Approval.objects.filter(
@@ -112,10 +117,13 @@ def _open_class(training_class: TrainingClass) -> None:
 
 
 @transaction.atomic
-def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: str):
+def trainee_enrol(
+    *, training_class: TrainingClass, id_number: str, real_name: str, enrolled_by=None
+) -> Trainee:
     """Enrol the person with ID card number `id_number` and name `real_name`: an
     existing account when the name matches hers, else a new person record (a
-    graduate without a unit).
+    graduate without a unit). Audited as digital_engineer.trainee.enrolled by
+    `enrolled_by` (a User; None for the system).
 
     The institution learns nothing from an ID number alone: for an existing account
     whose name differs from `real_name` the refusal is one generic message, checked
@@ -156,12 +164,51 @@ def trainee_enrol(*, training_class: TrainingClass, id_number: str, real_name: s
     trainee, created = Trainee.objects.get_or_create(training_class=training_class, person=person)
     if not created:
         raise ProgrammeError(_("This person is enrolled in this class already."))
+    audit_log(
+        actor=enrolled_by,
+        action="digital_engineer.trainee.enrolled",
+        klass=training_class.pk,
+        trainee=trainee.pk,
+    )
     return trainee
 
 
+@transaction.atomic
 def trainee_record(
-    *, trainee: Trainee, theory_attended, practice_attended, theory_score, practice_score
+    *,
+    trainee: Trainee,
+    theory_attended: int,
+    practice_attended: int,
+    theory_score: int | None,
+    practice_score: int | None,
+    recorded_by=None,
 ) -> Trainee:
+    """Record a trainee's attended hours (whole hours, theory and practice, at most
+    the class's) and exam scores (0–100, None while not taken) while her class is
+    open and its institution in the catalogue; ProgrammeError otherwise. Audited as
+    digital_engineer.trainee.recorded by `recorded_by` (a User; None for the
+    system)."""
+    _trainee_record(
+        trainee,
+        theory_attended=theory_attended,
+        practice_attended=practice_attended,
+        theory_score=theory_score,
+        practice_score=practice_score,
+    )
+    audit_log(
+        actor=recorded_by,
+        action="digital_engineer.trainee.recorded",
+        klass=trainee.training_class_id,
+        trainee=trainee.pk,
+    )
+    return trainee
+
+
+def _trainee_record(
+    trainee: Trainee, *, theory_attended, practice_attended, theory_score, practice_score
+) -> None:
+    """trainee_record's checks and write, without the audit entry (a file of rows is
+    audited once, records_upload)."""
     _open_class(trainee.training_class)
     for score in (theory_score, practice_score):
         if score is not None and not 0 <= score <= 100:
@@ -175,11 +222,13 @@ def trainee_record(
     trainee.theory_attended, trainee.practice_attended = theory_attended, practice_attended
     trainee.theory_score, trainee.practice_score = theory_score, practice_score
     trainee.save()
-    return trainee
 
 
+@transaction.atomic
 def class_comment(*, actor, training_class: TrainingClass, text: str) -> ClassComment:
-    """City HR of the class's city, or provincial HR, remark on a class."""
+    """City HR of the class's city, or provincial HR (`actor`, a Membership), remark
+    on a class in their scope (looked up by the caller): at most 500 characters, not
+    blank (ProgrammeError otherwise). Audited as digital_engineer.class.commented."""
     if actor.role not in (Role.CITY_HR, Role.PROVINCE_HR):
         raise ProgrammeError(_("Only HR departments comment on classes."))
     text = text.strip()
@@ -187,7 +236,16 @@ def class_comment(*, actor, training_class: TrainingClass, text: str) -> ClassCo
         raise ProgrammeError(_("Write a comment."))
     if len(text) > 500:
         raise ProgrammeError(_("A comment has at most 500 characters."))
-    return ClassComment.objects.create(training_class=training_class, author=actor.user, text=text)
+    comment = ClassComment.objects.create(
+        training_class=training_class, author=actor.user, text=text
+    )
+    audit_log(
+        actor=actor.user,
+        action="digital_engineer.class.commented",
+        klass=training_class.pk,
+        comment=comment.pk,
+    )
+    return comment
 
 
 def trainee_credit(trainee: Trainee, *, recorded_by=None) -> None:
@@ -209,9 +267,11 @@ def trainee_credit(trainee: Trainee, *, recorded_by=None) -> None:
     trainee.save(update_fields=["credit"])
 
 
+@transaction.atomic
 def held_hours_post(person) -> int:
     """Post the hours of closed classes a trainee passed while her registration
-    waited for approval."""
+    waited for approval (once each: the ledger's source reference). Returns how many
+    were posted."""
     held = (
         Trainee.objects.passed()
         .filter(
@@ -340,6 +400,7 @@ def roster_xlsx(klass: TrainingClass) -> bytes:
     return workbook_bytes([(klass.name, headers, rows)])
 
 
+@transaction.atomic
 def certificate_revoke(*, certificate: TrainingCertificate, category: str, reason: str, revoked_by):
     """Revoke a training certificate, once: the revocation is a conditional UPDATE, so
     of two at the same moment one revokes and the other is told it was revoked
@@ -367,22 +428,40 @@ def certificate_revoke(*, certificate: TrainingCertificate, category: str, reaso
     return certificate
 
 
-def training_certificates_visible_to(actor) -> QuerySet[TrainingCertificate]:
-    """Who may download a training certificate: its holder, the institution that
-    trained her, provincial HR."""
-    certificates = TrainingCertificate.objects.select_related(
-        "trainee__person", "trainee__training_class__institution"
+def holder_certificate_revoke(
+    *, actor, certificate: TrainingCertificate, category: str, reason: str
+) -> TrainingCertificate:
+    """Revoke a certificate from the holders list as `actor` (a Membership):
+    provincial HR alone (selectors.revokes_training_certificates), ProgrammeError for
+    anyone else; then as certificate_revoke."""
+    if not revokes_training_certificates(actor):
+        raise ProgrammeError(_("Only provincial HR revokes certificates."))
+    return certificate_revoke(
+        certificate=certificate, category=category, reason=reason, revoked_by=actor.user
     )
-    match getattr(actor, "role", None):
-        case Role.PROFESSIONAL:
-            return certificates.filter(trainee__person_id=actor.user_id)
-        case Role.INSTITUTION_STAFF:
-            return certificates.filter(
-                trainee__training_class__institution__in=scoping.institutions_visible_to(actor)
-            )
-        case Role.PROVINCE_HR:
-            return certificates.all()
-    return certificates.none()
+
+
+@transaction.atomic
+def certificate_service_toggle(*, actor, certificate: TrainingCertificate) -> TrainingCertificate:
+    """Mark that the holder asked for title evaluation or recognition service, or
+    clear the mark (HR on the holders list, `actor` a Membership; the certificate
+    looked up in its scope). The row is locked while it flips, so a double click
+    flips twice, in order. Audited as digital_engineer.certificate.service_requested
+    or .service_request_cleared."""
+    certificate = TrainingCertificate.objects.select_for_update().get(pk=certificate.pk)
+    requested = certificate.service_requested_at is None
+    certificate.service_requested_at = timezone.now() if requested else None
+    certificate.save(update_fields=["service_requested_at"])
+    audit_log(
+        actor=actor.user,
+        action=(
+            "digital_engineer.certificate.service_requested"
+            if requested
+            else "digital_engineer.certificate.service_request_cleared"
+        ),
+        certificate=certificate.pk,
+    )
+    return certificate
 
 
 def training_verification_url(certificate: TrainingCertificate) -> str:
@@ -393,6 +472,8 @@ def training_verification_url(certificate: TrainingCertificate) -> str:
 
 
 def training_certificate_html(certificate: TrainingCertificate) -> str:
+    """The certificate's page as HTML, for the PDF renderer: the holder's masked ID
+    number, the class, and the QR code of its verification URL."""
     url = training_verification_url(certificate)
     return render_to_string(
         "digital_engineer/certificate_pdf.html",
@@ -416,8 +497,6 @@ def training_certificate_render_request(certificate: TrainingCertificate) -> boo
     the first task was lost, but while the worker is down every such download must not
     add a task to the queue. The claim is a conditional UPDATE, so of concurrent
     requests one queues. Returns whether this call queued it."""
-    from digital_engineer.tasks import render_training_certificate
-
     now = timezone.now()
     claimed = (
         TrainingCertificate.objects.filter(pk=certificate.pk)
@@ -446,114 +525,19 @@ def training_certificate_render(certificate_id: int) -> TrainingCertificate:
     )
 
 
-def find_training_certificate(serial: str, name: str) -> str | None:
-    """The verification path of the training certificate numbered `serial` whose
-    holder's name, in normal form, is `name`; None otherwise (registered with
-    certificates.registry for the lookup on /verify/)."""
-    certificate = (
-        TrainingCertificate.objects.filter(serial=serial).select_related("trainee__person").first()
-    )
-    if certificate is None or normalize_name(certificate.trainee.person.real_name) != name:
-        return None
-    return reverse("digital_engineer:verify", kwargs={"code": certificate.verification_code})
-
-
-def find_signed_training_certificate(serial: str):
-    """The training certificate numbered `serial` as the verification of its file
-    shows it (registered with certificates.registry for its signed files), or None."""
-    certificate = (
-        TrainingCertificate.objects.filter(serial=serial)
-        .select_related("trainee__person", "trainee__training_class__institution")
-        .first()
-    )
-    if certificate is None:
-        return None
-    revoked = certificate.revoked_at is not None
-    return SignedDocument(
-        kind=_("Digital technology engineer training certificate"),
-        serial=certificate.serial,
-        pdf_sha256=certificate.pdf_sha256,
-        revoked=revoked,
-        revoked_on=timezone.localdate(certificate.revoked_at) if revoked else None,
-        revoked_reason=revocation_category_label(certificate) if revoked else "",
-        details_template="digital_engineer/_certificate_details.html",
-        details={
-            "c": certificate,
-            "klass": certificate.trainee.training_class,
-            "masked_id": mask_id_number(certificate.trainee.person.id_number),
-        },
-        verification_path=reverse(
-            "digital_engineer:verify", kwargs={"code": certificate.verification_code}
-        ),
-    )
-
-
-def flagged_training_certificates() -> QuerySet[TrainingCertificate]:
-    """Valid training certificates whose PDF no font could draw."""
-    return TrainingCertificate.objects.exclude(render_blocked="").filter(revoked_at=None)
-
-
-def blocked_training_certificates() -> list:
-    """Valid training certificates whose PDF no font could draw (registered with
-    certificates.registry for provincial HR's list)."""
-    from certificates.registry import BlockedCertificate
-
-    return [
-        BlockedCertificate(
-            kind=_("Digital technology engineer training certificate"),
-            serial=c.serial,
-            name=c.trainee.person.real_name,
-            characters=c.render_blocked,
-            issued_on=c.issued_at.date(),
-            download_url=reverse("digital_engineer:certificate_pdf", args=[c.pk]),
-        )
-        for c in flagged_training_certificates().select_related("trainee__person")
-    ]
-
-
-def held_training_certificates(user) -> list[HeldCertificate]:
-    """The user's training certificates as 我的证书 lists them (registered with
-    certificates.registry in this app's AppConfig.ready)."""
-    rows = []
-    for certificate in TrainingCertificate.objects.filter(trainee__person=user).select_related(
-        "trainee__training_class__institution"
-    ):
-        trainee = certificate.trainee
-        klass = trainee.training_class
-        revoked = certificate.revoked_at is not None
-        rows.append(
-            HeldCertificate(
-                kind=_("Digital technology engineer training certificate"),
-                serial=certificate.serial,
-                subject=f"{klass.get_direction_display()}（{klass.get_level_display()}）"
-                f" · {klass.institution.name}",
-                hours=_("theory %(theory)s + practice %(practice)s hours")
-                % {
-                    "theory": format_hours(trainee.theory_attended),
-                    "practice": format_hours(trainee.practice_attended),
-                },
-                issued_on=timezone.localdate(certificate.issued_at),
-                valid=not revoked,
-                status=_("revoked") if revoked else _("valid"),
-                reason=(
-                    f"{revocation_category_label(certificate)} · {certificate.revoked_reason}"
-                    if revoked
-                    else ""
-                ),
-                download_url=reverse(
-                    "digital_engineer:certificate_pdf", kwargs={"pk": certificate.pk}
-                ),
-                ready=bool(certificate.pdf),
-            )
-        )
-    return rows
-
-
-def holders_visible_to(actor) -> QuerySet[TrainingCertificate]:
-    """Certificate holders of the classes in the actor's scope (city HR: its city)."""
-    return TrainingCertificate.objects.filter(
-        trainee__training_class__in=classes_visible_to(actor)
-    ).select_related("trainee__person", "trainee__training_class__institution")
+# The job's task, defined beside its work so that queueing it needs no import of
+# digital_engineer.tasks (which re-exports it); its registered name is the old one.
+# Late acknowledgement: a worker lost mid-render leaves it to run again, which is
+# safe (training_certificate_render writes nothing twice). It does not retry.
+@shared_task(
+    name="digital_engineer.tasks.render_training_certificate",
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def render_training_certificate(certificate_id: int) -> None:
+    """Render and store training certificate `certificate_id`'s PDF (queued on
+    commit by training_certificate_render_request; safe to run twice)."""
+    training_certificate_render(certificate_id)
 
 
 @transaction.atomic
@@ -584,214 +568,6 @@ def filing_decide(*, filing: RosterFiling, acknowledge: bool, reason: str, decid
     return filing
 
 
-@dataclass
-class FilingState:
-    """A class's roster filing as every page shows it (the filer, city and provincial
-    HR): one status, one label, the lateness. Build it with `roster_state` or
-    `filing_state`; templates print `label` and colour by `alert`, nothing more."""
-
-    klass: TrainingClass
-    filing: RosterFiling | None  # None while the class has not been closed
-    status: str  # open / submitted / acknowledged / returned / overdue
-    lateness: Lateness
-
-    @property
-    def days_left(self) -> int:
-        """Days until the due date; negative once it has passed."""
-        return self.lateness.days_left
-
-    @property
-    def days_to_go(self) -> int | None:
-        """Days left while the roster has never been submitted and is not overdue;
-        None otherwise (once first submitted, its lateness is settled)."""
-        waiting = self.lateness.done_on is None and not self.lateness.overdue
-        return self.lateness.days_left if waiting else None
-
-    @property
-    def days_late(self) -> int:
-        return self.lateness.days_late
-
-    @property
-    def late(self) -> bool:
-        """First submitted after the due date (stays true once acknowledged, returned
-        or submitted again)."""
-        return self.lateness.late
-
-    @property
-    def alert(self) -> bool:
-        """Shown red: filed late, or overdue and still not filed."""
-        return self.lateness.late or self.lateness.overdue
-
-    @property
-    def label(self) -> str:
-        """待报送 / 已报送 / 已确认 / 已退回, with 已逾期N天 or 逾期报送N天 beside it
-        (`portal.deadlines.status_label`, as for plan and notice filings)."""
-        waiting = self.filing is None or self.filing.status == RosterFiling.Status.OPEN
-        return status_label(
-            _("to be filed") if waiting else self.filing.get_status_display(), self.lateness
-        )
-
-
-def roster_state(klass: TrainingClass, today: datetime.date) -> FilingState:
-    """Where the class's roster filing stands on `today`: due 30 days after the class
-    ends, whether or not the class has been closed (and its filing made) yet.
-    The first submission decides lateness (`portal.deadlines.filing_lateness`): one
-    made after the due date stays late, counted in days past the due date on the day
-    it was made; one made on time stays on time when returned and submitted again."""
-    return _state(klass, getattr(klass, "filing", None), today)
-
-
-def filing_state(filing: RosterFiling, today: datetime.date) -> FilingState:
-    return _state(filing.training_class, filing, today)
-
-
-def _state(klass: TrainingClass, filing: RosterFiling | None, today: datetime.date):
-    lateness = filing_lateness(
-        due_on=filing.due_on if filing else klass.roster_due_on,
-        first_done_at=filing.first_submitted_at if filing else None,
-        today=today,
-    )
-    if lateness.overdue:
-        status = "overdue"
-    else:
-        status = filing.status if filing else RosterFiling.Status.OPEN
-    return FilingState(klass, filing, status, lateness)
-
-
-@dataclass(frozen=True)
-class ClassState:
-    """A class's status as its pages show it (the class page and the class list):
-    已结束 once closed; 进行中 while it runs; 待结班 once it has ended and is not yet
-    closed; and 未结班（已逾期N天） once its roster is overdue because the class was
-    never closed. Build it with `class_state`."""
-
-    klass: TrainingClass
-    label: str
-    alert: bool
-
-
-def class_state(klass: TrainingClass, today: datetime.date) -> ClassState:
-    """The shown status of `klass` on `today` (see ClassState). Reads no filing: a class
-    still open has none, and its roster is due `klass.roster_due_on`."""
-    if klass.status == TrainingClass.Status.CLOSED or today <= klass.ends_on:
-        return ClassState(klass, str(klass.get_status_display()), False)
-    lateness = filing_lateness(due_on=klass.roster_due_on, first_done_at=None, today=today)
-    if lateness.overdue:
-        return ClassState(klass, status_label(_("not closed"), lateness), True)
-    return ClassState(klass, _("ended, to be closed"), False)
-
-
-def _due_soon_q(today: datetime.date) -> Q:
-    """Classes whose roster is waiting on `today`, as the due-soon panel shows them and
-    the reminders mail them: a filing not yet made or returned, due within seven days
-    or already past, and a class not yet closed whose roster is due by then."""
-    soon = today + datetime.timedelta(days=REMINDER_DAYS)
-    waiting = Q(
-        filing__status__in=[RosterFiling.Status.OPEN, RosterFiling.Status.RETURNED],
-        filing__due_on__lte=soon,
-    )
-    return waiting | _unclosed_ended_by(soon)
-
-
-def rosters_to_remind(today: datetime.date) -> list[FilingState]:
-    """Every institution's waiting rosters on `today` (`_due_soon_q`), by due date."""
-    classes = TrainingClass.objects.filter(_due_soon_q(today)).select_related(
-        "filing", "institution"
-    )
-    rows = [roster_state(klass, today) for klass in classes]
-    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
-
-
-def _unclosed_ended_by(day: datetime.date) -> Q:
-    """Classes still open whose roster is due by `day` (their filing does not exist yet)."""
-    return Q(
-        status=TrainingClass.Status.OPEN,
-        ends_on__lte=day - datetime.timedelta(days=ROSTER_DAYS),
-    )
-
-
-def roster_board(actor, today: datetime.date) -> list[FilingState]:
-    """The roster filings in the actor's scope, by due date: every filing made, and
-    every class past its roster due date that has not even been closed."""
-    classes = classes_visible_to(actor).select_related("filing")
-    rows = [
-        roster_state(klass, today)
-        for klass in classes.filter(Q(filing__isnull=False) | _unclosed_ended_by(today))
-    ]
-    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
-
-
-def rosters_due_soon(actor, today: datetime.date) -> list[FilingState]:
-    """The actor's rosters still to be filed that are due within seven days, or late."""
-    classes = classes_visible_to(actor).select_related("filing")
-    rows = [roster_state(k, today) for k in classes.filter(_due_soon_q(today))]
-    return sorted(rows, key=lambda s: (s.lateness.due_on, s.klass.pk))
-
-
-def _roster_counts_q(today: datetime.date) -> tuple[Q, Q]:
-    """The rule of `roster_state` in SQL, over classes: (filed on time, filed late or
-    overdue). Same rule as `portal.deadlines.filing_lateness`: the FIRST submission's
-    local day against the due date, whatever the filing's status now (a returned
-    filing first made on time is on time), and a roster never submitted counts once
-    `today` is past the due date."""
-    first_day = "filing__first_submitted_at__date"
-    on_time = Q(**{f"{first_day}__lte": F("filing__due_on")})
-    late = (
-        Q(**{f"{first_day}__gt": F("filing__due_on")})
-        | Q(filing__first_submitted_at__isnull=True, filing__due_on__lt=today)
-        | (Q(filing__isnull=True) & _unclosed_ended_by(today - datetime.timedelta(days=1)))
-    )
-    return on_time, late
-
-
-def institution_overview(actor, today: datetime.date | None = None) -> list[dict]:
-    """Supervision: per institution in scope — classes, trainees, pass rate, rosters
-    filed on time and rosters late or overdue on `today` — in a few aggregate queries."""
-    from django.db.models import Count
-
-    on_time, late = _roster_counts_q(today or timezone.localdate())
-    institutions = scoping.institutions_visible_to(actor).select_related("state")
-    classes = TrainingClass.objects.filter(institution__in=institutions)
-    stats = {
-        row["institution"]: row
-        for row in classes.values("institution").annotate(
-            class_count=Count("id", distinct=True),
-            trainee_count=Count("trainees", distinct=True),
-            passed_count=Count(
-                "trainees",
-                filter=passed_condition(trainee="trainees__", klass=""),
-                distinct=True,
-            ),
-            on_time_count=Count("id", filter=on_time, distinct=True),
-            late_count=Count("id", filter=late, distinct=True),
-            filing_count=Count("filing", distinct=True),
-        )
-    }
-    rows = []
-    for institution in institutions:
-        row = stats.get(institution.pk, {})
-        trainees = row.get("trainee_count", 0)
-        state = getattr(institution, "state", None)
-        rows.append(
-            {
-                "institution": institution,
-                "status": state.status if state else InstitutionState.Status.APPLIED,
-                "status_label": InstitutionState.Status(
-                    state.status if state else InstitutionState.Status.APPLIED
-                ).label,
-                "classes": row.get("class_count", 0),
-                "trainees": trainees,
-                "pass_rate": (
-                    round(row.get("passed_count", 0) * 100 / trainees, 1) if trainees else None
-                ),
-                "filings": row.get("filing_count", 0),
-                "filed_on_time": row.get("on_time_count", 0),
-                "late": row.get("late_count", 0),
-            }
-        )
-    return rows
-
-
 @transaction.atomic
 def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionState:
     """City HR for institutions of its city, provincial HR for any (404 otherwise).
@@ -802,9 +578,7 @@ def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionS
     changed, so two requests at once (two HR officers, a double click) are decided
     one after the other: the second sees the first's change. Raises ProgrammeError
     when city HR tries to list an applicant."""
-    from django.shortcuts import get_object_or_404
-
-    institution = get_object_or_404(scoping.institutions_visible_to(actor), pk=institution.pk)
+    institution = institution_for(actor, institution.pk)
     InstitutionState.objects.get_or_create(institution=institution)
     state = InstitutionState.objects.select_for_update().get(institution=institution)
     if (
@@ -828,9 +602,11 @@ def institution_set_status(*, actor, institution, suspend: bool) -> InstitutionS
     return state
 
 
+@transaction.atomic
 def approval_set(*, actor, institution, direction: str, level: str, approved: bool) -> None:
     """Provincial HR grants or withdraws a direction and level; classes already opened
-    keep running."""
+    keep running. ProgrammeError for anyone else, or for an unknown direction or
+    level. Audited as digital_engineer.approval.granted or .withdrawn."""
     if actor.role != Role.PROVINCE_HR:
         raise ProgrammeError(_("Only provincial HR keeps the institution catalogue."))
     if direction not in Direction.values or level not in Level.values:
@@ -852,10 +628,71 @@ def approval_set(*, actor, institution, direction: str, level: str, approved: bo
     )
 
 
+def catalogue_change(*, actor, institution, action: str, direction: str = "", level: str = ""):
+    """One button of provincial HR's catalogue page, `action`: "list" (the applicant
+    enters the catalogue, institution_set_status), "approve" or "withdraw" a
+    direction and level (approval_set). ProgrammeError for any other action, and as
+    those functions refuse."""
+    if action == "list":
+        return institution_set_status(actor=actor, institution=institution, suspend=False)
+    if action in ("approve", "withdraw"):
+        return approval_set(
+            actor=actor,
+            institution=institution,
+            direction=direction,
+            level=level,
+            approved=action == "approve",
+        )
+    raise ProgrammeError(_("Unknown action."))
+
+
+@transaction.atomic
+def standards_save(*, actor, formset) -> None:
+    """Save provincial HR's changes to the subsidy standards (a valid
+    forms.standard_formset bound to the POST). Audited as
+    digital_engineer.standards.changed with the standards changed."""
+    changed = formset.save()
+    audit_log(
+        actor=actor.user,
+        action="digital_engineer.standards.changed",
+        standards=[standard.pk for standard in changed],
+    )
+
+
+@transaction.atomic
+def city_plan_save(*, actor, form, targets) -> CityPlan:
+    """Save a city HR bureau's yearly plan: `form` a valid forms.CityPlanForm of a
+    plan of its own city (selectors.city_plan_to_edit), `targets` its valid
+    forms.target_formset. One plan per city and year: ProgrammeError for a second
+    one (the form says so first; this catches two saves at once). Audited as
+    digital_engineer.city_plan.saved."""
+    plan = form.instance
+    year = form.cleaned_data["year"]
+    if CityPlan.objects.filter(city_id=plan.city_id, year=year).exclude(pk=plan.pk).exists():
+        raise ProgrammeError(_("Your city has a plan for this year already."))
+    try:
+        with transaction.atomic():
+            plan = form.save()
+    except IntegrityError:
+        raise ProgrammeError(_("Your city has a plan for this year already.")) from None
+    targets.instance = plan
+    targets.save()
+    audit_log(actor=actor.user, action="digital_engineer.city_plan.saved", plan=plan.pk, year=year)
+    return plan
+
+
 def roster_reminders(today: datetime.date | None = None) -> int:
-    """E-mail each institution the rosters it has waiting (`rosters_to_remind`), one
-    e-mail a day at most per institution (a RosterReminder row, written first, guards
-    a second run on the same day). Returns how many institutions were mailed."""
+    """E-mail each institution the rosters it has waiting on `today` (default: the
+    local date) (`rosters_to_remind`) — the daily beat job
+    digital_engineer.tasks.remind_roster_filings. Returns how many institutions were
+    mailed.
+
+    Once a day: before its e-mail goes, each institution's RosterReminder row of
+    `today` is claimed (a unique row; the insert that loses finds it and skips), so
+    a second run on the same day — the beat fired twice, a worker retried — sends
+    nothing again. An e-mail that fails to go (OSError) is logged with the
+    institution and the filings (and the classes not yet closed) it named; its
+    claim stands, and the next day's run tries again."""
     from django.conf import settings
     from django.core.mail import send_mail
 
@@ -887,8 +724,15 @@ def roster_reminders(today: datetime.date | None = None) -> int:
                 settings.DEFAULT_FROM_EMAIL,
                 emails,
             )
-        except OSError:  # the row stands: tomorrow's run tries again
-            logger.exception("roster reminder e-mail to %s failed", institution.name)
+        except OSError:  # the claim stands: tomorrow's run tries again
+            logger.exception(
+                "roster reminder e-mail of %s to institution %s failed "
+                "(filings %s, classes not closed %s); the next day's run tries again",
+                today,
+                institution.pk,
+                [state.filing.pk for state in states if state.filing is not None],
+                [state.klass.pk for state in states if state.filing is None],
+            )
             continue
         sent += 1
     return sent
@@ -917,34 +761,6 @@ def reminder_line(state: FilingState) -> str:
     return _("The roster filing of %(name)s is due on %(date)s.") % names
 
 
-def plan_progress(plan) -> list[dict]:
-    """Target against enrolled and certified, per direction and level, in one query."""
-    from django.db.models import Count, Q
-
-    counts = {
-        (row["training_class__direction"], row["training_class__level"]): row
-        for row in Trainee.objects.filter(
-            training_class__city=plan.city, training_class__starts_on__year=plan.year
-        )
-        .values("training_class__direction", "training_class__level")
-        .annotate(
-            enrolled=Count("id"),
-            certified=Count("certificate", filter=Q(certificate__revoked_at__isnull=True)),
-        )
-    }
-    rows = []
-    for target in plan.targets.all():
-        found = counts.get((target.direction, target.level), {})
-        rows.append(
-            {
-                "target": target,
-                "enrolled": found.get("enrolled", 0),
-                "certified": found.get("certified", 0),
-            }
-        )
-    return rows
-
-
 RECORD_ROWS_MAX = 1000
 RECORD_SPEC = TableSpec(
     columns=(
@@ -969,6 +785,26 @@ register_template(
     roles=(Role.INSTITUTION_STAFF,),
     url_name="digital_engineer:records_template",
 )
+
+
+@transaction.atomic
+def records_upload(*, training_class: TrainingClass, upload, uploaded_by=None) -> None:
+    """Hours and scores of the class's trainees from an uploaded file
+    (records_from_file), all or nothing: ProgrammeError with the file's fault (a
+    TableError's message) or the first 20 rows' problems, and nothing written.
+    Audited once, as
+    digital_engineer.trainee.records_uploaded by `uploaded_by` (a User)."""
+    try:
+        problems = records_from_file(training_class=training_class, upload=upload)
+    except TableError as error:
+        raise ProgrammeError(str(error)) from None
+    if problems:
+        raise ProgrammeError("；".join(str(problem) for problem in problems[:20]))
+    audit_log(
+        actor=uploaded_by,
+        action="digital_engineer.trainee.records_uploaded",
+        klass=training_class.pk,
+    )
 
 
 def records_from_file(*, training_class: TrainingClass, upload) -> list[str]:
@@ -997,8 +833,8 @@ def records_from_file(*, training_class: TrainingClass, upload) -> list[str]:
             row.problem(_("the name does not match the ID card number"), RECORD_SPEC.column("name"))
         else:
             try:
-                trainee_record(
-                    trainee=trainee,
+                _trainee_record(
+                    trainee,
                     theory_attended=values["theory"] or 0,
                     practice_attended=values["practice"] or 0,
                     theory_score=values["theory_score"],

@@ -1,15 +1,20 @@
+"""The app's Celery tasks, by their registered names (portal.settings'
+CELERY_BEAT_SCHEDULE names remind_roster_filings). The certificate rendering job is
+defined beside its work in digital_engineer.services, which queues it, and is
+re-exported here for autodiscovery; this module imports services, never the
+reverse."""
+
 from celery import shared_task
 
-from digital_engineer.services import roster_reminders, training_certificate_render
+from digital_engineer.services import (
+    render_training_certificate,  # noqa: F401
+    roster_reminders,
+)
 
 
-@shared_task
+@shared_task(name="digital_engineer.tasks.remind_roster_filings")
 def remind_roster_filings() -> int:
+    """The daily beat job: e-mail each institution its waiting roster filings
+    (services.roster_reminders, which claims each institution's day first, so a
+    second run on the same day sends nothing). Returns how many were mailed."""
     return roster_reminders()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=3, default_retry_delay=30)
-def render_training_certificate(certificate_id: int) -> None:
-    """Render and store a training certificate's PDF (queued on commit by class_close;
-    safe to run twice)."""
-    training_certificate_render(certificate_id)

@@ -1,7 +1,14 @@
+"""The programme's pages. Each view declares its guard (portal.roles), looks its
+objects up in the actor's scope (digital_engineer.selectors), and hands every change
+to one service (digital_engineer.services) through portal.actions' form_action or
+post_action; ids posted in forms are parsed with portal.http.pk_or_404."""
+
+from functools import partial
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,58 +16,41 @@ from django.views.decorators.http import require_POST
 from certificates.models import RevocationCategory
 from certificates.registry import revocation_category_label
 from certificates.services import document_stored
-from credits.services import LedgerError
+from digital_engineer import selectors
 from digital_engineer.forms import (
     CityPlanForm,
     ClassForm,
     EnrolForm,
+    RecordForm,
     SummaryForm,
     standard_formset,
     target_formset,
 )
-from digital_engineer.models import (
-    Approval,
-    CityPlan,
-    Direction,
-    Level,
-    RosterFiling,
-    Standard,
-    Trainee,
-    TrainingCertificate,
-    level_rank,
-)
+from digital_engineer.models import Direction, Level
 from digital_engineer.services import (
-    ProgrammeError,
-    approval_set,
-    certificate_revoke,
+    catalogue_change,
+    certificate_service_toggle,
+    city_plan_save,
     class_close,
     class_comment,
     class_open,
-    class_state,
-    classes_visible_to,
     filing_decide,
     filing_submit,
-    holders_visible_to,
-    institution_overview,
+    holder_certificate_revoke,
     institution_set_status,
-    plan_progress,
-    records_from_file,
-    roster_board,
-    roster_state,
-    rosters_due_soon,
+    records_upload,
+    standards_save,
     trainee_enrol,
     trainee_record,
     training_certificate_render_request,
-    training_certificates_visible_to,
 )
-from portal import scoping
-from portal.audit import audit_log
+from portal.actions import form_action, post_action
 from portal.downloads import download_response
 from portal.forms import XlsxUploadForm
+from portal.http import pk_or_404
 from portal.identity import mask_id_number
 from portal.models import Role
-from portal.roles import role_required
-from portal.tabular import TableError
+from portal.roles import public, role_required
 from portal.xlsx import xlsx_response
 
 VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
@@ -68,41 +58,43 @@ VIEWERS = (Role.INSTITUTION_STAFF, Role.CITY_HR, Role.PROVINCE_HR)
 
 @role_required(*VIEWERS)
 def class_list(request):
+    """The classes in scope; institution staff also open a class here."""
     actor = request.membership
-    form = ClassForm(request.POST or None) if actor.role == Role.INSTITUTION_STAFF else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            klass = class_open(
-                institution=actor.institution, opened_by=request.user, **form.cleaned_data
-            )
-        except ProgrammeError as error:
-            form.add_error(None, str(error))
-        else:
-            return redirect("digital_engineer:class", pk=klass.pk)
+    form = ClassForm(request.POST or None) if selectors.runs_classes(actor) else None
+    if form is not None:
+        done = form_action(
+            request,
+            form,
+            lambda data: class_open(institution=actor.institution, opened_by=request.user, **data),
+            success=None,
+            redirect_to=lambda klass: ("digital_engineer:class", klass.pk),
+        )
+        if done:
+            return done
     today = timezone.localdate()
-    classes = [class_state(klass, today) for klass in classes_visible_to(actor)[:200]]
+    classes = [
+        selectors.class_state(klass, today) for klass in selectors.classes_visible_to(actor)[:200]
+    ]
     return render(request, "digital_engineer/classes.html", {"form": form, "classes": classes})
-
-
-def _class_for(request, pk):
-    return get_object_or_404(classes_visible_to(request.membership), pk=pk)
 
 
 @role_required(*VIEWERS)
 def class_detail(request, pk):
-    klass = _class_for(request, pk)
-    staff = request.membership.role == Role.INSTITUTION_STAFF
+    """A class in scope: its trainees, roster filing and HR comments; its staff
+    (selectors.runs_classes) get the forms that run it."""
+    klass = selectors.class_for(request.membership, pk)
     filing = getattr(klass, "filing", None)
+    today = timezone.localdate()
     context = {
         "klass": klass,
-        "staff": staff,
+        "staff": selectors.runs_classes(request.membership),
         "trainees": klass.trainees.select_related("person", "certificate", "training_class"),
         "enrol_form": EnrolForm(),
         # A returned filing comes back with the summary filed, to be corrected.
         "summary_form": SummaryForm(initial={"summary": filing.summary if filing else ""}),
         "filing": filing,
-        "roster": roster_state(klass, timezone.localdate()),
-        "class_state": class_state(klass, timezone.localdate()),
+        "roster": selectors.roster_state(klass, today),
+        "class_state": selectors.class_state(klass, today),
         "comments": klass.comments.select_related("author"),
     }
     return render(request, "digital_engineer/class.html", context)
@@ -111,98 +103,96 @@ def class_detail(request, pk):
 @require_POST
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def class_comment_view(request, pk):
-    klass = _class_for(request, pk)
-    try:
-        class_comment(
+    """City or provincial HR comments on a class in scope (services.class_comment)."""
+    klass = selectors.class_for(request.membership, pk)
+    return post_action(
+        request,
+        lambda: class_comment(
             actor=request.membership, training_class=klass, text=request.POST.get("text", "")
-        )
-    except ProgrammeError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("digital_engineer:class", pk=pk)
+        ),
+        success=_("Saved."),
+        redirect_to=("digital_engineer:class", pk),
+    )
 
 
 @require_POST
 @role_required(Role.INSTITUTION_STAFF)
 def class_action(request, pk, action):
-    klass = _class_for(request, pk)
-    try:
-        if action == "enrol":
-            form = EnrolForm(request.POST)
-            if not form.is_valid():
-                raise ProgrammeError(_("Enter the trainee's ID card number and name."))
-            trainee_enrol(training_class=klass, **form.cleaned_data)
-        elif action == "record":
-            trainee = get_object_or_404(
-                Trainee, training_class=klass, pk=request.POST.get("trainee")
+    """The buttons of the class page: enrol, record, upload, close, file. Each
+    answers on the class page: 已保存 or the refusal's message."""
+    klass = selectors.class_for(request.membership, pk)
+    back = ("digital_engineer:class", pk)
+    saved = _("Saved.")
+    match action:
+        case "enrol":
+            return post_action(
+                request,
+                lambda data: trainee_enrol(training_class=klass, enrolled_by=request.user, **data),
+                form=EnrolForm(request.POST),
+                invalid=_("Enter the trainee's ID card number and name."),
+                success=saved,
+                redirect_to=back,
             )
-
-            def number(name):
-                value = request.POST.get(name, "").strip()
-                if not value:
-                    return None
-                try:
-                    return int(value)
-                except ValueError:
-                    raise ProgrammeError(_("Enter whole numbers.")) from None
-
-            trainee_record(
-                trainee=trainee,
-                theory_attended=number("theory_attended") or 0,
-                practice_attended=number("practice_attended") or 0,
-                theory_score=number("theory_score"),
-                practice_score=number("practice_score"),
+        case "record":
+            trainee = selectors.trainee_for(klass, pk_or_404(request.POST.get("trainee")))
+            return post_action(
+                request,
+                lambda data: trainee_record(trainee=trainee, recorded_by=request.user, **data),
+                form=RecordForm(request.POST),
+                invalid=_("Enter whole numbers."),
+                success=saved,
+                redirect_to=back,
             )
-        elif action == "upload":
-            form = XlsxUploadForm(request.POST, request.FILES)
-            if not form.is_valid():
-                raise ProgrammeError(" ".join(e for errors in form.errors.values() for e in errors))
-            try:
-                problems = records_from_file(training_class=klass, upload=form.cleaned_data["file"])
-            except TableError as error:
-                raise ProgrammeError(str(error)) from None
-            if problems:
-                raise ProgrammeError("；".join(str(p) for p in problems[:20]))
-        elif action == "close":
-            class_close(training_class=klass, closed_by=request.user)
-        elif action == "file":
-            form = SummaryForm(request.POST)
-            filing_submit(
-                filing=get_object_or_404(RosterFiling, training_class=klass),
-                summary=form.data.get("summary", ""),
-                submitted_by=request.user,
+        case "upload":
+            return post_action(
+                request,
+                lambda data: records_upload(
+                    training_class=klass, upload=data["file"], uploaded_by=request.user
+                ),
+                form=XlsxUploadForm(request.POST, request.FILES),
+                success=saved,
+                redirect_to=back,
             )
-        else:
-            raise ProgrammeError(_("Unknown action."))
-    except (ProgrammeError, LedgerError) as error:
-        # Only refusals written for the user: any other error is a fault to see in
-        # the logs, not "请输入整数" on a form that asked for no number.
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("digital_engineer:class", pk=pk)
+        case "close":
+            return post_action(
+                request,
+                lambda: class_close(training_class=klass, closed_by=request.user),
+                success=saved,
+                redirect_to=back,
+            )
+        case "file":
+            filing = selectors.class_filing_for(klass)
+            return post_action(
+                request,
+                lambda: filing_submit(
+                    filing=filing,
+                    summary=request.POST.get("summary", ""),
+                    submitted_by=request.user,
+                ),
+                success=saved,
+                redirect_to=back,
+            )
+    raise Http404
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def filing_board(request):
-    today = timezone.localdate()
+    """City and provincial HR's roster filings by due date; a POST acknowledges or
+    returns one (services.filing_decide)."""
     if request.method == "POST":
-        filing = get_object_or_404(
-            RosterFiling.objects.filter(training_class__in=classes_visible_to(request.membership)),
-            pk=request.POST.get("filing"),
-        )
-        try:
-            filing_decide(
+        filing = selectors.filing_for(request.membership, pk_or_404(request.POST.get("filing")))
+        return post_action(
+            request,
+            lambda: filing_decide(
                 filing=filing,
                 acknowledge=request.POST.get("decision") == "acknowledge",
                 reason=request.POST.get("reason", ""),
                 decided_by=request.user,
-            )
-        except ProgrammeError as error:
-            messages.error(request, str(error))
-        return redirect("digital_engineer:board")
-    rows = roster_board(request.membership, today)
+            ),
+            success=None,
+            redirect_to="digital_engineer:board",
+        )
+    rows = selectors.roster_board(request.membership, timezone.localdate())
     return render(request, "digital_engineer/board.html", {"rows": rows})
 
 
@@ -211,7 +201,7 @@ def certificate_pdf(request, pk):
     """The stored PDF, which the worker renders after the class closes; until it is
     there, a page that says so (and queues the rendering again, in case the first
     task was lost, at most once every few minutes)."""
-    certificate = get_object_or_404(training_certificates_visible_to(request.membership), pk=pk)
+    certificate = selectors.training_certificate_for(request.membership, pk)
     if certificate.render_blocked:  # no font draws part of it: flagged for provincial HR
         return render(
             request,
@@ -232,11 +222,11 @@ def certificate_pdf(request, pk):
     )
 
 
+@public
 def verify(request, code):
-    certificate = get_object_or_404(
-        TrainingCertificate.objects.select_related("trainee__person", "trainee__training_class"),
-        verification_code=code,
-    )
+    """What a certificate's QR code opens: the certificate, its holder's ID number
+    masked, and whether it was revoked (its category, not the reason)."""
+    certificate = selectors.verified_training_certificate(code)
     context = {
         "c": certificate,
         "klass": certificate.trainee.training_class,
@@ -247,26 +237,26 @@ def verify(request, code):
 
 
 def _posted_institution(request):
-    asked = request.POST.get("institution", "")
-    return get_object_or_404(
-        scoping.institutions_visible_to(request.membership), pk=asked if asked.isdigit() else 0
-    )
+    return selectors.institution_for(request.membership, pk_or_404(request.POST.get("institution")))
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def supervision(request):
+    """Institutions in scope with their classes, pass rate and rosters; a POST
+    suspends or reinstates one (services.institution_set_status)."""
     if request.method == "POST":
         institution = _posted_institution(request)
-        try:
-            institution_set_status(
+        return post_action(
+            request,
+            lambda: institution_set_status(
                 actor=request.membership,
                 institution=institution,
                 suspend=request.POST.get("action") == "suspend",
-            )
-        except ProgrammeError as error:
-            messages.error(request, str(error))
-        return redirect("digital_engineer:supervision")
-    rows = institution_overview(request.membership)
+            ),
+            success=None,
+            redirect_to="digital_engineer:supervision",
+        )
+    rows = selectors.institution_overview(request.membership)
     return render(request, "digital_engineer/supervision.html", {"rows": rows})
 
 
@@ -276,47 +266,35 @@ def catalogue(request):
     directions and levels, and the subsidy standards."""
     standards = standard_formset()(
         request.POST if request.POST.get("action") == "standards" else None,
-        queryset=Standard.objects.order_by("direction", level_rank()),
+        queryset=selectors.standards(),
     )
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "standards":
-            if standards.is_valid():
-                standards.save()
-                audit_log(actor=request.user, action="digital_engineer.standards.changed")
-                messages.success(request, _("Saved."))
-                return redirect("digital_engineer:catalogue")
+        if request.POST.get("action") == "standards":
+            done = form_action(
+                request,
+                standards,
+                lambda _data: standards_save(actor=request.membership, formset=standards),
+                success=_("Saved."),
+                redirect_to="digital_engineer:catalogue",
+            )
+            if done:
+                return done
             messages.error(request, _("Please correct the errors below."))
         else:
             institution = _posted_institution(request)
-            try:
-                if action == "list":
-                    institution_set_status(
-                        actor=request.membership, institution=institution, suspend=False
-                    )
-                elif action in ("approve", "withdraw"):
-                    approval_set(
-                        actor=request.membership,
-                        institution=institution,
-                        direction=request.POST.get("direction", ""),
-                        level=request.POST.get("level", ""),
-                        approved=action == "approve",
-                    )
-                else:
-                    raise ProgrammeError(_("Unknown action."))
-            except ProgrammeError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Saved."))
-            return redirect("digital_engineer:catalogue")
-    institutions = (
-        scoping.institutions_visible_to(request.membership)
-        .select_related("state", "city")
-        .prefetch_related(
-            Prefetch("approvals", queryset=Approval.objects.order_by("direction", level_rank()))
-        )
-        .order_by("name")
-    )
+            return post_action(
+                request,
+                lambda: catalogue_change(
+                    actor=request.membership,
+                    institution=institution,
+                    action=request.POST.get("action", ""),
+                    direction=request.POST.get("direction", ""),
+                    level=request.POST.get("level", ""),
+                ),
+                success=_("Saved."),
+                redirect_to="digital_engineer:catalogue",
+            )
+    institutions = selectors.catalogue_institutions(request.membership)
     page = Paginator(institutions, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -330,34 +308,41 @@ def catalogue(request):
 @role_required(Role.INSTITUTION_STAFF)
 def due_soon(request):
     """Home fragment: this institution's filings due within seven days (or overdue)."""
-    rows = rosters_due_soon(request.membership, timezone.localdate())
+    rows = selectors.rosters_due_soon(request.membership, timezone.localdate())
     return render(request, "digital_engineer/_due_soon.html", {"rows": rows})
+
+
+HOLDER_HEADERS = [
+    "证书编号",
+    "姓名",
+    "身份证号",
+    "方向",
+    "等级",
+    "培训机构",
+    "状态",
+    "申请职称服务",
+]
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def holders(request):
-    certificates = holders_visible_to(request.membership).order_by("-issued_at")
+    """Certificate holders of the classes in scope, paged or as a workbook; a POST
+    marks a service request or (provincial HR) revokes a certificate."""
+    actor = request.membership
     if request.method == "POST":
-        asked = request.POST.get("certificate", "")
-        certificate = get_object_or_404(certificates, pk=asked if asked.isdigit() else 0)
-        try:
-            if request.POST.get("action") == "revoke":
-                if request.membership.role != Role.PROVINCE_HR:
-                    raise ProgrammeError(_("Only provincial HR revokes certificates."))
-                certificate_revoke(
-                    certificate=certificate,
-                    category=request.POST.get("category", ""),
-                    reason=request.POST.get("reason", ""),
-                    revoked_by=request.user,
-                )
-            else:  # the holder asked for title evaluation or recognition service
-                certificate.service_requested_at = (
-                    None if certificate.service_requested_at else timezone.now()
-                )
-                certificate.save(update_fields=["service_requested_at"])
-        except ProgrammeError as error:
-            messages.error(request, str(error))
-        return redirect("digital_engineer:holders")
+        certificate = selectors.holder_for(actor, pk_or_404(request.POST.get("certificate")))
+        if request.POST.get("action") == "revoke":
+            change = partial(
+                holder_certificate_revoke,
+                actor=actor,
+                certificate=certificate,
+                category=request.POST.get("category", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        else:  # the holder asked for title evaluation or recognition service
+            change = partial(certificate_service_toggle, actor=actor, certificate=certificate)
+        return post_action(request, change, success=None, redirect_to="digital_engineer:holders")
+    certificates = selectors.holders_visible_to(actor)
     if request.GET.get("format") == "xlsx":
         rows = (
             [
@@ -372,57 +357,59 @@ def holders(request):
             ]
             for c in certificates
         )
-        headers = [
-            "证书编号",
-            "姓名",
-            "身份证号",
-            "方向",
-            "等级",
-            "培训机构",
-            "状态",
-            "申请职称服务",
-        ]
         return xlsx_response(
             _("digital-engineer-holders.xlsx"),
-            [(_("Holders"), headers, rows)],
+            [(_("Holders"), HOLDER_HEADERS, rows)],
             fallback="digital-engineer-holders.xlsx",
         )
     page = Paginator(certificates, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "categories": RevocationCategory.choices}
+    context = {
+        "page": page,
+        "categories": RevocationCategory.choices,
+        "may_revoke": selectors.revokes_training_certificates(actor),
+    }
     return render(request, "digital_engineer/holders.html", context)
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def city_plans(request):
-    plans = CityPlan.objects.filter(city__in=scoping.cities_visible_to(request.membership))
-    plans = plans.select_related("city").order_by("-year", "city__code")
-    return render(request, "digital_engineer/city_plans.html", {"plans": plans})
+    """The city training plans in scope; city HR may write a new one."""
+    plans = selectors.city_plans_visible_to(request.membership)
+    context = {"plans": plans, "may_edit": selectors.keeps_city_plans(request.membership)}
+    return render(request, "digital_engineer/city_plans.html", context)
 
 
 @role_required(Role.CITY_HR)
 def city_plan_edit(request, pk=None):
-    city = request.membership.city
-    plan = get_object_or_404(CityPlan, pk=pk, city=city) if pk else CityPlan(city=city)
+    """City HR writes its city's plan `pk` (or a new one) with its targets
+    (services.city_plan_save)."""
+    plan = selectors.city_plan_to_edit(request.membership, pk)
     form = CityPlanForm(request.POST or None, instance=plan)
     targets = target_formset()(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid() and targets.is_valid():
-        if CityPlan.objects.filter(city=city, year=form.cleaned_data["year"]).exclude(pk=plan.pk):
-            form.add_error("year", _("Your city has a plan for this year already."))
-        else:
-            plan = form.save()
-            targets.instance = plan
-            targets.save()
-            messages.success(request, _("Saved."))
-            return redirect("digital_engineer:city_plan", pk=plan.pk)
+    if request.method == "POST" and targets.is_valid():
+        done = form_action(
+            request,
+            form,
+            lambda _data: city_plan_save(actor=request.membership, form=form, targets=targets),
+            success=_("Saved."),
+            redirect_to=lambda saved: ("digital_engineer:city_plan", saved.pk),
+        )
+        if done:
+            return done
     context = {"plan": plan, "form": form, "targets": targets}
     return render(request, "digital_engineer/city_plan_edit.html", context)
 
 
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def city_plan(request, pk):
-    plan = get_object_or_404(
-        CityPlan.objects.filter(city__in=scoping.cities_visible_to(request.membership)), pk=pk
-    )
+    """A plan in scope: target against enrolled and certified (selectors.plan_progress)."""
+    plan = selectors.city_plan_for(request.membership, pk)
     return render(
-        request, "digital_engineer/city_plan.html", {"plan": plan, "rows": plan_progress(plan)}
+        request,
+        "digital_engineer/city_plan.html",
+        {
+            "plan": plan,
+            "rows": selectors.plan_progress(plan),
+            "may_edit": selectors.keeps_city_plans(request.membership),
+        },
     )

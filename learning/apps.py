@@ -10,11 +10,15 @@ class LearningConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from learning import catalog_cache
-        from learning.models import Course, QualityNomination, Topic
+        from learning.catalog import catalog_cache, study_clock
+        from learning.catalog.models import Course, Topic
+        from learning.quality.models import QualityNomination
+        from portal import health
         from portal.models import Authority
 
-        # What the catalog's cached course list shows (learning.catalog_cache).
+        health.register("study_clock", study_clock.health_status)
+
+        # What the catalog's cached course list shows (learning.catalog.catalog_cache).
         for model in (Course, Topic, QualityNomination, Authority):
             for signal in (post_save, post_delete):
                 signal.connect(

@@ -1,29 +1,25 @@
 from django.urls import path
 
-from learning import (
-    editing_views,
-    filing_views,
-    plan_views,
-    quality_views,
-    session_views,
-    study_views,
-    views,
-)
+from learning.catalog import views as catalog_views
+from learning.plans import views as plan_views
+from learning.platforms import views as platform_views
+from learning.quality import views as quality_views
+from learning.sessions import views as session_views
 from portal import converters  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
 from portal.upload_views import upload_template
 
 app_name = "learning"
 
 urlpatterns = [
-    path("api/platforms/<slug:code>/completions", views.push_completions, name="push"),
-    path("api/openapi.json", views.openapi, name="openapi"),
-    path("platforms/", views.reconciliation, name="reconciliation"),
-    path("platforms/records/", views.records, name="records"),
-    path("platforms/records/export.xlsx", views.records_export, name="records_export"),
-    path("platforms/records/<pk:pk>/", views.record_detail, name="record"),
-    path("platforms/<slug:code>/keys/new/", views.key_create, name="key_create"),
-    path("platforms/keys/<pk:pk>/revoke/", views.key_revoke, name="key_revoke"),
-    path("platforms/imports/new/", views.import_upload, name="import_upload"),
+    path("api/platforms/<slug:code>/completions", platform_views.push_completions, name="push"),
+    path("api/openapi.json", platform_views.openapi, name="openapi"),
+    path("platforms/", platform_views.reconciliation, name="reconciliation"),
+    path("platforms/records/", platform_views.records, name="records"),
+    path("platforms/records/export.xlsx", platform_views.records_export, name="records_export"),
+    path("platforms/records/<pk:pk>/", platform_views.record_detail, name="record"),
+    path("platforms/<slug:code>/keys/new/", platform_views.key_create, name="key_create"),
+    path("platforms/keys/<pk:pk>/revoke/", platform_views.key_revoke, name="key_revoke"),
+    path("platforms/imports/new/", platform_views.import_upload, name="import_upload"),
     path(
         "platforms/imports/template.xlsx",
         upload_template,
@@ -36,16 +32,16 @@ urlpatterns = [
         {"key": "attendance"},
         name="session_template",
     ),
-    path("platforms/imports/<pk:pk>/", views.import_detail, name="import"),
-    path("courses/", study_views.catalog, name="catalog"),
-    path("courses/<pk:pk>/", study_views.course_detail, name="course"),
-    path("courses/<pk:pk>/enrol/", study_views.course_enrol, name="enrol"),
-    path("courses/<pk:pk>/quiz/", study_views.quiz, name="quiz"),
-    path("lessons/<pk:pk>/", study_views.lesson_page, name="lesson"),
+    path("platforms/imports/<pk:pk>/", platform_views.import_detail, name="import"),
+    path("courses/", catalog_views.catalog, name="catalog"),
+    path("courses/<pk:pk>/", catalog_views.course_detail, name="course"),
+    path("courses/<pk:pk>/enrol/", catalog_views.course_enrol, name="enrol"),
+    path("courses/<pk:pk>/quiz/", catalog_views.quiz, name="quiz"),
+    path("lessons/<pk:pk>/", catalog_views.lesson_page, name="lesson"),
     # <str:pk>: a malformed id gets the heartbeat's JSON 404, not the HTML one.
-    path("lessons/<str:pk>/heartbeat/", study_views.lesson_heartbeat, name="heartbeat"),
-    path("my/courses/", study_views.my_courses, name="my_courses"),
-    path("my/suggestions/", study_views.suggestions, name="suggestions"),
+    path("lessons/<str:pk>/heartbeat/", catalog_views.lesson_heartbeat, name="heartbeat"),
+    path("my/courses/", catalog_views.my_courses, name="my_courses"),
+    path("my/suggestions/", catalog_views.suggestions, name="suggestions"),
     path("courses/<pk:pk>/nominate/", quality_views.course_nominate, name="nominate"),
     path("courses/quality/review/", quality_views.quality_review, name="quality_review"),
     path("courses/quality/<year:year>/", quality_views.quality_list, name="quality_list"),
@@ -57,20 +53,20 @@ urlpatterns = [
     path("plans/manage/<pk:pk>/", plan_views.plan_edit, name="plan_edit"),
     path("plans/manage/<pk:pk>/publish/", plan_views.plan_publish_view, name="plan_publish"),
     path("my/plan/", plan_views.my_plan, name="my_plan"),
-    path("filings/", filing_views.filing_page, name="filing"),
-    path("filings/reminder/", filing_views.filing_reminder, name="filing_reminder"),
-    path("filings/board/", filing_views.filing_board, name="filing_board"),
-    path("filings/<pk:pk>/<str:kind>/", filing_views.filing_file, name="filing_file"),
+    path("filings/", plan_views.filing_page, name="filing"),
+    path("filings/reminder/", plan_views.filing_reminder, name="filing_reminder"),
+    path("filings/board/", plan_views.filing_board, name="filing_board"),
+    path("filings/<pk:pk>/<str:kind>/", plan_views.filing_file, name="filing_file"),
     path("sessions/", session_views.session_list, name="sessions"),
     path("sessions/<pk:pk>/", session_views.session_detail, name="session"),
     path("sessions/<pk:pk>/close/", session_views.session_close_view, name="session_close"),
-    path("courses/manage/", editing_views.course_manage, name="course_manage"),
-    path("courses/manage/new/", editing_views.course_edit, name="course_new"),
-    path("courses/manage/<pk:pk>/", editing_views.course_edit, name="course_edit"),
-    path("courses/manage/<pk:pk>/questions/", editing_views.question_add, name="question_add"),
+    path("courses/manage/", catalog_views.course_manage, name="course_manage"),
+    path("courses/manage/new/", catalog_views.course_edit, name="course_new"),
+    path("courses/manage/<pk:pk>/", catalog_views.course_edit, name="course_edit"),
+    path("courses/manage/<pk:pk>/questions/", catalog_views.question_add_view, name="question_add"),
     path(
         "courses/manage/<pk:pk>/questions/<pk:question_pk>/delete/",
-        editing_views.question_delete,
+        catalog_views.question_delete_view,
         name="question_delete",
     ),
 ]

@@ -5,15 +5,16 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import scoping, selectors, throttle
-from portal.accounts import AccountError, account_set_active, unit_hr_add
+from portal.accounts import account_set_active, unit_hr_add
+from portal.actions import form_action, post_action
 from portal.forms import (
+    AccountActionForm,
     ContactForm,
     CorrectionForm,
     PersonDetailsForm,
@@ -23,11 +24,10 @@ from portal.forms import (
     UnitRegistrationForm,
     listed_units,
 )
-from portal.http import is_pk
+from portal.http import pk_or_none
 from portal.identity import normalize_id_number
 from portal.models import ReviewStatus, Role, Transfer
 from portal.registration import (
-    RegistrationError,
     approver_of,
     contact_update,
     person_correct,
@@ -39,7 +39,7 @@ from portal.registration import (
     unit_register,
     unit_resubmit,
 )
-from portal.roles import role_required
+from portal.roles import public, role_required, signed_in
 from portal.transfers import (
     transfer_cancel,
     transfer_decide,
@@ -93,20 +93,21 @@ def _registration(request, form_class, save, success, template):
         messages.error(request, _("Too many failed attempts; please try again in an hour."))
         return render(request, template, {"form": form_class()})
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = save(form)
-        except RegistrationError as error:
-            form.add_error(None, str(error))
-        else:
-            throttle.forgive("register", request)
-            throttle.forgive("register-id-number", request, per=id_number)
-            login(request, user, backend=LOGIN_BACKEND)
-            messages.success(request, success)
-            return redirect("portal:my_registration")
-    return render(request, template, {"form": form})
+
+    def register_and_log_in(_data):
+        user = save(form)
+        throttle.forgive("register", request)
+        throttle.forgive("register-id-number", request, per=id_number)
+        login(request, user, backend=LOGIN_BACKEND)
+        return user
+
+    done = form_action(
+        request, form, register_and_log_in, success=success, redirect_to="portal:my_registration"
+    )
+    return done or render(request, template, {"form": form})
 
 
+@public
 def register(request):
     return _registration(
         request,
@@ -117,6 +118,7 @@ def register(request):
     )
 
 
+@public
 def register_unit(request):
     return _registration(
         request,
@@ -127,15 +129,16 @@ def register_unit(request):
     )
 
 
+@public
 def unit_options(request):
     """The <option>s of the unit picker for a city and search words (htmx)."""
-    city = request.GET.get("city", "")
+    city = pk_or_none(request.GET.get("city"))
     search = request.GET.get("unit_search", "")
-    units = listed_units(city=city, search=search) if is_pk(city) else []
+    units = listed_units(city=city, search=search) if city is not None else []
     return render(request, "portal/_unit_options.html", {"units": units})
 
 
-@login_required
+@signed_in
 def my_registration(request):
     """Where a registration stands; after a rejection, the form to correct it."""
     record = getattr(request.user, "profile", None)
@@ -148,10 +151,16 @@ def my_registration(request):
     own_unit = record.unit.registered_by_id == request.user.pk
     decided = record.unit if own_unit else record
     if decided.status == ReviewStatus.REJECTED:
-        form = (_unit_resubmit_form if own_unit else _resubmit_form)(request, record)
-        if form is None:
-            messages.success(request, _("Your registration has been submitted again."))
-            return redirect("portal:my_registration")
+        form, resubmit = (_unit_resubmission if own_unit else _resubmission)(request, record)
+        done = form_action(
+            request,
+            form,
+            resubmit,
+            success=_("Your registration has been submitted again."),
+            redirect_to="portal:my_registration",
+        )
+        if done:
+            return done
     context = {
         "record": record,
         "status": decided.status,
@@ -169,14 +178,18 @@ def _profile_registration(request):
     user = request.user
     initial = {"real_name": user.real_name, "phone": user.phone, "email": user.email}
     form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
-    form = _submitted(request, form, lambda: profile_register(user=user, **form.person_data()))
-    if form is not None:
-        return render(request, "registration/register_profile.html", {"form": form})
-    messages.success(request, _("Your registration has been submitted."))
-    return redirect("portal:my_registration")
+    done = form_action(
+        request,
+        form,
+        lambda _data: profile_register(user=user, **form.person_data()),
+        success=_("Your registration has been submitted."),
+        redirect_to="portal:my_registration",
+    )
+    return done or render(request, "registration/register_profile.html", {"form": form})
 
 
-def _resubmit_form(request, record):
+def _resubmission(request, record):
+    """The form correcting a rejected registration of a person, and its service."""
     user = request.user
     initial = {
         "real_name": user.real_name,
@@ -187,10 +200,11 @@ def _resubmit_form(request, record):
         **PersonDetailsForm.initial_of(record),
     }
     form = PersonDetailsForm(request.POST or None, initial=initial, user=user)
-    return _submitted(request, form, lambda: registration_resubmit(user=user, **form.person_data()))
+    return form, lambda _data: registration_resubmit(user=user, **form.person_data())
 
 
-def _unit_resubmit_form(request, record):
+def _unit_resubmission(request, record):
+    """The form correcting a rejected registration of a unit, and its service."""
     unit = record.unit
     initial = {
         "unit_name": unit.name,
@@ -200,22 +214,10 @@ def _unit_resubmit_form(request, record):
         "authority": unit.authority_id,
     }
     form = UnitDetailsForm(request.POST or None, initial=initial, unit=unit)
-    return _submitted(request, form, lambda: unit_resubmit(user=request.user, **form.unit_data()))
+    return form, lambda _data: unit_resubmit(user=request.user, **form.unit_data())
 
 
-def _submitted(request, form, save):
-    """None once `save` has run on a valid posted form, else the form to show."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save()
-        except RegistrationError as error:
-            form.add_error(None, str(error))
-        else:
-            return None
-    return form
-
-
-@login_required
+@signed_in
 def my_account(request):
     """Her own details: phone and e-mail she may change; name, ID number, unit and
     title only her unit's HR office changes."""
@@ -223,11 +225,15 @@ def my_account(request):
     form = ContactForm(
         request.POST or None, initial={"phone": user.phone, "email": user.email}, user=user
     )
-    if _submitted(request, form, lambda: contact_update(user=user, **form.cleaned_data)) is None:
-        messages.success(request, _("Saved."))
-        return redirect("portal:my_account")
+    done = form_action(
+        request,
+        form,
+        lambda data: contact_update(user=user, **data),
+        success=_("Saved."),
+        redirect_to="portal:my_account",
+    )
     context = {"form": form, "record": getattr(user, "profile", None)}
-    return render(request, "portal/my_account.html", context)
+    return done or render(request, "portal/my_account.html", context)
 
 
 # -- unit HR: registrations, people, transfers ------------------------------------------
@@ -239,14 +245,10 @@ def unit_people(request):
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()
     people = selectors.unit_people(actor, status=status, search=search)
-    # Every open transfer the home tile counts, on whichever side the unit is.
-    transfers = selectors.open_transfers(actor)
     context = {
-        "registrations": scoping.registrations_visible_to(actor).filter(
-            profile__status=ReviewStatus.PENDING
-        ),
-        "incoming": transfers.filter(to_unit_id=actor.unit_id),
-        "outgoing": transfers.filter(from_unit_id=actor.unit_id),
+        "registrations": selectors.pending_registrations(actor),
+        # Every open transfer the home tile counts, on whichever side the unit is.
+        **selectors.unit_transfers(actor),
         "page": Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page")),
         "statuses": selectors.PERSON_STATUSES,
         "status": status,
@@ -256,86 +258,77 @@ def unit_people(request):
     return render(request, "portal/unit_people.html", context)
 
 
-def _run(request, action, success: str) -> None:
-    """Run a service call posted from a queue; a refusal becomes an error message."""
-    try:
-        action()
-    except AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success)
-
-
 @require_POST
 @role_required(Role.UNIT_HR)
 def registration_review(request, pk):
+    """Approve or reject (with a reason) a registration to the unit."""
     approve = request.POST.get("decision") == "approve"
     reason = request.POST.get("reason", "")
-    _run(
+    return post_action(
         request,
         lambda: registration_decide(
             actor=request.membership, pk=pk, approve=approve, reason=reason
         ),
-        _("The registration has been decided."),
+        success=_("The registration has been decided."),
+        redirect_to="portal:unit_people",
     )
-    return redirect("portal:unit_people")
 
 
 @require_POST
 @role_required(Role.UNIT_HR)
 def transfer_review(request, pk):
+    """The new unit accepts or rejects a transfer; the former unit objects to it."""
     actor, decision = request.membership, request.POST.get("decision")
     reason = request.POST.get("reason", "")
     if decision == "object":
-        _run(
+        return post_action(
             request,
             lambda: transfer_object(actor=actor, pk=pk, reason=reason),
-            _("Your objection has been recorded."),
+            success=_("Your objection has been recorded."),
+            redirect_to="portal:unit_people",
         )
-    else:
-        _run(
-            request,
-            lambda: transfer_decide(
-                actor=actor, pk=pk, accept=decision == "approve", reason=reason
-            ),
-            _("The transfer has been decided."),
-        )
-    return redirect("portal:unit_people")
+    accept = decision == "approve"
+    return post_action(
+        request,
+        lambda: transfer_decide(actor=actor, pk=pk, accept=accept, reason=reason),
+        success=_("The transfer has been decided."),
+        redirect_to="portal:unit_people",
+    )
 
 
 @require_POST
 @role_required(Role.UNIT_HR)
 def account_action(request, pk):
-    person = scoping.get_person_for(request.membership, pk)
-    action = request.POST.get("action")
-    if action in ("disable", "enable"):
-        _run(
-            request,
-            lambda: account_set_active(
-                actor=request.membership, person=person, active=action == "enable"
-            ),
-            _("Saved."),
-        )
-    elif action == "make_hr":
-        _run(request, lambda: unit_hr_add(actor=request.membership, person=person), _("Saved."))
-    else:
-        messages.error(request, _("Unknown action."))
-    return redirect("credits:person_detail", pk=person.pk)
+    """Disable, enable or make HR administrator a person of the unit."""
+    actor = request.membership
+    person = scoping.get_managed_person_for(actor, pk)
+    changes = {
+        "disable": lambda: account_set_active(actor=actor, person=person, active=False),
+        "enable": lambda: account_set_active(actor=actor, person=person, active=True),
+        "make_hr": lambda: unit_hr_add(actor=actor, person=person),
+    }
+    return post_action(
+        request,
+        lambda data: changes[data["action"]](),
+        form=AccountActionForm(request.POST),
+        invalid=_("Unknown action."),
+        success=_("Saved."),
+        redirect_to=("credits:person_detail", person.pk),
+    )
 
 
 @require_POST
 @role_required(Role.UNIT_HR)
 def person_correction(request, pk):
-    form = CorrectionForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: person_correct(actor=request.membership, pk=pk, **form.cleaned_data),
-            _("The details have been corrected."),
-        )
-    else:
-        messages.error(request, _("Give the correct details and the reason for the correction."))
-    return redirect("credits:person_detail", pk=pk)
+    """Correct a person's name or title, with the reason."""
+    return post_action(
+        request,
+        lambda data: person_correct(actor=request.membership, pk=pk, **data),
+        form=CorrectionForm(request.POST),
+        invalid=_("Give the correct details and the reason for the correction."),
+        success=_("The details have been corrected."),
+        redirect_to=("credits:person_detail", pk),
+    )
 
 
 # -- city and provincial HR: unit registrations ----------------------------------------
@@ -354,14 +347,15 @@ def unit_registrations(request):
 @require_POST
 @role_required(Role.CITY_HR, Role.PROVINCE_HR)
 def unit_review(request, pk):
+    """Approve or reject (with a reason) a unit's registration."""
     approve = request.POST.get("decision") == "approve"
     reason = request.POST.get("reason", "")
-    _run(
+    return post_action(
         request,
         lambda: unit_decide(actor=request.membership, pk=pk, approve=approve, reason=reason),
-        _("The unit's registration has been decided."),
+        success=_("The unit's registration has been decided."),
+        redirect_to="portal:unit_registrations",
     )
-    return redirect("portal:unit_registrations")
 
 
 # -- professionals: transfers -----------------------------------------------------------
@@ -369,21 +363,28 @@ def unit_review(request, pk):
 
 @role_required(Role.PROFESSIONAL)
 def my_transfer(request):
+    """Ask to move to another unit, or withdraw the request (`cancel`: its id)."""
     actor = request.membership
-    form = TransferForm(request.POST or None)
     if request.method == "POST" and "cancel" in request.POST:
-        pk = request.POST["cancel"]
-        if is_pk(pk):
-            _run(request, lambda: transfer_cancel(actor=actor, pk=pk), _("Withdrawn."))
-        return redirect("portal:my_transfer")
-    if request.method == "POST" and form.is_valid():
-        try:
-            transfer_request(person=request.user, to_unit=form.cleaned_data["unit"])
-        except AccountError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("Your request has been sent to the new unit."))
+        pk = pk_or_none(request.POST["cancel"])
+        if pk is None:
             return redirect("portal:my_transfer")
+        return post_action(
+            request,
+            lambda: transfer_cancel(actor=actor, pk=pk),
+            success=_("Withdrawn."),
+            redirect_to="portal:my_transfer",
+        )
+    form = TransferForm(request.POST or None)
+    done = form_action(
+        request,
+        form,
+        lambda data: transfer_request(person=request.user, to_unit=data["unit"]),
+        success=_("Your request has been sent to the new unit."),
+        redirect_to="portal:my_transfer",
+    )
+    if done:
+        return done
     transfers = scoping.transfers_visible_to(actor)
     context = {
         "form": form,

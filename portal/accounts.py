@@ -1,22 +1,25 @@
 """Unit HR keeps the accounts of its unit: disable and re-enable them, and make a
 second HR administrator. Every change is in the audit log."""
 
-from django.db.models import Q
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal import scoping
+from portal.actions import Refused
 from portal.audit import audit_log
 from portal.models import Membership, Role, User
+from portal.selectors import holds_roles_elsewhere
 
 REASON_MAX = 200
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A refused account operation, with a message the user may read."""
 
 
 def required_reason(reason: str) -> str:
-    """The reason a refusal or an objection must give."""
+    """The reason a refusal or an objection must give, stripped; AccountError when it
+    is empty or longer than REASON_MAX characters."""
     reason = (reason or "").strip()
     if not reason:
         raise AccountError(_("Give the reason."))
@@ -27,21 +30,7 @@ def required_reason(reason: str) -> str:
     return reason
 
 
-def _own_unit_person(actor: Membership, person: User) -> User:
-    if actor.role != Role.UNIT_HR:
-        raise AccountError(_("Only the unit's HR office manages its accounts."))
-    return scoping.get_person_for(actor, person.pk)
-
-
-def holds_roles_elsewhere(*, person: User, unit_id: int) -> bool:
-    """Whether the account is more than the unit's to keep: a role outside that unit
-    (city HR, another unit's HR, an institution …) or access to the admin site."""
-    if person.is_staff or person.is_superuser:
-        return True
-    here = Q(role=Role.PROFESSIONAL) | Q(role=Role.UNIT_HR, unit_id=unit_id)
-    return person.memberships.exclude(here).exists()
-
-
+@transaction.atomic
 def account_set_active(*, actor: Membership, person: User, active: bool) -> User:
     """Disable or re-enable the login of a person of the actor's unit.
 
@@ -50,9 +39,9 @@ def account_set_active(*, actor: Membership, person: User, active: bool) -> User
     city HR officer on the unit's staff) is refused, not half-disabled — turning off
     her city login is not the unit's decision, and neither is turning back on a login
     someone else disabled. Raises AccountError (a message for the user) when refused;
-    Http404 when the person is not the unit's.
+    Http404 when the person is not one the actor manages (scoping.people_managed_by).
     """
-    person = _own_unit_person(actor, person)
+    person = scoping.get_managed_person_for(actor, person.pk)
     if person.pk == actor.user_id and not active:
         raise AccountError(_("You cannot disable your own account."))
     if holds_roles_elsewhere(person=person, unit_id=actor.unit_id):
@@ -72,9 +61,11 @@ def account_set_active(*, actor: Membership, person: User, active: bool) -> User
     return person
 
 
+@transaction.atomic
 def unit_hr_add(*, actor: Membership, person: User) -> Membership:
-    """Make a person of the unit one more HR administrator of it."""
-    person = _own_unit_person(actor, person)
+    """Make a person of the actor's unit one more HR administrator of it. AccountError
+    when her account is disabled; Http404 when she is not one the actor manages."""
+    person = scoping.get_managed_person_for(actor, person.pk)
     if not person.is_active:
         raise AccountError(_("Enable the account first."))
     membership, created = Membership.objects.get_or_create(

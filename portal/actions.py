@@ -68,6 +68,31 @@ def form_action(
     return _redirect(redirect_to, result)
 
 
+def rows_action(
+    request,
+    form,
+    rows,
+    save: Callable[..., Any],
+    *,
+    success: str | Callable[[Any], str] | None,
+    redirect_to,
+) -> HttpResponse | None:
+    """`form_action` for a page that saves a thing with its rows: a model form and its
+    inline formset (portal.forms.BaseInlineFormSet). For a POST with both valid,
+    `save(form=form, rows=rows)` — a service that saves them with
+    `rows.save_with(form)` in its transaction — then the redirect as form_action;
+    None to draw the page again (a GET, errors in the form or the rows, a refusal)."""
+    if request.method == "POST" and not rows.is_valid():
+        return None
+    return form_action(
+        request,
+        form,
+        lambda data: save(form=form, rows=rows),
+        success=success,
+        redirect_to=redirect_to,
+    )
+
+
 def post_action(
     request,
     action: Callable[..., Any],

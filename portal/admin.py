@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit_labels import ACTION_LABELS
 from portal.models import (
     AuditLog,
     Authority,
@@ -146,15 +147,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class AuditActionFilter(admin.SimpleListFilter):
     """Filter by action, listed by its Chinese label rather than its code. The choices
-    are the actions the code writes (portal.audit.ACTION_LABELS), not a DISTINCT over
+    are the actions the code writes (portal.audit_labels.ACTION_LABELS), not a DISTINCT over
     the whole log on every page load."""
 
     title = _("action")
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        from portal.audit import ACTION_LABELS
-
         labels = ((code, str(label)) for code, label in ACTION_LABELS.items())
         return sorted(labels, key=lambda pair: pair[1])
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -116,7 +117,14 @@ def text_list(items: list[str]) -> str:
 
 
 class BaseInlineFormSet(LabelledUniqueErrorsMixin, forms.BaseInlineFormSet):
-    pass
+    def save_with(self, form):
+        """Save `form` (the valid model form of the parent these rows belong to), then
+        these valid rows for what it saved; the parent. The one way a page saves a
+        thing with its rows (a course and its lessons, a plan and its items): the
+        caller, a service, runs it in its transaction and writes the audit entry."""
+        self.instance = form.save()
+        self.save()
+        return self.instance
 
 
 class BaseModelFormSet(LabelledUniqueErrorsMixin, forms.BaseModelFormSet):
@@ -153,8 +161,29 @@ class LoginForm(AuthenticationForm):
         )
 
 
+class PkChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose posted value must be an id (portal.http.is_pk) before
+    it is looked up: "１", "²", "abc" or a 20-digit number is an invalid choice, as a
+    missing object is, never a query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, Model) and not is_pk(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class SwitchRoleForm(forms.Form):
     membership = forms.IntegerField(label=_("Role"))
+
+
+class AccountActionForm(forms.Form):
+    """What unit HR does to an account from the person's page."""
+
+    action = forms.ChoiceField(
+        choices=[("disable", "disable"), ("enable", "enable"), ("make_hr", "make_hr")]
+    )
 
 
 class ResetRequestForm(forms.Form):
@@ -212,13 +241,11 @@ class UnitPickerMixin(forms.Form):
     """A unit chosen by city, then by name: the unit list follows the city (and the
     search words) through htmx; without a city no unit can be chosen."""
 
-    city = forms.ModelChoiceField(
+    city = PkChoiceField(
         label=_("City of the unit"), queryset=City.objects.all(), empty_label=_("— choose —")
     )
     unit_search = forms.CharField(label=_("Search the unit by name"), required=False, max_length=50)
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), empty_label=_("— choose —")
-    )
+    unit = PkChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=_("— choose —"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -373,13 +400,13 @@ class UnitDetailsForm(forms.Form):
 
     unit_name = forms.CharField(label=_("Unit name"), max_length=100)
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=20)
-    unit_city = forms.ModelChoiceField(
+    unit_city = PkChoiceField(
         label=_("City"), queryset=City.objects.all(), empty_label=_("— choose —")
     )
     is_province_direct = forms.BooleanField(
         label=_("Province-direct unit (approved by provincial HR)"), required=False
     )
-    authority = forms.ModelChoiceField(
+    authority = PkChoiceField(
         label=_("Industry authority (optional)"), queryset=Authority.objects.all(), required=False
     )
 

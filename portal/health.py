@@ -29,25 +29,16 @@ def redis_status() -> str:
     return "ok"
 
 
-def study_clock_status() -> dict:
-    """The Redis study clock's flush (learning.study_clock.health), for /healthz:
-    {"status": "ok" | "degraded" | "not configured" | "error: <kind>", and with "ok"
-    or "degraded" also "unflushed": lessons awaiting a flush, "last_flush_seconds":
-    seconds since the last flush ended (null: none recorded and none due)}.
-    "degraded": no flush for FLUSH_LATE_INTERVALS × STUDY_FLUSH_SECONDS — the beat or
-    the worker consuming CELERY_CLOCK_QUEUE is not running; studied time piles up in
-    Redis only. Never raises."""
-    from learning import study_clock
+# Parts an app adds to /healthz (name → a function returning a JSON-able dict that
+# never raises), registered in the app's AppConfig.ready: portal imports no app.
+PARTS: dict = {}
 
-    if not study_clock.enabled():
-        return {"status": "not configured"}
-    try:
-        health = study_clock.health()
-    except redis.RedisError as exc:
-        return {"status": f"error: {exc.__class__.__name__}"}
-    age = health.last_flush_seconds
-    return {
-        "status": "degraded" if health.late else "ok",
-        "unflushed": health.unflushed,
-        "last_flush_seconds": round(age, 1) if age is not None else None,
-    }
+
+def register(name: str, check) -> None:
+    """Add `check()` to /healthz's body under `name` (e.g. learning's "study_clock")."""
+    PARTS[name] = check
+
+
+def parts_status() -> dict:
+    """{name: check()} for every registered part, in registration order."""
+    return {name: check() for name, check in PARTS.items()}

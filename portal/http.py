@@ -42,7 +42,13 @@ def is_pk(value) -> bool:
     digits only ("²" is a digit to str.isdigit but not to int; "１" is full width),
     positive and within bigint (a larger number makes PostgreSQL refuse the query)."""
     text = str(value if value is not None else "")
-    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_PK
+    # The length first: int() refuses a numeral of more than 4,300 digits (ValueError).
+    return (
+        text.isascii()
+        and text.isdigit()
+        and len(text) <= len(str(MAX_PK))
+        and 0 < int(text) <= MAX_PK
+    )
 
 
 def pk_or_none(value) -> int | None:

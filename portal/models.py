@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit_labels import action_label
 from portal.identity import (
     mask_id_number,
     normalize_credit_code,
@@ -485,8 +486,6 @@ class AuditLog(models.Model):
     @property
     def action_label(self) -> str:
         """What happened, in Chinese (the code itself stays in `action`)."""
-        from portal.audit import action_label
-
         return action_label(self.action)
 
 

@@ -22,7 +22,7 @@ registration_approved = Signal()
 
 
 class RegistrationError(AccountError):
-    pass
+    """A refused registration step, with a message the user may read."""
 
 
 def id_number_taken_message() -> str:
@@ -99,8 +99,10 @@ def _create_person(*, id_number, real_name, phone, email, password, unit, **prof
     return user
 
 
+@transaction.atomic
 def person_register(*, unit: Unit, **data) -> User:
-    """A professional registers; she can log in but do nothing until approved."""
+    """A professional registers; she can log in but do nothing until approved.
+    RegistrationError when the unit is not approved or her ID number is taken."""
     _check_unit(unit)
     user = _create_person(unit=unit, **data)
     audit_log(actor=user, action="portal.registration.submitted", person=user.pk, unit=unit.pk)
@@ -130,14 +132,17 @@ def _save_details(user: User, *, real_name, phone, email, unit, **profile) -> No
     record.save()
 
 
+@transaction.atomic
 def contact_update(*, user: User, phone: str, email: str) -> User:
-    """A person changes her own phone and e-mail; the name and ID number stay."""
+    """A person changes her own phone and e-mail; the name and ID number stay.
+    RegistrationError when the phone was taken by another account meanwhile."""
     old = {"phone": user.phone, "email": user.email}
     _save_contact(user, real_name=user.real_name, phone=phone, email=email)
     audit_log(actor=user, action="portal.contact.updated", person=user.pk, old=old)
     return user
 
 
+@transaction.atomic
 def profile_register(*, user: User, **data) -> User:
     """An account without a profile (a trainee, an HR administrator) registers as a
     professional of a unit; the unit approves as for any registration."""
@@ -150,6 +155,7 @@ def profile_register(*, user: User, **data) -> User:
     return user
 
 
+@transaction.atomic
 def registration_resubmit(*, user: User, **data) -> User:
     """After a rejection the person corrects what she entered and asks again."""
     if user.profile.status != ReviewStatus.REJECTED:
@@ -180,12 +186,17 @@ def _decision(approve: bool, reason: str) -> tuple[str, str]:
 
 @transaction.atomic
 def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "") -> User:
-    """Unit HR approves or rejects (with a reason) a pending registration of its unit."""
-    person = scoping.get_registration_for(actor, pk)
+    """Unit HR approves or rejects (with a reason) a pending registration of its unit.
+    RegistrationError when it has been decided already or a rejection gives no reason;
+    Http404 when it is not a registration to the actor's unit."""
     # Locked, and still a registration to the actor's unit (she may have resubmitted).
     record = get_object_or_404(
-        ProfessionalProfile.objects.select_for_update(), user=person, unit_id=actor.unit_id
+        scoping.registration_records_visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("user"),
+        user_id=pk,
     )
+    person = record.user
     if record.status != ReviewStatus.PENDING:
         raise RegistrationError(_("This registration has been decided already."))
     status, reason = _decision(approve, reason)
@@ -203,11 +214,12 @@ def registration_decide(*, actor: Membership, pk, approve: bool, reason: str = "
     return person
 
 
+@transaction.atomic
 def person_correct(*, actor: Membership, pk, reason: str, real_name: str, **title) -> User:
-    """Correct a person's name or title: an HR action, logged with old and new values."""
-    if actor.role != Role.UNIT_HR:
-        raise RegistrationError(_("Only the unit's HR office corrects a person's details."))
-    person = scoping.get_person_for(actor, pk)
+    """Correct a person's name or title: an HR action, logged with old and new values.
+    RegistrationError without a reason or a change; Http404 when the person is not
+    one the actor manages (scoping.people_managed_by)."""
+    person = scoping.get_managed_person_for(actor, pk)
     reason, record, real_name = required_reason(reason), person.profile, normalize_name(real_name)
     changes = {"real_name": (person.real_name, real_name)} | {
         field: (getattr(record, field), value) for field, value in title.items()
@@ -215,23 +227,23 @@ def person_correct(*, actor: Membership, pk, reason: str, real_name: str, **titl
     changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
     if not changes:
         raise RegistrationError(_("Nothing was changed."))
-    with transaction.atomic():
-        person.real_name = real_name
-        person.save(update_fields=["real_name"])
-        for field, value in title.items():
-            setattr(record, field, value)
-        record.save(update_fields=list(title))
-        audit_log(
-            actor=actor.user,
-            action="portal.person.corrected",
-            person=person.pk,
-            old={field: str(pair[0] or "") for field, pair in changes.items()},
-            new={field: str(pair[1] or "") for field, pair in changes.items()},
-            reason=reason,
-        )
+    person.real_name = real_name
+    person.save(update_fields=["real_name"])
+    for field, value in title.items():
+        setattr(record, field, value)
+    record.save(update_fields=list(title))
+    audit_log(
+        actor=actor.user,
+        action="portal.person.corrected",
+        person=person.pk,
+        old={field: str(pair[0] or "") for field, pair in changes.items()},
+        new={field: str(pair[1] or "") for field, pair in changes.items()},
+        reason=reason,
+    )
     return person
 
 
+@transaction.atomic
 def unit_register(*, unit: dict, hr: dict) -> Unit:
     """A unit registers with its first HR administrator, who is registered as a person."""
     try:
@@ -248,6 +260,7 @@ def unit_register(*, unit: dict, hr: dict) -> Unit:
     return record
 
 
+@transaction.atomic
 def unit_resubmit(*, user: User, **data) -> Unit:
     """After a rejection the registrant corrects the unit's details and asks again."""
     unit = user.profile.unit

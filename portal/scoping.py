@@ -7,7 +7,9 @@ None (no role at all) sees nothing. Lookups of a single object go through
 actor's scope, so that nobody learns what exists elsewhere.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portal.models import (
@@ -15,6 +17,7 @@ from portal.models import (
     City,
     Membership,
     PastEmployment,
+    ProfessionalProfile,
     ReviewStatus,
     Role,
     TrainingInstitution,
@@ -105,6 +108,24 @@ def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:
     return User.objects.filter(profile__unit_id=actor.unit_id).select_related("profile__unit")
 
 
+def registration_records_visible_to(actor: Membership | None) -> QuerySet[ProfessionalProfile]:
+    """The records (profiles) of registrations_visible_to: those to the unit of the
+    unit HR who decides them, in any state. A decision locks its record through this,
+    so that a person who has since registered with another unit is not decided here."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return ProfessionalProfile.objects.none()
+    return ProfessionalProfile.objects.filter(unit_id=actor.unit_id)
+
+
+def people_managed_by(actor: Membership | None) -> QuerySet[User]:
+    """The people whose account and details the actor keeps: a unit HR office its
+    unit's present staff (disable, enable, make HR, correct a name or title); nobody
+    for any other role, whatever it may see."""
+    if getattr(actor, "role", None) != Role.UNIT_HR:
+        return User.objects.none()
+    return people_visible_to(actor)
+
+
 def units_overseen_by(actor: Membership | None) -> QuerySet[Unit]:
     """Units, in any registration state, whose HR bureau above them the actor is: a
     city HR bureau for its city's units, provincial HR for the province-direct ones.
@@ -139,6 +160,23 @@ def transfers_visible_to(actor: Membership | None) -> QuerySet[Transfer]:
         case Role.PROVINCE_HR:
             return transfers.all()
     return transfers.none()
+
+
+# The sides of a transfer (Transfer fields): who may act on it at each step.
+TRANSFER_SIDES = ("person", "from_unit", "to_unit")
+
+
+def is_transfer_side(actor: Membership | None, transfer: Transfer, side: str) -> bool:
+    """Whether the actor is the `side` of `transfer` (TRANSFER_SIDES): the person
+    herself, acting as a professional, or HR of the unit she leaves / joins."""
+    match getattr(actor, "role", None), side:
+        case Role.PROFESSIONAL, "person":
+            return transfer.person_id == actor.user_id
+        case Role.UNIT_HR, "from_unit":
+            return transfer.from_unit_id == actor.unit_id
+        case Role.UNIT_HR, "to_unit":
+            return transfer.to_unit_id == actor.unit_id
+    return False
 
 
 def past_staff_condition(
@@ -178,6 +216,21 @@ def get_registration_for(actor: Membership | None, pk) -> User:
 
 def get_past_staff_for(actor: Membership | None, pk) -> User:
     return get_object_or_404(past_staff_visible_to(actor), pk=pk)
+
+
+def get_managed_person_for(actor: Membership | None, pk) -> User:
+    """A person of people_managed_by; 404 for anyone else (as for a missing one)."""
+    return get_object_or_404(people_managed_by(actor), pk=pk)
+
+
+def check_acting_as(actor: Membership | None, role: str) -> None:
+    """The page of `role` (its home page) is for a user acting in that role now:
+    Http404 when `role` names no role, PermissionDenied when the actor acts in
+    another one or in none."""
+    if role not in Role.values:
+        raise Http404
+    if getattr(actor, "role", None) != role:
+        raise PermissionDenied
 
 
 FULL_ID_ROLES = (Role.PROFESSIONAL, Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR)

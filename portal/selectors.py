@@ -48,9 +48,7 @@ def home_summary(actor: Membership) -> dict:
         "cities": scoping.cities_visible_to(actor),
         "authorities": scoping.authorities_visible_to(actor),
         "institutions": scoping.institutions_visible_to(actor),
-        "pending_registrations": scoping.registrations_visible_to(actor).filter(
-            profile__status=ReviewStatus.PENDING
-        ),
+        "pending_registrations": pending_registrations(actor),
         "open_transfers": open_transfers(actor),
     }
     summary = counts(**{name: scope[name] for name in HOME_FIGURES.get(actor.role, ())})
@@ -91,6 +89,23 @@ def open_transfers(actor: Membership) -> QuerySet[Transfer]:
     accepted and in their objection period until the beat task completes them. The
     home tile counts exactly these and the accounts page lists every one of them."""
     return scoping.transfers_visible_to(actor).filter(status__in=Transfer.OPEN)
+
+
+def pending_registrations(actor: Membership) -> QuerySet[User]:
+    """Registrations to the unit HR's unit waiting for her decision (none for any
+    other role)."""
+    return scoping.registrations_visible_to(actor).filter(profile__status=ReviewStatus.PENDING)
+
+
+def unit_transfers(actor: Membership) -> dict[str, QuerySet[Transfer]]:
+    """The open transfers of a unit HR's unit, by side: "incoming" (people asking to
+    join it) and "outgoing" (its people leaving): together every one the home tile
+    counts (open_transfers). Both empty for a role without a unit."""
+    transfers = open_transfers(actor)
+    return {
+        "incoming": transfers.filter(to_unit_id=actor.unit_id),
+        "outgoing": transfers.filter(from_unit_id=actor.unit_id),
+    }
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.datetime]:
@@ -162,6 +177,23 @@ def unit_people(actor: Membership, *, status: str = "", search: str = "") -> Que
     if search:
         people = people.filter(name_or_id_number_q(search))
     return people.order_by("real_name", "id")
+
+
+def active_unit_hr(unit_id: int) -> QuerySet[User]:
+    """The active accounts that are HR administrators of the unit `unit_id` (who is
+    told of a transfer out, who must remain when one of them leaves)."""
+    return User.objects.filter(
+        memberships__role=Role.UNIT_HR, memberships__unit_id=unit_id, is_active=True
+    )
+
+
+def holds_roles_elsewhere(*, person: User, unit_id: int) -> bool:
+    """Whether the account is more than the unit's to keep: a role outside that unit
+    (city HR, another unit's HR, an institution …) or access to the admin site."""
+    if person.is_staff or person.is_superuser:
+        return True
+    here = Q(role=Role.PROFESSIONAL) | Q(role=Role.UNIT_HR, unit_id=unit_id)
+    return person.memberships.exclude(here).exists()
 
 
 def name_or_id_number_q(search: str, prefix: str = "") -> Q:

@@ -401,7 +401,7 @@ LOGGING = {
 # Online study: how often a lesson page reports that it is being studied.
 STUDY_HEARTBEAT_SECONDS = env.int("STUDY_HEARTBEAT_SECONDS", default=30)
 STUDY_SECONDS_PER_MINUTE = 60
-# The study clock lives in Redis when REDIS_URL is set (learning.study_clock) and is
+# The study clock lives in Redis when REDIS_URL is set (learning.catalog.study_clock) and is
 # flushed to PostgreSQL (LessonProgress) every STUDY_FLUSH_SECONDS by Celery beat,
 # and at once when a lesson is done. Bound on loss: a Redis restart loses at most
 # STUDY_FLUSH_SECONDS of each learner's time (what was credited since the last

@@ -17,7 +17,7 @@ Reading a file, step by step:
    it for half a terabyte; the scan (linear, however the XML is spelled) finds that
    cell first and names it.
 3. The parsing runs in a forked child process with a memory and a CPU limit, for
-   every upload (`Table`, `portal.tabular_worker`): a file the checks above do not
+   every upload (`Table`, `portal.limited`): a file the checks above do not
    know (a legacy .xls has no cheap pre-scan at all) ends that child, never the
    server, and is refused with `resource_message()`. There calamine (Rust) parses
    .xlsx and .xls; .csv is decoded as UTF-8 (with or without BOM) or else GB18030
@@ -44,12 +44,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.actions import Refused
 from portal.identity import id_number_from_cell, normalize_id_number, normalize_name
+from portal.limited import ReaderFailed, ReaderOutOfMemory, ReaderOutOfTime, run_limited
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ MIN_DATE_SERIAL = (datetime.date(2000, 1, 1) - EXCEL_EPOCH).days  # 36526
 EMPTY_RUN_LIMIT = 10_000
 
 
-class TableError(ValueError):
+class TableError(Refused):
     """The file as a whole cannot be taken; the message is for the user, in Chinese."""
 
 
@@ -196,7 +199,7 @@ EXPECTED = {
 }
 
 
-class Problem(ValueError):
+class Problem(Refused):
     """A value that cannot be read; the message says what was found and expected."""
 
 
@@ -623,7 +626,7 @@ def _calamine_rows(upload) -> tuple[Iterator[list], int, int]:
     try:
         workbook = CalamineWorkbook.from_filelike(upload)
         sheet = workbook.get_sheet_by_index(0)
-    except MemoryError:  # not damage: the caller's memory limit (portal.tabular_worker)
+    except MemoryError:  # not damage: the caller's memory limit (portal.limited)
         raise
     except Exception as error:  # calamine reports damage in many ways
         raise TableError(_("The file could not be read as an Excel workbook.")) from error
@@ -808,7 +811,7 @@ class Table:
 
     The cheap checks (`check_file(scan=False)`) run here; the scan of an .xlsx's parts
     and the parsing run in a child process with a memory, a CPU and a wall-clock limit
-    (`portal.tabular_worker.run_limited`), for every upload: a
+    (`portal.limited.run_limited`), for every upload: a
     file that makes the parser abort or run away ends that child, not the server, and
     reads as TableError(`resource_message()`), nothing written. The child finds the
     header (a TableError about it is raised here), then sends the typed rows in chunks
@@ -820,10 +823,6 @@ class Table:
     """
 
     def __init__(self, upload, spec: TableSpec, *, chunk_rows: int = 1000):
-        from django.conf import settings
-
-        from portal.tabular_worker import run_limited
-
         self.spec = spec
         self._upload = upload
         check_file(upload, spec, scan=False)
@@ -845,8 +844,6 @@ class Table:
             raise
 
     def _next(self):
-        from portal.tabular_worker import ReaderFailed, ReaderOutOfMemory, ReaderOutOfTime
-
         try:
             return next(self._messages)
         except (ReaderOutOfMemory, ReaderOutOfTime) as error:
@@ -979,3 +976,16 @@ TEMPLATES: dict[str, UploadTemplate] = {}
 def register_template(key: str, spec: TableSpec, *, roles, url_name: str, name=None) -> None:
     """Offer `spec`'s template under `key` (an upload module registers its own)."""
     TEMPLATES[key] = UploadTemplate(key, spec, tuple(roles), url_name, name)
+
+
+def template_for(key: str, actor) -> UploadTemplate:
+    """The template registered under `key`, for an actor (a Membership, or None for a
+    user without a role) whose role may make that upload. Http404 when nothing is
+    registered under `key`; PermissionDenied when the actor's role is not one of the
+    template's `roles`."""
+    entry = TEMPLATES.get(key)
+    if entry is None:
+        raise Http404
+    if getattr(actor, "role", None) not in entry.roles:
+        raise PermissionDenied
+    return entry

@@ -5,6 +5,7 @@ unit keeps read access to the years she worked there (scoping.past_staff_conditi
 
 import datetime
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import scoping
+from portal import scoping, selectors
 from portal.accounts import AccountError, required_reason
 from portal.audit import audit_log
 from portal.models import Membership, PastEmployment, ReviewStatus, Role, Transfer, Unit, User
@@ -24,17 +25,21 @@ transfer_completed = Signal()
 
 
 class TransferError(AccountError):
-    pass
+    """A refused step of a transfer, with a message the user may read."""
 
 
+@transaction.atomic
 def transfer_request(*, person: User, to_unit: Unit) -> Transfer:
+    """The person asks to move to `to_unit`. TransferError when it is her unit, not
+    approved, when she is her unit's only HR administrator, or when she has a
+    transfer under way already."""
     current = person.profile.unit
     if to_unit.pk == current.pk:
         raise TransferError(_("You already belong to this unit."))
     if to_unit.status != ReviewStatus.APPROVED:
         raise TransferError(_("That unit has not been approved yet; choose another one."))
-    other_hr = Membership.objects.filter(role=Role.UNIT_HR, unit=current, user__is_active=True)
-    if other_hr.filter(user=person).exists() and not other_hr.exclude(user=person).exists():
+    hr = selectors.active_unit_hr(current.pk)
+    if hr.filter(pk=person.pk).exists() and not hr.exclude(pk=person.pk).exists():
         raise TransferError(
             _("You are the only HR administrator of %(unit)s; appoint another one first.")
             % {"unit": current.name}
@@ -52,12 +57,12 @@ def transfer_request(*, person: User, to_unit: Unit) -> Transfer:
 
 def _locked(actor: Membership, pk, *, statuses, side: str) -> Transfer:
     """The transfer, locked, if it is in one of `statuses` and the actor is its `side`
-    (the person, or HR of the from_unit / to_unit)."""
+    (scoping.is_transfer_side: the person, or HR of the from_unit / to_unit);
+    TransferError otherwise, Http404 when the actor may not see it."""
     transfer = get_object_or_404(
         scoping.transfers_visible_to(actor).select_for_update(of=("self",)), pk=pk
     )
-    own = actor.user_id if side == "person" else actor.unit_id
-    if transfer.status not in statuses or getattr(transfer, f"{side}_id") != own:
+    if transfer.status not in statuses or not scoping.is_transfer_side(actor, transfer, side):
         raise TransferError(_("This transfer cannot be changed in its present state."))
     return transfer
 
@@ -79,13 +84,17 @@ def _close(transfer: Transfer, status, actor: User | None, reason: str = "") -> 
 
 @transaction.atomic
 def transfer_cancel(*, actor: Membership, pk) -> Transfer:
+    """The person withdraws her open transfer. TransferError when it is not open;
+    Http404 when it is not hers."""
     transfer = _locked(actor, pk, statuses=Transfer.OPEN, side="person")
     return _close(transfer, Transfer.Status.CANCELLED, actor.user)
 
 
 @transaction.atomic
 def transfer_decide(*, actor: Membership, pk, accept: bool, reason: str = "") -> Transfer:
-    """The new unit's HR accepts (the objection period starts) or rejects."""
+    """The new unit's HR accepts (the objection period starts, the former unit is told
+    by e-mail once this commits) or rejects, with a reason. TransferError when the
+    transfer is not waiting for the actor's unit; Http404 when she may not see it."""
     transfer = _locked(actor, pk, statuses=[Transfer.Status.REQUESTED], side="to_unit")
     if not accept:
         return _close(transfer, Transfer.Status.REJECTED, actor.user, required_reason(reason))
@@ -95,9 +104,7 @@ def transfer_decide(*, actor: Membership, pk, accept: bool, reason: str = "") ->
     )
     transfer.save(update_fields=["status", "objection_deadline"])
     audit_log(actor=actor.user, action="portal.transfer.accepted", transfer=transfer.pk)
-    from portal.tasks import tell_former_unit
-
-    transaction.on_commit(lambda: tell_former_unit.delay(transfer.pk))
+    tell_former_unit.delay_on_commit(transfer.pk)
     return transfer
 
 
@@ -105,9 +112,7 @@ def former_unit_notify(transfer_id: int) -> None:
     """E-mail the former unit's HR administrators that the objection period runs."""
     transfer = Transfer.objects.select_related("person", "from_unit", "to_unit").get(pk=transfer_id)
     emails = list(
-        User.objects.filter(
-            memberships__role=Role.UNIT_HR, memberships__unit=transfer.from_unit, is_active=True
-        )
+        selectors.active_unit_hr(transfer.from_unit_id)
         .exclude(email="")
         .values_list("email", flat=True)
     )
@@ -131,9 +136,16 @@ def former_unit_notify(transfer_id: int) -> None:
     )
 
 
+@shared_task(name="portal.tasks.tell_former_unit")
+def tell_former_unit(transfer_id: int) -> None:
+    """Queued when a transfer is accepted (transfer_decide): former_unit_notify."""
+    former_unit_notify(transfer_id)
+
+
 @transaction.atomic
 def transfer_object(*, actor: Membership, pk, reason: str) -> Transfer:
-    """The former unit's HR objects before the period ends; the move does not happen."""
+    """The former unit's HR objects before the period ends, with a reason; the move
+    does not happen. TransferError after the period or without a reason."""
     transfer = _locked(actor, pk, statuses=[Transfer.Status.ACCEPTED], side="from_unit")
     if timezone.now() >= transfer.objection_deadline:
         raise TransferError(_("The objection period has ended."))
@@ -141,7 +153,9 @@ def transfer_object(*, actor: Membership, pk, reason: str) -> Transfer:
 
 
 def transfers_complete_due(now: datetime.datetime | None = None) -> int:
-    """Complete every accepted transfer whose objection period has ended."""
+    """Complete every accepted transfer whose objection period has ended; the number
+    completed. Each transfer is claimed on its own, locked and still ACCEPTED, so two
+    runs at once (a beat fired twice) complete it once."""
     now = now or timezone.now()
     due = Transfer.objects.filter(status=Transfer.Status.ACCEPTED, objection_deadline__lte=now)
     completed = 0

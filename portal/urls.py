@@ -7,6 +7,7 @@ from portal import (
     converters,  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
     views,
 )
+from portal.roles import public
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -14,7 +15,7 @@ portal_patterns = [
     path("role/", views.role_switch, name="role_switch"),
     path("elder-mode/", views.elder_mode, name="elder_mode"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path(

@@ -57,7 +57,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if settings.REDIS_URL:
             # A new test database numbers its rows from 1 again: the study clock of
             # an earlier run of the same database (its keys name it) must go.
-            from learning.study_clock import forget_all
+            from learning.catalog.study_clock import forget_all
 
             forget_all()
 
@@ -72,8 +72,8 @@ def media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def fresh_catalog_lists():
     """Each test's courses roll back with it (and bulk_create sends no signal): the
-    catalog's cached lists of an earlier test must not show (learning.catalog_cache)."""
-    from learning import catalog_cache
+    catalog's cached lists of an earlier test must not show (learning.catalog.catalog_cache)."""
+    from learning.catalog import catalog_cache
 
     catalog_cache.forget_all()
 

@@ -73,3 +73,19 @@ def test_login_never_follows_a_foreign_next(client, alice, target):
     assert response.status_code == 302
     assert "phishing.example" not in response.url
     assert response.url == reverse("portal:home")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", ["abc", "²", "-1", "portal:home", "credits/"])
+def test_a_next_that_is_no_path_goes_back_to_the_unit_page(client, hr_a, alice, target):
+    """Not a path of the site: never taken for a view's name (a 500 before)."""
+    make_compliant(alice)
+    client.force_login(hr_a)
+    url = reverse("certificates:issue", kwargs={"person_pk": alice.pk})
+    response = client.post(url, {"year": YEAR, "next": target})
+    assert response.url == f"{reverse('certificates:unit')}?year={YEAR}"
+    certificate = Certificate.objects.get(person=alice)
+    response = client.post(url, {"year": YEAR, "next": target}, follow=True)  # refused now
+    assert response.status_code == 200
+    assert f"已持有{YEAR}年度有效证书" in response.content.decode()
+    assert Certificate.objects.get(person=alice) == certificate

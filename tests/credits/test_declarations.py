@@ -457,3 +457,21 @@ def test_two_approvals_at_once_respect_the_yearly_cap():
         thread.join(timeout=30)
     assert sorted(outcomes) == ["approved", "refused"]
     assert year_status(person, LAST_YEAR).professional == Decimal(20)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["²", "１", "abc", "-1", "99999999999999999999", ""])
+def test_a_posted_kind_that_is_no_id_is_a_form_error(client, alice, kind):
+    client.force_login(alice)
+    response = client.post(
+        reverse("credits:declaration_new"),
+        {
+            "kind": kind,
+            "occurred_on": f"{LAST_YEAR}-05-20",
+            "quantity": "1",
+            "description": "山东省医学会学术年会",
+        },
+    )
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    assert not Declaration.objects.exists()

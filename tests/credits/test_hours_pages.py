@@ -298,3 +298,18 @@ def test_staff_list_falls_back_to_the_latest_ruled_year(client, hr_a, alice):
     response = client.get(reverse("credits:staff_list"))
     assert response.status_code == 200
     assert response.context["year"] == this_year - 1
+
+
+@pytest.mark.django_db
+def test_only_the_unit_hr_is_offered_the_account_and_correction_controls(
+    client, hr_a, jinan_hr, province_hr, alice
+):
+    url = reverse("credits:person_detail", kwargs={"pk": alice.pk})
+    client.force_login(hr_a)
+    page = client.get(url).content.decode()
+    assert 'data-testid="account"' in page and 'data-testid="correction"' in page
+    for other in (jinan_hr, province_hr):
+        client.force_login(other)
+        page = client.get(url).content.decode()
+        assert alice.real_name in page
+        assert 'data-testid="account"' not in page and 'data-testid="correction"' not in page

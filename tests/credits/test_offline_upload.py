@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from credits.models import Category, CreditEntry, OfflineUpload, PersonYearTotal, Source
 from credits.offline_upload import COLUMNS, TEMPLATE_EXAMPLE
 from credits.selectors import year_status
+from portal.models import AuditLog
 from portal.xlsx import XLSX_TYPE
 from tests.factories import id_number_for, make_professional, xlsx_bytes
 
@@ -526,3 +527,14 @@ class TestSameTrainingUnderANewKey:
         second.refresh_from_db()
         assert second.status != OfflineUpload.Status.CONFIRMED
         assert year_status(alice, 2025).professional == Decimal(6)
+
+
+@pytest.mark.django_db
+def test_a_second_confirmation_is_refused_and_credits_nothing(hr_client, alice):
+    upload(hr_client, workbook_bytes([row(alice, key="1")]))
+    stored = OfflineUpload.objects.get()
+    confirm(hr_client, stored)
+    response = confirm(hr_client, stored)
+    assert "该文件此前已确认登记，未重复计入学时。" in page(response)
+    assert CreditEntry.objects.count() == 1
+    assert AuditLog.objects.filter(action="credits.offline_upload.confirmed").count() == 1

@@ -216,7 +216,10 @@ class TestLargeFile:
 
         job = OfflineParseJob.objects.get()
         shown = page(hr_client.get(response["Location"]))
-        assert job.error == "服务器检查该文件时出错，未保存任何内容，请稍后重试。"
+        assert job.error == (
+            "服务器检查该文件时出错，未保存任何内容，请稍后重试，"
+            f"或联系管理员（任务编号 {job.pk}）。"
+        )
         assert job.error in shown
         assert "KeyError" not in shown
         assert f"offline parse job {job.pk} failed" in caplog.text
@@ -275,6 +278,33 @@ class TestJobPage:
         response = client.get(reverse("credits:offline_job", args=[waiting.pk]))
 
         assert response.status_code == 404
+
+    def test_a_second_run_of_a_job_being_read_stops_and_keeps_nothing(self, waiting):
+        from credits.offline_jobs import offline_parse_run
+
+        OfflineParseJob.objects.filter(pk=waiting.pk).update(status=JobStatus.RUNNING)
+        job = offline_parse_run(waiting.pk)
+
+        assert (job.status, job.upload_id) == (JobStatus.RUNNING, None)
+        assert not OfflineUpload.objects.exists()
+
+    def test_a_message_delivered_again_after_its_worker_died_reads_the_file_again(self, waiting):
+        from credits.offline_jobs import offline_parse_run
+
+        OfflineParseJob.objects.filter(pk=waiting.pk).update(status=JobStatus.RUNNING, done=2)
+        job = offline_parse_run(waiting.pk, resume=True)
+
+        assert (job.status, job.done) == (JobStatus.DONE, 3)
+        assert OfflineUpload.objects.get() == job.upload
+
+    def test_a_finished_job_is_not_read_again(self, waiting):
+        from credits.offline_jobs import offline_parse_run
+
+        offline_parse_run(waiting.pk)
+        for resume in (False, True):
+            offline_parse_run(waiting.pk, resume=resume)
+
+        assert OfflineUpload.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -9,14 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digital_engineer.models import RosterFiling
-from digital_engineer.services import (
-    ProgrammeError,
-    class_close,
-    filing_decide,
-    filing_state,
-    filing_submit,
-    roster_state,
-)
+from digital_engineer.selectors import filing_state, roster_state
+from digital_engineer.services import ProgrammeError, class_close, filing_decide, filing_submit
 from portal.deadlines import Lateness
 from tests.factories import make_training_class
 
@@ -210,7 +204,7 @@ class TestTheFirstSubmissionDecides:
         assert (state.label, state.days_late, state.alert) == ("已确认（逾期报送5天）", 5, True)
 
     def test_plan_and_roster_filings_write_lateness_the_same_way(self, closed, frozen):
-        from learning.filings import filing_status
+        from learning.plans.selectors import filing_status
 
         filing = submit(closed.filing, DUE + datetime.timedelta(days=5), frozen)
         roster = filing_state(filing, DUE + datetime.timedelta(days=9)).label
@@ -229,7 +223,7 @@ def test_the_supervision_counts_in_sql_follow_the_python_rule(institution, jinan
     """`_roster_counts_q` (SQL, for the supervision counts) and `roster_state` (Python,
     for every page) classify the same classes the same way."""
     from digital_engineer.models import TrainingClass
-    from digital_engineer.services import _roster_counts_q
+    from digital_engineer.selectors import _roster_counts_q
 
     today = DUE + datetime.timedelta(days=40)
 

@@ -14,15 +14,13 @@ from digital_engineer.models import (
     TrainingCertificate,
     TrainingClass,
 )
+from digital_engineer.selectors import classes_visible_to, filing_state, rosters_to_remind
 from digital_engineer.services import (
     ProgrammeError,
     class_close,
     class_open,
-    classes_visible_to,
     filing_decide,
-    filing_state,
     filing_submit,
-    rosters_to_remind,
     trainee_enrol,
     trainee_record,
 )

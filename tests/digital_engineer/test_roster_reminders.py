@@ -7,13 +7,8 @@ import pytest
 from django.core import mail
 
 from digital_engineer.models import RosterFiling
-from digital_engineer.services import (
-    class_close,
-    filing_decide,
-    filing_submit,
-    roster_reminders,
-    rosters_due_soon,
-)
+from digital_engineer.selectors import rosters_due_soon
+from digital_engineer.services import class_close, filing_decide, filing_submit, roster_reminders
 from portal.models import Membership
 from tests.factories import make_training_class
 

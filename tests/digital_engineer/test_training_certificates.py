@@ -19,13 +19,8 @@ from digital_engineer.models import (
     Trainee,
     TrainingCertificate,
 )
-from digital_engineer.services import (
-    class_close,
-    institution_overview,
-    roster_xlsx,
-    trainee_enrol,
-    trainee_record,
-)
+from digital_engineer.selectors import institution_overview
+from digital_engineer.services import class_close, roster_xlsx, trainee_enrol, trainee_record
 from portal.models import Membership
 from tests.factories import make_training_class
 from tests.pdfs import pdf_text

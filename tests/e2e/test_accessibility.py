@@ -71,8 +71,8 @@ def lived_in(cast, unit_a, institution, jinan):
     from certificates.services import certificate_issue
     from credits.declarations import declaration_create
     from learning import demo as learning_demo
+    from learning.catalog.services import enrol
     from learning.models import Course
-    from learning.study import enrol
 
     alice = cast["alice"]
     colleague = make_professional(unit_a, real_name="贝蒂")

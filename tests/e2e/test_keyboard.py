@@ -9,8 +9,8 @@ import pytest
 
 from credits.models import Category, Source
 from credits.services import credit_post
+from learning.catalog.services import enrol
 from learning.models import Course, Lesson
-from learning.study import enrol
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,7 +4,7 @@ retrying, and the notice goes once a beat counts again."""
 
 import pytest
 
-from learning.study import enrol
+from learning.catalog.services import enrol
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
 from tests.learning.test_study import make_course

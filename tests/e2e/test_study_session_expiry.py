@@ -3,7 +3,7 @@ offers a link to log in again, back to the lesson."""
 
 import pytest
 
-from learning.study import enrol
+from learning.catalog.services import enrol
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
 from tests.learning.test_study import make_course

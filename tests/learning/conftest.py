@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from learning.ingest import sign
 from learning.models import Platform, PlatformKey
+from learning.platforms.services import sign
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The catalog's course list is rendered once per filter and page and shared by
-everyone (learning.catalog_cache): what an editor changes shows on the next load."""
+everyone (learning.catalog.catalog_cache): what an editor changes shows on the next load."""
 
 import pytest
 from django.conf import settings

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from learning.models import Course, Lesson
-from portal.models import Membership, Role
+from learning.models import Course, Lesson, Question
+from portal.models import AuditLog, Membership, Role
 from tests.factories import UserFactory
 from tests.learning.test_study import make_course
 
@@ -99,3 +99,44 @@ class TestEditing:
         client.force_login(other)
         client.post(reverse("learning:course_new"), FORM)
         assert Course.objects.get().category == "public"
+
+    def test_a_question_is_deleted_with_an_audit_entry(self, client, province_hr):
+        course = make_course()
+        question = course.questions.get()
+        client.force_login(province_hr)
+        url = reverse(
+            "learning:question_delete", kwargs={"pk": course.pk, "question_pk": question.pk}
+        )
+        response = client.post(url)
+        assert response.url == reverse("learning:course_edit", kwargs={"pk": course.pk})
+        assert not Question.objects.filter(pk=question.pk).exists()
+        entry = AuditLog.objects.get(action="learning.question.deleted")
+        assert (entry.actor, entry.payload) == (
+            province_hr,
+            {"course": course.pk, "question": question.pk},
+        )
+
+    def test_another_authoritys_admin_cannot_delete_a_question(
+        self, client, health_admin, education
+    ):
+        course = make_course(category="professional", authority=education)
+        question = course.questions.get()
+        client.force_login(health_admin)
+        url = reverse(
+            "learning:question_delete", kwargs={"pk": course.pk, "question_pk": question.pk}
+        )
+        assert client.post(url).status_code == 404
+        assert Question.objects.filter(pk=question.pk).exists()
+        assert not AuditLog.objects.filter(action="learning.question.deleted").exists()
+
+    def test_an_added_question_is_audited(self, client, province_hr):
+        course = make_course()
+        client.force_login(province_hr)
+        url = reverse("learning:question_add", kwargs={"pk": course.pk})
+        data = {"text": "哪项正确？", "kind": "multiple", "choice_1": "甲", "choice_2": "乙"}
+        page = client.post(url, {**data, "correct": ["1", "2"]}, follow=True).content.decode()
+        assert "题目已添加" in page
+        question = course.questions.get(text="哪项正确？")
+        assert [(c.text, c.correct) for c in question.choices.all()] == [("甲", True), ("乙", True)]
+        entry = AuditLog.objects.get(action="learning.question.added")
+        assert entry.payload == {"course": course.pk, "question": question.pk}

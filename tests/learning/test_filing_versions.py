@@ -12,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from learning.models import Filing, ProfessionalPlan
-from learning.plans import plan_publish
+from learning.plans.services import plan_publish
 from portal.models import AuditLog
 from tests.learning.test_filings import files
 

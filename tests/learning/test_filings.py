@@ -5,14 +5,16 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from learning.filings import board, send_reminders
 from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
+from learning.plans.selectors import board
+from learning.plans.services import send_reminders
 from portal.models import Authority, City
 from tests.samples import HTML_AS_PDF, OLE_HEADER, docx_bytes, pdf_bytes
 
@@ -59,7 +61,7 @@ class TestSubmitting:
     def test_department_admin_files_the_published_plan_in_one_click(
         self, client, health_admin, health
     ):
-        from learning.plans import plan_publish
+        from learning.plans.services import plan_publish
 
         plan = ProfessionalPlan.objects.create(
             authority=health, year=YEAR, title="卫生健康专业科目学习方案"
@@ -160,6 +162,50 @@ class TestReminders:
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["admin@wsjkw.example"]
         assert send_reminders(today=day) == []  # once a day at most
         assert FilingReminder.objects.filter(sent_on=day).count() == len(reminded)
+
+    def test_the_daily_task_sends_once_however_often_it_runs(
+        self, frozen, eager_celery, health_admin
+    ):
+        from learning.plans.tasks import reminders_claim_key
+        from learning.tasks import filing_reminders
+
+        day = datetime.date(YEAR, 4, 11)
+        frozen(day)
+        cache.delete(reminders_claim_key(day))
+        health_admin.email = "admin@wsjkw.example"
+        health_admin.save()
+        assert filing_reminders.delay().get() > 0
+        # The day is claimed: even with the per-filer rows gone, a second run (a
+        # restarted beat, a repeated message) reminds nobody.
+        FilingReminder.objects.all().delete()
+        assert filing_reminders.delay().get() == 0
+        assert len(mail.outbox) == 1
+        assert not FilingReminder.objects.exists()
+        cache.delete(reminders_claim_key(day))
+
+    def test_a_failed_run_leaves_the_day_to_run_again(self, frozen, monkeypatch, health_admin):
+        from learning.plans import tasks
+
+        day = datetime.date(YEAR, 4, 12)
+        frozen(day)
+        cache.delete(tasks.reminders_claim_key(day))
+
+        def broken(today):
+            raise RuntimeError("mail server gone")
+
+        monkeypatch.setattr(tasks, "send_reminders", broken)
+        with pytest.raises(RuntimeError):
+            tasks.filing_reminders()
+        monkeypatch.undo()
+        frozen(day)
+        assert tasks.filing_reminders() > 0
+        cache.delete(tasks.reminders_claim_key(day))
+
+    def test_the_task_keeps_its_registered_name_and_schedule(self, settings):
+        from learning.tasks import filing_reminders
+
+        assert filing_reminders.name == "learning.tasks.filing_reminders"
+        assert settings.CELERY_BEAT_SCHEDULE["filing-reminders"]["task"] == filing_reminders.name
 
     def test_the_home_page_banner_shows_after_a_reminder(self, client, health_admin):
         send_reminders()

@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from credits.models import CreditEntry, Source
-from learning.ingest import FIELDS
 from learning.models import ImportJob, Platform, PlatformRecord, ReceivedBatch
-from learning.selectors import reconciliation
+from learning.platforms.schema import FIELDS
+from learning.platforms.selectors import reconciliation
 from portal.models import JobStatus
 from tests.factories import make_professional
 from tests.learning.conftest import push, record
@@ -141,9 +141,49 @@ class TestPreviewAndConfirm:
 
 
 @pytest.mark.django_db
+class TestTheJob:
+    def test_a_failure_shows_the_job_number_not_an_exception(self, hr, platform, alice, caplog):
+        from learning.platforms.imports import import_run
+
+        upload(hr, platform, xlsx([record(alice, "lost")]))
+        job = ImportJob.objects.get()
+        ImportJob.objects.filter(pk=job.pk).update(confirmed=True)
+        job.file.storage.delete(job.file.name)  # the stored file is gone
+        with pytest.raises(FileNotFoundError):
+            import_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED
+        assert job.error.startswith(f"处理失败，请联系管理员（任务编号 {job.pk}）")
+        page = hr.get(reverse("learning:import", kwargs={"pk": job.pk})).content.decode()
+        assert f"任务编号 {job.pk}" in page and "FileNotFound" not in page
+        assert f"platform import job {job.pk} failed" in caplog.text  # the details: logged
+        assert not CreditEntry.objects.exists()
+
+    def test_an_unconfirmed_or_finished_job_is_not_claimed(self, hr, platform, alice, confirm):
+        from learning.platforms.imports import import_run
+
+        upload(hr, platform, xlsx([record(alice, "one")]))
+        job = ImportJob.objects.get()
+        assert import_run(job.pk) is None  # not confirmed: nothing to claim
+        assert (ImportJob.objects.get().status, PlatformRecord.objects.count()) == ("queued", 0)
+        job = confirm(job)
+        assert job.status == JobStatus.DONE
+        assert import_run(job.pk) is None  # finished: a second delivery does nothing
+        assert PlatformRecord.objects.count() == 1
+
+    def test_the_upload_is_audited(self, hr, platform, alice):
+        from portal.models import AuditLog
+
+        upload(hr, platform, xlsx([record(alice, "one")]))
+        job = ImportJob.objects.get()
+        entry = AuditLog.objects.get(action="learning.platform_import.uploaded")
+        assert entry.payload["job"] == job.pk and entry.actor == job.requested_by
+
+
+@pytest.mark.django_db
 class TestReconciliation:
     def test_counts_equal_the_ledger(self, hr, key, alice, bob, unit_a):
-        from learning.ingest import reprocess
+        from learning.platforms.services import reprocess
 
         push(hr, key, [record(alice, "1", hours=3), record(bob, "2", hours=4.5)])
         push(hr, key, [record(alice, "1", hours=3), record(None, "3")], timestamp=1)  # refused
@@ -160,7 +200,7 @@ class TestReconciliation:
     def test_every_count_adds_up_to_what_was_received_after_a_reprocess(
         self, hr, key, alice, bob, unit_a
     ):
-        from learning.ingest import reprocess
+        from learning.platforms.services import reprocess
 
         late = {"id_number": "11010519491231002X", "name": "新同志"}
         push(hr, key, [record(alice, "a"), record(bob, "b")])
@@ -201,6 +241,19 @@ class TestReconciliation:
         assert push(hr, (key, secret), [record(alice, "k")]).status_code == 200
         listing = hr.get(reverse("learning:reconciliation")).content.decode()
         assert key.key_id in listing and secret not in listing
+
+    def test_a_revoked_key_no_longer_pushes_and_is_revoked_once(self, hr, key, alice):
+        from portal.models import AuditLog
+
+        url = reverse("learning:key_revoke", kwargs={"pk": key[0].pk})
+        page = hr.post(url, follow=True).content.decode()
+        assert f"密钥{key[0].key_id}已作废。" in page
+        assert push(hr, key, [record(alice, "r")]).status_code == 401
+        assert hr.post(url).status_code == 404
+        entry = AuditLog.objects.get(action="learning.platform_key.revoked")
+        assert entry.payload == {"key": key[0].key_id}
+        created = hr.post(reverse("learning:key_create", kwargs={"code": "nosuch"}))
+        assert created.status_code == 404
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import timezone
 from docx import Document
 from docx.oxml.ns import qn
 
-from learning.plan_export import chinese_numeral
+from learning.plans.plan_export import chinese_numeral
 from tests.learning.test_plans import create
 
 EXPECTED_FONTS = {"宋体", "黑体", "仿宋_GB2312"}

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from learning.models import PlanVersion, ProfessionalPlan
-from learning.plans import sanitize
+from learning.plans.services import sanitize
+from portal.models import AuditLog
 
 YEAR = 2025
 
@@ -101,6 +102,15 @@ class TestPublishing:
         from docx import Document
 
         assert "未发布的修改" not in Document(io.BytesIO(docx.content)).paragraphs[0].text
+
+    def test_a_second_plan_for_the_same_year_is_refused_on_the_year(self, admin_client):
+        plan = create(admin_client)
+        page = admin_client.post(reverse("learning:plan_new"), plan_data(THREE, title="第二个"))
+        assert page.status_code == 200
+        assert "本部门该年度已有学习方案" in page.context["form"].errors["year"][0]
+        assert list(ProfessionalPlan.objects.all()) == [plan]
+        saved = AuditLog.objects.filter(action="learning.plan.saved")
+        assert [entry.payload for entry in saved] == [{"plan": plan.pk}]
 
     def test_another_authoritys_admin_gets_404(self, client, admin_client, education):
         plan = create(admin_client)

@@ -11,8 +11,8 @@ from django.test import Client
 
 from credits.models import CreditEntry, Source
 from credits.selectors import year_status
-from learning.ingest import CLOCK_SKEW_SECONDS, reprocess
 from learning.models import Platform, PlatformKey, PlatformRecord, ReceivedBatch
+from learning.platforms.services import CLOCK_SKEW_SECONDS, reprocess
 from tests.factories import UnitFactory, make_professional
 from tests.learning.conftest import outcomes, push, record
 
@@ -179,7 +179,7 @@ def test_openapi_describes_the_endpoint(client):
     spec = client.get("/api/openapi.json").json()
     post = spec["paths"]["/api/platforms/{code}/completions"]["post"]
     assert {p["name"] for p in post["parameters"]} >= {"X-Key-Id", "X-Timestamp", "X-Signature"}
-    assert set(post["responses"]) == {"200", "400", "401"}
+    assert set(post["responses"]) == {"200", "400", "401", "404"}
 
 
 @pytest.mark.django_db
@@ -203,7 +203,9 @@ class TestHostileInput:
     def test_nan_and_deep_nesting_are_malformed(self, client, key, body):
         assert push(client, key, body=body).status_code == 400
 
-    @pytest.mark.parametrize("headers", [{"signature": "é" * 64}, {"timestamp": "9" * 400}])
+    @pytest.mark.parametrize(
+        "headers", [{"signature": "é" * 64}, {"timestamp": "9" * 400}, {"timestamp": "²"}]
+    )
     def test_odd_headers_are_refused_not_crashed(self, client, key, alice, headers):
         assert push(client, key, [record(alice)], **headers).status_code == 401
 

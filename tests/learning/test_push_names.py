@@ -80,7 +80,7 @@ def spaced_full_width(number: str) -> str:
 
 @pytest.mark.django_db
 def test_matching_a_record_by_hand_takes_the_id_number_as_typed(alice):
-    from learning.forms import ReprocessForm
+    from learning.platforms.forms import ReprocessForm
 
     form = ReprocessForm({"id_number": spaced_full_width(alice.id_number)})
     assert form.is_valid(), form.errors
@@ -89,7 +89,7 @@ def test_matching_a_record_by_hand_takes_the_id_number_as_typed(alice):
 
 @pytest.mark.django_db
 def test_a_course_teacher_is_linked_by_the_id_number_as_typed(alice):
-    from learning.forms import CourseForm
+    from learning.catalog.forms import CourseForm
 
     form = CourseForm({"teacher_id_number": spaced_full_width(alice.id_number)})
     form.is_valid()

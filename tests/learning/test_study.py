@@ -12,6 +12,13 @@ from django.utils import timezone
 
 from credits.models import CreditEntry
 from credits.selectors import year_status
+from learning.catalog.services import (
+    StudyError,
+    course_complete,
+    enrol,
+    heartbeat,
+    quiz_submit,
+)
 from learning.models import (
     Choice,
     Course,
@@ -22,7 +29,6 @@ from learning.models import (
     QuizAttempt,
     StudyClock,
 )
-from learning.study import StudyError, course_complete, enrol, heartbeat, quiz_submit
 from tests.factories import UnitFactory, make_professional
 
 YEAR = timezone.localdate().year

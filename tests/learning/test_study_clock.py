@@ -13,9 +13,10 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from learning import study, study_clock
+from learning.catalog import services as study
+from learning.catalog import study_clock
+from learning.catalog.services import StudyError, enrol, heartbeat, lessons_done
 from learning.models import Course, Enrolment, LessonProgress
-from learning.study import StudyError, enrol, heartbeat, lessons_done
 from tests.factories import UnitFactory, make_professional
 from tests.learning.test_study import make_course
 

@@ -16,10 +16,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from learning import study_clock
+from learning.catalog import study_clock
+from learning.catalog.services import enrol
+from learning.catalog.views import SESSION_RENEWED_KEY
 from learning.models import Course, LessonProgress
-from learning.study import enrol
-from learning.study_views import SESSION_RENEWED_KEY
 from portal.models import Membership, Role
 from tests.learning.test_study import make_course
 from tests.portal.test_outages import assert_logged_as_outage

@@ -3,7 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from portal.accounts import AccountError, account_set_active
+from portal.actions import Refused
 from portal.models import AuditLog, Membership, Role
+from portal.registration import RegistrationError
+from portal.transfers import TransferError
 from tests.factories import make_member
 
 
@@ -94,3 +98,17 @@ def test_a_second_hr_of_the_same_unit_is_still_the_units_to_disable(client, hr_a
     act(client, alice, "disable")
     alice.refresh_from_db()
     assert not alice.is_active
+
+
+def test_every_account_refusal_is_a_refusal_the_user_may_read():
+    for error in (AccountError, RegistrationError, TransferError):
+        assert issubclass(error, Refused), error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_disabled_account_without_its_audit_entry_stays_enabled(hr_a, alice, audit_down):
+    with pytest.raises(audit_down):
+        account_set_active(actor=Membership.objects.get(user=hr_a), person=alice, active=False)
+    alice.refresh_from_db()
+    assert alice.is_active
+    assert not AuditLog.objects.exists()

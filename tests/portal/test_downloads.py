@@ -129,7 +129,7 @@ class TestViews:
         assert_named(response, "2025年度报送情况.xlsx")
 
     def test_plan_word_and_pdf_and_the_filed_files(self, client, health_admin, province_hr):
-        from learning.filings import filing_from_plan
+        from learning.plans.services import filing_from_plan
         from portal.models import Membership
         from tests.learning.test_plans import create
 

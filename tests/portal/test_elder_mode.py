@@ -108,3 +108,23 @@ def test_switch_is_a_post_with_the_csrf_token():
     page = browser.get(LOGIN).content.decode()
     form = re.search(rf'<form method="post" action="{SWITCH}".*?</form>', page, re.S).group(0)
     assert "csrfmiddlewaretoken" in form
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target",
+    [
+        "²",
+        "１",
+        "abc",
+        "-1",
+        "99999999999999999999",
+        "",
+        "https://evil.example/",
+        "//evil.example/",
+    ],
+)
+def test_the_switch_goes_back_only_to_a_page_of_this_site(client, target):
+    response = client.post(SWITCH, {"on": "1", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:home")

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from learning import study_clock
-from learning.study import enrol, heartbeat
+from learning.catalog import study_clock
+from learning.catalog.services import enrol, heartbeat
 from tests.learning.test_study import make_course
 
 

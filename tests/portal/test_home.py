@@ -1,6 +1,9 @@
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
+from portal import scoping
 from portal.models import Membership, Role
 
 # Who acts in which role in the cast (see tests/conftest.py).
@@ -127,3 +130,24 @@ class TestRoleSwitch:
     def test_switch_needs_post(self, client, doctor_hr):
         client.force_login(doctor_hr)
         assert client.get(reverse("portal:role_switch")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_home_page_is_only_for_the_role_acted_in(cast):
+    alice = Membership.objects.get(user=cast["alice"])
+    with pytest.raises(Http404):
+        scoping.check_acting_as(alice, "nobody")
+    with pytest.raises(PermissionDenied):
+        scoping.check_acting_as(alice, Role.UNIT_HR)
+    with pytest.raises(PermissionDenied):
+        scoping.check_acting_as(None, Role.PROFESSIONAL)
+    scoping.check_acting_as(alice, Role.PROFESSIONAL)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "１", "abc", "-1", "99999999999999999999", ""])
+def test_a_role_switch_to_a_hostile_id_switches_nothing(client, alice, value):
+    client.force_login(alice)
+    response = client.post(reverse("portal:role_switch"), {"membership": value}, follow=True)
+    assert response.status_code == 200
+    assert "您没有该角色" in response.content.decode()

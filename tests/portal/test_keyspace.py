@@ -2,7 +2,7 @@
 
 from django.db import connections
 
-from learning import study_clock
+from learning.catalog import study_clock
 from portal.keyspace import namespace
 
 

@@ -1,8 +1,10 @@
 import uuid
 
 import pytest
-from django.urls import reverse
+from django.contrib.auth.views import LogoutView
+from django.urls import resolve, reverse
 
+from portal.roles import guard_of
 from tests.conftest import PASSWORD
 from tests.factories import make_professional
 from tests.portal.test_password_reset import NEW, ask, confirm, mailed_code
@@ -203,3 +205,28 @@ class TestLockoutPerClient:
         confirm(client, alice.id_number, mailed_code())
         login(client, alice.id_number, NEW)
         assert logged_in_user_id(client) == str(alice.pk)
+
+
+@pytest.mark.parametrize(
+    ("name", "guard"),
+    [
+        ("portal:login", "public"),
+        ("portal:logout", "public"),
+        ("portal:password_change", "signed in"),
+        ("portal:password_reset", "public"),
+        ("portal:password_reset_confirm", "public"),
+    ],
+)
+def test_the_login_and_password_views_declare_their_guard(name, guard):
+    assert guard_of(resolve(reverse(name)).func) == guard
+
+
+def test_the_logout_url_is_djangos_view():
+    assert resolve(reverse("portal:logout")).func.view_class is LogoutView
+
+
+@pytest.mark.django_db
+def test_the_password_page_sends_an_anonymous_visitor_to_login(client):
+    response = client.get(reverse("portal:password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))

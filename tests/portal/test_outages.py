@@ -90,7 +90,7 @@ def test_the_session_read_in_middleware_while_the_database_is_gone_is_a_503(
 @pytest.mark.django_db
 def test_the_study_heartbeat_gets_json_it_can_retry_on(client, alice, monkeypatch, caplog):
     client.force_login(alice)
-    monkeypatch.setattr("learning.study_views.heartbeat", database_gone)
+    monkeypatch.setattr("learning.catalog.views.heartbeat", database_gone)
     response = client.post(reverse("learning:heartbeat", args=[1]))
     assert response.status_code == 503
     assert response["Retry-After"] == "30"

@@ -473,3 +473,25 @@ def test_a_person_changes_her_phone_and_e_mail_but_not_her_name(client, alice, b
     assert AuditLog.objects.get(action="portal.contact.updated").payload["old"]["phone"] != (
         alice.phone
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_without_its_audit_entry_is_not_saved(unit_a, audit_down):
+    with pytest.raises(audit_down):
+        person_register(
+            unit=unit_a,
+            id_number=id_number_for(4242),
+            real_name="王五",
+            phone="",
+            email="",
+            password="Secret-pass-2025",
+        )
+    assert not User.objects.filter(id_number=id_number_for(4242)).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "１", "abc", "-1", "99999999999999999999", ""])
+def test_the_unit_picker_lists_nothing_for_a_hostile_city(client, unit_a, value):
+    response = client.get(reverse("portal:unit_options"), {"city": value})
+    assert response.status_code == 200
+    assert unit_a.name not in response.content.decode()

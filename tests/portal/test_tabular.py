@@ -7,7 +7,9 @@ import zipfile
 
 import pytest
 import python_calamine
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -15,7 +17,9 @@ from credits.models import OfflineUpload
 from credits.offline_upload import COLUMNS
 from credits.offline_upload import SPEC as OFFLINE_SPEC
 from learning.models import ImportJob
-from portal.tabular import Table, TableError, parse_value
+from portal.actions import Refused
+from portal.models import Membership
+from portal.tabular import TEMPLATES, Problem, Table, TableError, parse_value, template_for
 from tests.factories import id_number_for
 
 BOMB_MESSAGE = "该工作簿解压后的数据量远超其文件大小"
@@ -170,3 +174,22 @@ def test_the_parser_spy_sees_a_parse_in_the_reading_child(parser_spy):
 )
 def test_hours_as_people_write_them(written, expected):
     assert str(parse_value(OFFLINE_SPEC.column("hours"), written)) == expected
+
+
+def test_the_readers_refusals_are_refusals_the_user_may_read():
+    assert issubclass(TableError, Refused)
+    assert issubclass(Problem, Refused)
+
+
+@pytest.mark.django_db
+def test_an_upload_template_is_for_the_roles_of_its_upload(cast):
+    key, entry = next(iter(TEMPLATES.items()))
+    allowed = next(m for m in Membership.objects.all() if m.role in entry.roles)
+    assert template_for(key, allowed) is entry
+    outside = next(m for m in Membership.objects.all() if m.role not in entry.roles)
+    with pytest.raises(PermissionDenied):
+        template_for(key, outside)
+    with pytest.raises(PermissionDenied):
+        template_for(key, None)
+    with pytest.raises(Http404):
+        template_for("no-such-upload", allowed)

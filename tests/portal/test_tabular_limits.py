@@ -16,8 +16,9 @@ from openpyxl import Workbook
 
 from credits.eligibility import BULK_SPEC
 from portal import tabular
+from portal.actions import Refused
+from portal.limited import ReaderOutOfTime, run_limited
 from portal.tabular import Table, TableError
-from portal.tabular_worker import ReaderOutOfTime, run_limited
 from tests.factories import id_number_for
 from tests.portal.test_tabular_defences import FAR, FAR_MESSAGE, crafted
 
@@ -151,3 +152,18 @@ def test_the_reader_dies_with_its_parent():
     while not gone(reader) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(reader)
+
+
+class _OwnRefusal(Refused):
+    pass
+
+
+def test_a_refusal_in_the_child_comes_back_as_it_was():
+    def produce():
+        yield 1
+        raise _OwnRefusal("第2行：不对")
+
+    items = run_limited(produce, memory_mb=256, cpu_seconds=5)
+    assert next(items) == 1
+    with pytest.raises(_OwnRefusal, match="第2行：不对"):
+        next(items)

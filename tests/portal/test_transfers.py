@@ -24,7 +24,7 @@ from portal.models import (
     Transfer,
 )
 from portal.tasks import complete_due_transfers
-from portal.transfers import transfers_complete_due
+from portal.transfers import transfer_request, transfers_complete_due
 from tests.factories import UnitFactory, make_member, make_professional, move
 
 
@@ -331,3 +331,36 @@ def test_open_declarations_go_to_the_new_unit(alice, unit_a, unit_b):
     assert declaration.unit == unit_b
     assert not declaration.needs_second_review  # the new unit's authority asks for none
     assert AuditLog.objects.filter(action="credits.declarations.handed_over").exists()
+
+
+@pytest.mark.django_db
+def test_a_request_refused_while_one_is_open_is_shown_with_the_open_one(client, alice, unit_b):
+    ask(client, alice, unit_b)
+    page = ask(client, alice, unit_b).content.decode()
+    assert 'data-testid="open-transfer"' in page
+    assert "正在办理的调动" in page
+    assert Transfer.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["１", "²", "99999999999999999999"])
+def test_a_hostile_unit_or_city_id_is_an_invalid_choice(client, alice, unit_b, value):
+    # int() reads a full-width "１" as 1: the form must not look it up at all.
+    client.force_login(alice)
+    url = reverse("portal:my_transfer")
+    for data in ({"city": unit_b.city_id, "unit": value}, {"city": value, "unit": unit_b.pk}):
+        page = client.post(url, data)
+        assert page.status_code == 200
+        assert "选择一个有效的选项" in page.content.decode()
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transfer_request_without_its_audit_entry_is_not_saved(
+    alice,
+    unit_b,
+    audit_down,
+):
+    with pytest.raises(audit_down):
+        transfer_request(person=alice, to_unit=unit_b)
+    assert not Transfer.objects.exists()

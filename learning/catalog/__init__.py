@@ -1,0 +1,2 @@
+"""The course catalog and online study: topics, courses, lessons, the quiz, enrolments,
+the study clock, the catalog cache, course editing, suggestions."""

@@ -1,0 +1,1 @@
+"""The public-subject platforms: the signed push API, file imports, reconciliation."""

@@ -1,0 +1,1 @@
+"""The yearly quality online public-course selection."""

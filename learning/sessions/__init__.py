@@ -1,0 +1,1 @@
+"""Offline training sessions: attendance ticked or uploaded, hours posted on closing."""

@@ -1,0 +1,681 @@
+"""The URL walk (issue 18): every URL pattern, as every member of the cast and as an
+anonymous visitor, with ids inside and outside each member's scope.
+
+New URLs join without being listed: the patterns come from `get_resolver()`, the
+ids from their converters (tests/walk_world.py makes objects of every kind with
+known ids: set A's first rows are 700001 …, set B's 800001 …), the names a view
+reads from the query or the form from the apps' source and their forms.
+
+What it asserts:
+- every view declares its guard (portal.roles.guard_of);
+- no request answers a server error (500, an exception, or a 503 "outage");
+- a role the guard leaves out gets 403 (logged in), an anonymous visitor the login
+  page, 401, 403, 404 or 405 (except on public views);
+- nobody outside B's scope (alice, hr_a, health_admin, jinan_hr, institution_staff,
+  the anonymous visitor) reads a page, file or header showing B's canary or a full
+  ID number of B's people, and their POSTs naming B's ids write nothing.
+
+What it requests (kept to what fits the time of a test file; `walk_as`):
+- each member, on every URL its guard lets it in: a GET with every candidate id
+  (A's three, B's three, one nobody has) and every sample of the other kwargs, and
+  an empty POST naming the first row of A and of B;
+- the first member of each role (and the anonymous visitor), on every URL its guard
+  keeps it out of: the guard's answer — it answers before the view reads its
+  kwargs or its form, the same for every member of the role;
+- the hostile values (HOSTILE) in every name the apps read from a query or a form,
+  in the query string of a GET and in the query and body of a POST, once per URL,
+  by whoever `hostile_walker` names (the anonymous visitor on public URLs, else the
+  first member of MEMBERS the guard lets in) on the first rows of its own scope;
+  when that member is outside B's scope, its hostile POSTs name B's first rows too.
+Left out besides: LEFT_OUT, each with its reason.
+
+Every request runs in a savepoint rolled back afterwards, so that no request changes
+what the next one sees. Each test collects its faults into one list.
+"""
+
+import functools
+import importlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.shortcuts import resolve_url
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal.converters import PkConverter, VerificationCodeConverter, YearConverter
+from portal.models import Membership, Role
+from portal.roles import guard_of
+from tests import walk_world
+from tests.walk_world import HUGE_PK, ids
+
+ROOT = Path(settings.BASE_DIR)
+APPS = ("portal", "credits", "certificates", "learning", "digital_engineer")
+ANONYMOUS = "anonymous"
+# The cast (tests/conftest.py) with the role each acts in (test_the_cast_acts_so).
+ROLE_OF = {
+    "alice": Role.PROFESSIONAL,
+    "hr_a": Role.UNIT_HR,
+    "health_admin": Role.DEPARTMENT_ADMIN,
+    "jinan_hr": Role.CITY_HR,
+    "province_hr": Role.PROVINCE_HR,
+    "institution_staff": Role.INSTITUTION_STAFF,
+    "bob": Role.PROFESSIONAL,
+    "hr_b": Role.UNIT_HR,
+    "qingdao_hr": Role.CITY_HR,
+}
+MEMBERS = tuple(ROLE_OF)
+# Nobody of these may read anything of set B (test_outsiders_are_outside_b checks).
+OUTSIDERS = ("alice", "hr_a", "health_admin", "jinan_hr", "institution_staff", ANONYMOUS)
+# The set whose objects are in a member's scope (provincial HR: both; A is tried).
+OWN_SIDE = {name: "B" if name in ("bob", "hr_b", "qingdao_hr") else "A" for name in MEMBERS}
+OWN_SIDE[ANONYMOUS] = "A"
+HOSTILE = ("²", "１", "abc", "-1", "99999999999999999999", "")
+# In a query string: the values no id, year or page is (the others are too, in forms).
+HOSTILE_QUERY = ("²", "abc", "99999999999999999999")
+
+# Samples of the URL kwargs that are neither ids, years nor verification codes, by
+# kwarg name. A new name fails test_every_kwarg_has_samples: add its values here.
+# The first is the one the hostile values go with (all of them for POST-only URLs).
+SAMPLES = {
+    "role": [*Role.values, "nobody"],
+    "kind": ["xlsx", "pdf", "docx", "word", "csv"],
+    "action": ["enrol", "record", "upload", "close", "file", "explode"],
+    # learning:heartbeat takes its lesson id as text and parses it itself.
+    "pk": [str(walk_world.A_BASE + 1), str(walk_world.B_BASE + 1), "١٢", "1e3", "abc"],
+}
+
+
+def _renders_a_published_plan(kwargs, member, phase) -> bool:
+    return (
+        kwargs.get("kind") in ("docx", "pdf")
+        and kwargs.get("pk") in walk_world.published_plans()
+        and not (phase == "get" and member in (ANONYMOUS, "health_admin"))
+    )
+
+
+# Requests the walk leaves out: route name → (predicate(kwargs, member, phase), reason).
+LEFT_OUT = {
+    "learning:plan_download": (
+        _renders_a_published_plan,
+        "each answer renders a published plan as Word or PDF (about a second on a busy "
+        "machine), the same file for everybody but the authority's own admins: its "
+        "GETs of a published plan are walked by the anonymous visitor and by "
+        "health_admin (an editor), and left out of the POSTs and hostile values (it "
+        "reads no form); drafts and unknown ids are walked by everyone",
+    ),
+}
+
+# Views whose public pages list unit names by design (a newcomer picks her unit, a
+# professional the unit she moves to): B's unit names are taken out of their answers
+# before the canary check; everything else on them is checked as everywhere.
+UNIT_NAMES_PUBLIC = {"portal:unit_options", "portal:my_transfer", "portal:register"}
+# Writes an outsider may make with B's ids: B's published courses are open to
+# everybody (enrolling writes the enrolment and its audit entry).
+OPEN_TO_ALL = {"learning:enrol"}
+# Tables a request writes for the session and the login throttle, not for the data:
+# not counted as a change of the database.
+BOOKKEEPING_TABLES = re.compile(r"^(django_session|axes_.*|portal_session.*)$")
+# Django's own views outside the portal's: the admin site has its own login and
+# permissions, static and media files are served by whitenoise and nginx.
+SKIPPED_NAMESPACES = {"admin"}
+SKIPPED_MODULES = ("django.views.static", "django.contrib.staticfiles")
+
+
+# -- the URL patterns ----------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    name: str
+    callback: object
+    converters: dict  # kwarg name → converter instance
+    guard: object
+
+    @property
+    def roles(self) -> tuple | None:
+        """The roles the guard lets in; None for public and signed-in views (and for
+        views without a guard: the walk requests those as if anybody could)."""
+        return self.guard if isinstance(self.guard, tuple) else None
+
+
+def routes() -> list[Route]:
+    found = []
+
+    def walk(patterns, namespace, converters):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                if pattern.namespace in SKIPPED_NAMESPACES:
+                    continue
+                walk(
+                    pattern.url_patterns,
+                    inner,
+                    {**converters, **getattr(pattern.pattern, "converters", {})},
+                )
+            elif isinstance(pattern, URLPattern):
+                if pattern.callback.__module__.startswith(SKIPPED_MODULES) or not pattern.name:
+                    continue
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                kwarg_converters = {**converters, **getattr(pattern.pattern, "converters", {})}
+                found.append(Route(name, pattern.callback, kwarg_converters, None))
+
+    walk(get_resolver().url_patterns, "", {})
+    for route in found:
+        route.guard = guard_of(route.callback)
+    return found
+
+
+ROUTES = routes()
+PROFILE = {}  # PROFILE
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which candidates a walk tries: the first `a` rows of set A, the first `b` of
+    set B (every code of a set when all its rows), and the id nobody has."""
+
+    a: int = walk_world.PER_SET
+    b: int = walk_world.PER_SET
+    unknown: bool = False
+    samples: int = 99  # how many of each kwarg's SAMPLES
+    role: str = ""  # the sample of <str:role> to try first (a member's own role)
+
+
+FULL = Reach(unknown=True)
+FIRST_ROWS = Reach(1, 1)
+
+
+def _ids(reach: Reach) -> list[int]:
+    return [*ids("A")[: reach.a], *ids("B")[: reach.b]]
+
+
+def kwarg_values(route: Route, name: str, world, reach: Reach) -> list:
+    """The candidates for one kwarg."""
+    converter = route.converters[name]
+    if isinstance(converter, YearConverter):
+        return [walk_world.PAST_YEAR]
+    if isinstance(converter, PkConverter):
+        return [*_ids(reach), *([HUGE_PK] if reach.unknown else [])]
+    if isinstance(converter, VerificationCodeConverter):
+        # Every code of the sets (each kind of document) only with the unknown one.
+        a, b = (world.codes(side) for side in walk_world.SIDES)
+        if reach.unknown:
+            return [*a[: reach.a and None], *b[: reach.b and None], "A" * 22]
+        return [*a[: min(reach.a, 1)], *b[: min(reach.b, 1)]]
+    if name == "code":  # <slug:code>: a platform
+        return world.platform_codes[: 2 if reach.unknown else 1]
+    if name == "pk":  # learning:heartbeat's lesson id, as text
+        return [str(i) for i in _ids(reach)] + (SAMPLES["pk"] if reach.unknown else [])
+    if name == "role" and reach.role:
+        return [reach.role, *(r for r in SAMPLES[name] if r != reach.role)][: reach.samples]
+    return SAMPLES[name][: reach.samples]
+
+
+def combinations(route: Route, world, reach: Reach = FULL) -> list[dict]:
+    """The kwargs to try: every id candidate (kwarg_values) with the first sample of
+    the other kwargs, then every sample with the first rows of A and of B (not every
+    pair of the two). Several ids in one URL (a declaration and its evidence, a course
+    and its question) take the same position of each list together — A's first with
+    A's first … — and A's and B's first rows crossed: the world numbers a row and the
+    rows it holds alike (declaration 700001 has evidence 700001)."""
+    names = sorted(route.converters)
+    id_names = [n for n in names if _is_id(route.converters[n])]
+    others = [n for n in names if n not in id_names]
+    candidates = {name: kwarg_values(route, name, world, reach) for name in names}
+    if len(id_names) > 1:
+        id_choices = [dict.fromkeys(id_names, v) for v in candidates[id_names[0]]]
+        if reach.a and reach.b:
+            first_a, first_b = ids("A")[0], ids("B")[0]
+            id_choices += [
+                dict(zip(id_names, crossed, strict=False))
+                for crossed in ((first_a, first_b), (first_b, first_a))
+            ]
+    else:
+        id_choices = [{name: v} for name in id_names for v in candidates[name]] or [{}]
+    first = {name: candidates[name][0] for name in others}
+    chosen = [{**choice, **first} for choice in id_choices]
+    firsts = [c for c in id_choices if set(c.values()) <= {*FIRST_IDS, *world.first_codes()}]
+    for name in others:
+        for value in candidates[name][1:]:
+            chosen += [{**choice, **first, name: value} for choice in firsts or id_choices[:1]]
+    unique = []
+    for kwargs in chosen:
+        if kwargs not in unique:
+            unique.append(kwargs)
+    return unique
+
+
+def _is_id(converter) -> bool:
+    return isinstance(converter, PkConverter | VerificationCodeConverter) and not isinstance(
+        converter, YearConverter
+    )
+
+
+FIRST_IDS = {ids("A")[0], ids("B")[0]}
+
+
+def first_rows(route: Route, world, sides=walk_world.SIDES, samples=99) -> list[dict]:
+    """The combinations naming the first row (or code) of each of `sides`, with the
+    first `samples` samples of the other kwargs: what the POSTs try."""
+    chosen = []
+    for side in sides:
+        reach = Reach(a=int(side == "A"), b=int(side == "B"), samples=samples)
+        chosen += [c for c in combinations(route, world, reach) if c not in chosen]
+    return chosen
+
+
+def names_b(kwargs: dict, world) -> bool:
+    """Whether any kwarg is an id or a code of set B."""
+    b = {*ids("B"), *world.codes("B"), *(str(i) for i in ids("B"))}
+    return any(value in b for value in kwargs.values())
+
+
+# -- the names views read ------------------------------------------------------------
+
+READS = [
+    re.compile(r"""request\.(?:GET|POST)(?:\.get(?:list)?\(|\[)\s*["']([\w-]+)["']"""),
+    re.compile(r"""["']([\w-]+)["']\s+(?:not\s+)?in\s+request\.(?:GET|POST)\b"""),
+]
+
+
+@functools.cache
+def read_names() -> tuple[str, ...]:
+    """Every name the apps read from a query string or a form: request.GET/POST
+    lookups in their source, and the fields of their forms."""
+    from django import forms
+
+    names = set()
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            source = path.read_text()
+            for pattern in READS:
+                names.update(pattern.findall(source))
+            if path.name == "forms.py":
+                module = importlib.import_module(
+                    ".".join(path.relative_to(ROOT).with_suffix("").parts)
+                )
+                for value in vars(module).values():
+                    if (
+                        isinstance(value, type)
+                        and issubclass(value, forms.BaseForm)
+                        and value.__module__ == module.__name__
+                    ):
+                        names.update(value.base_fields)
+    return tuple(sorted(names))
+
+
+# -- the world -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Both sets of tests/walk_world.py, made once for the module inside a transaction
+    that is rolled back at its end; each test runs in a savepoint inside it."""
+    files = tmp_path_factory.mktemp("walk")
+    media = override_settings(MEDIA_ROOT=files / "media", PRIVATE_MEDIA_ROOT=files / "private")
+    media.enable()
+    with django_db_blocker.unblock():
+        saved = walk_world.saved_sequences()
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        with django_db_blocker.unblock():
+            made = walk_world.build()
+        yield made
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            walk_world.restore_sequences(saved)
+        media.disable()
+
+
+@pytest.fixture
+def media_in_tmp(world):
+    """Instead of tests/conftest.py's per-test folders: the world's files live in the
+    module's folder (set by `world`)."""
+
+
+# -- requests ------------------------------------------------------------------------
+
+
+def _write_counts() -> dict[str, int]:
+    """Rows inserted, updated or deleted so far in this transaction, per table
+    (PostgreSQL's pg_stat_xact_user_tables; a rolled-back savepoint's count too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+        )
+        return {
+            table: count
+            for table, count in cursor.fetchall()
+            if not BOOKKEEPING_TABLES.match(table)
+        }
+
+
+def _body(response) -> bytes:
+    """The headers and the body (an .xlsx or .docx with what its parts hold)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                content += b"".join(archive.read(name) for name in archive.namelist())
+        except zipfile.BadZipFile:
+            pass
+    headers = "\n".join(f"{k}: {v}" for k, v in response.items()).encode()
+    return headers + b"\n" + content
+
+
+def _last_line(response) -> str:
+    if response.exc_info:
+        error = response.exc_info[1]
+        text = str(error).splitlines()[0] if str(error) else ""
+        return f"{type(error).__name__}: {text}"
+    return "(no exception: the answer itself)"
+
+
+@dataclass
+class Walker:
+    """Sends the requests of one member (or of the anonymous visitor) and collects
+    what went wrong, one line a fault."""
+
+    client: Client
+    who: str
+    world: object
+    relogin: object = None
+    faults: list = field(default_factory=list)
+
+    @property
+    def outsider(self) -> bool:
+        return self.who in OUTSIDERS
+
+    def request(self, route, kwargs, method="get", hostile=None, expect=None, phase=None):
+        """One request; None when LEFT_OUT leaves it out. `hostile`: the value every
+        read name gets (in the query, and for a POST in the body too)."""
+        left_out = LEFT_OUT.get(route.name)
+        if left_out and left_out[0](kwargs, self.who, phase or method):
+            return None
+        path = reverse(route.name, kwargs=kwargs)
+        url = path
+        data = {}
+        if hostile is not None:
+            values = dict.fromkeys(read_names(), hostile)
+            url = f"{path}?{urlencode(values)}"
+            data = values if method == "post" else {}
+        what = f"{route.name} {method.upper()} {path} as {self.who}"
+        if hostile is not None:
+            what += f" with every read name = {hostile!r}"
+        watch = (
+            self.outsider
+            and method == "post"
+            and names_b(kwargs, self.world)
+            and route.name not in OPEN_TO_ALL
+        )
+        import time as _t
+
+        _s = _t.perf_counter()  # PROFILE
+        savepoint = transaction.savepoint()
+        try:
+            before = _write_counts() if watch else {}
+            response = getattr(self.client, method)(url, data)
+            try:
+                # A streamed answer is made while it is read; reading it to the end
+                # closes it (the client's wrapper; closing it here would close the
+                # database connection, as at the end of a real request).
+                body = _body(response)
+            except Exception as error:
+                self.faults.append(f"{what}: {type(error).__name__}: {error} while streaming")
+                body = b""
+            after = _write_counts() if watch else {}
+        finally:
+            transaction.savepoint_rollback(savepoint)
+            connection.needs_rollback = False
+        _p = PROFILE.setdefault((route.name, phase or method), [0, 0.0])
+        _p[0] += 1
+        _p[1] += _t.perf_counter() - _s  # PROFILE
+        if route.name == "portal:logout" and self.relogin:
+            self.relogin()
+        status = response.status_code
+        if response.exc_info or status >= 500:
+            self.faults.append(f"{what}: {status} {_last_line(response)}")
+            return response
+        if expect and status not in expect:
+            self.faults.append(f"{what}: {status}, expected {' or '.join(map(str, expect))}")
+        if self.outsider and status == 200:
+            leaked = self.leaks(route, kwargs, body)
+            if leaked:
+                self.faults.append(f"{what}: 200 shows set B's {leaked}")
+        written = sorted(t for t, n in after.items() if n > before.get(t, 0))
+        if written:
+            self.faults.append(f"{what}: {status}, wrote to {', '.join(written)}")
+        return response
+
+    def leaks(self, route, kwargs, body: bytes) -> str:
+        """What of B's secrets `body` shows ("" for nothing)."""
+        if names_b(kwargs, self.world) and any(
+            isinstance(route.converters[k], VerificationCodeConverter) for k in kwargs
+        ):
+            return ""  # a verification page shows what its code (the key) unlocks
+        if route.name in UNIT_NAMES_PUBLIC:
+            for name in self.world.sides["B"].unit_names:
+                body = body.replace(name.encode(), b"")
+        for secret in self.world.secrets_of_b():
+            if secret in body:
+                text = secret.decode()
+                return "canary" if text == walk_world.CANARY else f"ID number {text}"
+        return ""
+
+
+def lets_in(route: Route, member: str) -> bool:
+    if member == ANONYMOUS:
+        return route.guard == "public"
+    return route.roles is None or ROLE_OF[member] in route.roles
+
+
+def hostile_walker(route: Route) -> str:
+    """Who sends the hostile values to `route`: the anonymous visitor to a public
+    one, else the first member of MEMBERS the guard lets in."""
+    if route.guard == "public":
+        return ANONYMOUS
+    return next((name for name in MEMBERS if lets_in(route, name)), MEMBERS[0])
+
+
+def guard_checker(route: Route) -> str | None:
+    """The member who checks that `route`'s guard keeps her out: the first of MEMBERS
+    whose role it leaves out (the guard answers alike for every role it leaves out:
+    portal.roles.role_required), besides the anonymous visitor."""
+    return next((name for name in MEMBERS if not lets_in(route, name)), None)
+
+
+def reach_of(member: str, route: Route) -> Reach | None:
+    """The ids `member` GETs `route` with; None: the member does not walk it.
+
+    Public URLs answer alike for every role: every id and code by the anonymous
+    visitor; A's first row and all of B's (its drafts) by the members outside B's
+    scope, whose answers could show B's canary, and the first rows by provincial HR;
+    bob, hr_b and qingdao_hr leave them to alice, hr_a and jinan_hr. On the other
+    URLs the members outside B's scope try all of A's and B's ids; bob, hr_b and
+    qingdao_hr, who mirror alice, hr_a and jinan_hr on the other set, A's and B's
+    first; provincial HR, who sees both sets alike, all of A's and B's first. The
+    id nobody has, and every sample of the other kwargs (a report's kinds): the URL's
+    hostile walker; the others the first sample (for <str:role> their own role).
+    The samples with A's and B's first rows only (`combinations`)."""
+    if route.guard == "public":
+        if member == ANONYMOUS:
+            return FULL
+        if member in OUTSIDERS:
+            return Reach(a=1, samples=1)
+        return Reach(1, 1, samples=1) if ROLE_OF[member] == Role.PROVINCE_HR else None
+    if OWN_SIDE[member] == "B":
+        reach = FIRST_ROWS
+    elif ROLE_OF[member] == Role.PROVINCE_HR:
+        reach = Reach(b=1)
+    else:
+        reach = Reach()
+    walks_all = hostile_walker(route) == member
+    return Reach(
+        reach.a, reach.b, unknown=walks_all, samples=99 if walks_all else 1, role=ROLE_OF[member]
+    )
+
+
+def post_sides(member: str, route: Route) -> tuple[str, ...]:
+    """Whose first rows `member`'s empty POSTs name: both sets for those outside B's
+    scope (B's, to see that nothing is written), else the member's own. On public
+    URLs the anonymous visitor posts; the members outside B's scope post B's ids."""
+    if route.guard == "public" and member != ANONYMOUS:
+        has_ids = any(_is_id(c) or name == "pk" for name, c in route.converters.items())
+        return ("B",) if member in OUTSIDERS and has_ids else ()
+    return walk_world.SIDES if member in OUTSIDERS else (OWN_SIDE[member],)
+
+
+LOGIN_OR_REFUSED = (302, 401, 403, 404, 405)
+
+
+def check_refusal(walker: Walker, route: Route, kwargs: dict) -> None:
+    """The guard keeps `walker` out: 403 for a member, the login page (or 401, 403,
+    404, 405) for the anonymous visitor. A GET answered 405 is tried as a POST."""
+    expect = LOGIN_OR_REFUSED if walker.who == ANONYMOUS else (403, 405)
+    response = walker.request(route, kwargs, expect=expect)
+    if response is not None and response.status_code == 405:
+        expect = LOGIN_OR_REFUSED if walker.who == ANONYMOUS else (403,)
+        response = walker.request(route, kwargs, "post", expect=expect)
+    if response is None or response.status_code != 302:
+        return
+    location, login = response.get("Location", ""), resolve_url(settings.LOGIN_URL)
+    if walker.who != ANONYMOUS or not location.startswith(login):
+        walker.faults.append(
+            f"{route.name} {response.request['REQUEST_METHOD']} "
+            f"{reverse(route.name, kwargs=kwargs)} as {walker.who}: redirected to "
+            f"{location}, not refused"
+        )
+
+
+def walk_as(walker: Walker) -> None:
+    """Every route, as the module docstring says."""
+    member, world = walker.who, walker.world
+    for route in ROUTES:
+        if not lets_in(route, member):
+            if member in (ANONYMOUS, guard_checker(route)):
+                check_refusal(walker, route, combinations(route, world, FIRST_ROWS)[0])
+            continue
+        reach = reach_of(member, route)
+        if reach is None:
+            continue
+        pages, files = [], []  # the combinations a GET answered with a page, a file
+        post_only = False
+        for kwargs in combinations(route, world, reach):
+            answer = walker.request(route, kwargs)
+            if answer is not None and answer.status_code == 405:
+                post_only = True  # the method is checked first: no other id changes it
+                break
+            if answer is not None and answer.status_code == 200:
+                pages.append(kwargs)
+                if answer.has_header("Content-Disposition"):
+                    files.append(kwargs)
+        # Every sample of the other kwargs (a class's actions) only for POST-only URLs.
+        samples = 99 if post_only else 1
+        for kwargs in first_rows(route, world, post_sides(member, route), samples):
+            walker.request(route, kwargs, "post")
+        if hostile_walker(route) != member:
+            continue
+        own = first_rows(route, world, OWN_SIDE[member], samples)
+        for kwargs in own:
+            if kwargs in pages:  # a GET that does not draw the page reads no query
+                for value in HOSTILE_QUERY:
+                    walker.request(route, kwargs, hostile=value, phase="hostile")
+            if kwargs in files:
+                continue  # a file's URL takes no form
+            for value in HOSTILE:
+                walker.request(route, kwargs, "post", hostile=value, phase="hostile")
+        if walker.outsider:
+            # One hostile value, the one int() reads, in a POST naming B's first rows.
+            for kwargs in first_rows(route, world, "B")[:1]:
+                if names_b(kwargs, world):
+                    walker.request(route, kwargs, "post", hostile="１", phase="hostile")
+
+
+def report(faults: list[str], who: str) -> str:
+    shown = "\n".join(faults[:300])
+    more = f"\n… and {len(faults) - 300} more" if len(faults) > 300 else ""
+    return f"{len(faults)} faults walking as {who}:\n{shown}{more}"
+
+
+# -- the tests -----------------------------------------------------------------------
+
+
+def test_every_view_declares_a_guard():
+    unguarded = sorted(
+        f"{r.name} ({r.callback.__module__}.{getattr(r.callback, '__name__', '?')})"
+        for r in ROUTES
+        if r.guard is None
+    )
+    assert not unguarded, (
+        f"{len(unguarded)} views declare no guard (portal.roles: @role_required, "
+        "@public or @signed_in):\n" + "\n".join(unguarded)
+    )
+
+
+def test_every_kwarg_has_samples():
+    missing = sorted(
+        f"{route.name}: <{type(converter).__name__} {name}>"
+        for route in ROUTES
+        for name, converter in route.converters.items()
+        if not isinstance(converter, PkConverter | VerificationCodeConverter)
+        and name != "code"
+        and name not in SAMPLES
+    )
+    assert not missing, "Add sample values to SAMPLES for: " + ", ".join(missing)
+
+
+def test_the_walk_finds_the_names_views_read():
+    # A few the views are known to read: the scan must find them.
+    assert {"year", "page", "decision", "reason", "q", "next", "action"} <= set(read_names())
+
+
+@pytest.mark.django_db
+def test_the_cast_acts_so(world):
+    """ROLE_OF and OWN_SIDE say what the world made; the outsiders see nothing of B."""
+    from portal import scoping
+
+    b = world.sides["B"]
+    for name, role in ROLE_OF.items():
+        actor = Membership.objects.filter(user=world.cast[name]).order_by("pk").first()
+        assert actor.role == role, name
+        if name in OUTSIDERS:
+            assert b.professional not in scoping.people_visible_to(actor), name
+            assert b.unit not in scoping.units_visible_to(actor), name
+            assert b.city not in scoping.cities_visible_to(actor), name
+            assert b.authority not in scoping.authorities_visible_to(actor), name
+            assert b.institution not in scoping.institutions_visible_to(actor), name
+    assert b.unit.name.endswith(walk_world.CANARY)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("member", [*MEMBERS, ANONYMOUS])
+def test_walk(member, world, eager_celery):
+    client = Client(raise_request_exception=False)
+    walker = Walker(client, member, world)
+    if member != ANONYMOUS:
+        user = world.cast[member]
+        client.force_login(user)
+        walker.relogin = lambda: client.force_login(user)
+    PROFILE.clear()  # PROFILE
+    walk_as(walker)
+    _ph = {}  # PROFILE
+    for (_r, _m), (_n, _t) in PROFILE.items():  # PROFILE
+        _ph.setdefault(_m, [0, 0.0])  # PROFILE
+        _ph[_m][0] += _n  # PROFILE
+        _ph[_m][1] += _t  # PROFILE
+    print("PROFILE", member, {k: (n, round(t, 1)) for k, (n, t) in _ph.items()})  # PROFILE
+    assert not walker.faults, report(walker.faults, member)
