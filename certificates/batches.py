@@ -40,6 +40,7 @@ from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
 from portal.actions import Refused
 from portal.audit import audit_log
+from portal.jobs import job_claim
 from portal.models import JobStatus, User
 from portal.pdf import MissingGlyphs
 
@@ -150,11 +151,7 @@ def batch_start(batch_id: int, *, resume: bool = False) -> list[list[int]]:
     its worker died) claims a RUNNING batch too. A finished batch is never claimed.
     A batch claimed with no work left is finished at once (batch_refresh).
     """
-    claimable = UNFINISHED if resume else (JobStatus.QUEUED,)
-    won = IssuanceBatch.objects.filter(pk=batch_id, status__in=claimable).update(
-        status=JobStatus.RUNNING
-    )
-    if not won:
+    if not job_claim(IssuanceBatch.objects, batch_id, resume=resume):
         logger.info("certificate batch %s: already started or finished; this run stops", batch_id)
         return []
     batch = IssuanceBatch.objects.get(pk=batch_id)
@@ -281,9 +278,7 @@ def bundle_render(bundle_id: int) -> Bundle:
     the render is idempotent (document_render_store), and a message delivered again
     after its worker died must finish the bundle, which nothing else would; it
     stops when the bundle finished meanwhile (0 rows)."""
-    claimed = Bundle.objects.filter(pk=bundle_id, status__in=UNFINISHED).update(
-        status=JobStatus.RUNNING
-    )
+    claimed = job_claim(Bundle.objects, bundle_id, resume=True)
     bundle = Bundle.objects.get(pk=bundle_id)
     if not claimed:
         return bundle

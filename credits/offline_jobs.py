@@ -44,6 +44,7 @@ from credits.offline_upload import (
 )
 from portal import scoping
 from portal.audit import audit_log
+from portal.jobs import job_claim
 from portal.models import JobStatus, Membership, Role
 from portal.tabular import TableError, check_file, resource_message
 from portal.tabular_worker import (
@@ -142,11 +143,7 @@ def offline_parse_claim(job_id: int, *, resume: bool = False) -> bool:
     (`resume`: the task's message delivered again after its worker died) claims a
     RUNNING job too, and reads the file again from the start. A finished job is never
     claimed."""
-    claimable = (JobStatus.QUEUED, JobStatus.RUNNING) if resume else (JobStatus.QUEUED,)
-    won = OfflineParseJob.objects.filter(pk=job_id, status__in=claimable).update(
-        status=JobStatus.RUNNING, done=0
-    )
-    return bool(won)
+    return job_claim(OfflineParseJob.objects, job_id, resume=resume, done=0)
 
 
 def offline_parse_run(job_id: int, *, resume: bool = False) -> OfflineParseJob:

@@ -25,6 +25,7 @@ from credits.models import ReportJob, YearRule
 from credits.selectors import staff_compliance
 from portal.actions import Refused
 from portal.audit import audit_log
+from portal.jobs import job_claim
 from portal.models import JobStatus, TitleLevel, TitleSeries
 from portal.pdf import render_pdf
 from portal.selectors import staff_of_unit_in_year, year_bounds
@@ -266,11 +267,7 @@ def report_claim(job_id: int, *, resume: bool = False) -> bool:
     the task's message delivered again after its worker died mid-report) claims a
     RUNNING job too, which then starts again from the first step. A finished job is
     never claimed (a retry puts a failed one back to QUEUED first)."""
-    claimable = (JobStatus.QUEUED, JobStatus.RUNNING) if resume else (JobStatus.QUEUED,)
-    won = ReportJob.objects.filter(pk=job_id, status__in=claimable).update(
-        status=JobStatus.RUNNING, done=0, total=STEPS, error=""
-    )
-    return bool(won)
+    return job_claim(ReportJob.objects, job_id, resume=resume, done=0, total=STEPS, error="")
 
 
 def report_run(job_id: int, *, resume: bool = False) -> ReportJob:

@@ -28,6 +28,7 @@ from learning.platforms.schema import FIELDS
 from learning.platforms.services import check_record, ingest_records, people_by_id_number
 from portal.actions import Refused
 from portal.audit import audit_log
+from portal.jobs import job_claim
 from portal.models import JobStatus, Role
 from portal.tabular import (
     Column,
@@ -251,12 +252,7 @@ def _claim(job_id: int) -> bool:
     A job already running is claimed again: its task was delivered again after a
     worker was lost, and resumes it (the chunks' row lock keeps two deliveries from
     doing a chunk twice)."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id,
-        confirmed=True,
-        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-    ).update(status=JobStatus.RUNNING)
-    return claimed == 1
+    return job_claim(ImportJob.objects.filter(confirmed=True), job_id, resume=True)
 
 
 def _import_run(job_id: int) -> ImportJob | None:

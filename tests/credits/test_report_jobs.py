@@ -12,6 +12,7 @@ from django.urls import reverse
 from credits import tasks
 from credits.models import ReportJob
 from credits.reports import report_request, report_run
+from portal.jobs import day_claim_key
 from portal.models import AuditLog, JobStatus
 from portal.roles import guard_of
 
@@ -118,10 +119,10 @@ class TestPeriodicJobs:
     def no_run_today(self):
         """Redis outlives the test database: forget the day's claims of earlier runs."""
         for job in ("annual_reports", "purge_expired_reports"):
-            cache.delete(tasks.day_claim_key(job))
+            cache.delete(day_claim_key(f"credits.{job}"))
         yield
         for job in ("annual_reports", "purge_expired_reports"):
-            cache.delete(tasks.day_claim_key(job))
+            cache.delete(day_claim_key(f"credits.{job}"))
 
     def test_the_annual_reports_are_queued_once_a_day(self, django_capture_on_commit_callbacks):
         from portal.models import City

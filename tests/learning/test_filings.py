@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from learning.models import Filing, FilingDeadline, FilingReminder, ProfessionalPlan
 from learning.plans.selectors import board
 from learning.plans.services import send_reminders
+from portal.jobs import day_claim_key
 from portal.models import Authority, City
 from tests.samples import HTML_AS_PDF, OLE_HEADER, docx_bytes, pdf_bytes
 
@@ -166,12 +167,11 @@ class TestReminders:
     def test_the_daily_task_sends_once_however_often_it_runs(
         self, frozen, eager_celery, health_admin
     ):
-        from learning.plans.tasks import reminders_claim_key
         from learning.tasks import filing_reminders
 
         day = datetime.date(YEAR, 4, 11)
         frozen(day)
-        cache.delete(reminders_claim_key(day))
+        cache.delete(day_claim_key("learning.filing_reminders", day))
         health_admin.email = "admin@wsjkw.example"
         health_admin.save()
         assert filing_reminders.delay().get() > 0
@@ -181,14 +181,14 @@ class TestReminders:
         assert filing_reminders.delay().get() == 0
         assert len(mail.outbox) == 1
         assert not FilingReminder.objects.exists()
-        cache.delete(reminders_claim_key(day))
+        cache.delete(day_claim_key("learning.filing_reminders", day))
 
     def test_a_failed_run_leaves_the_day_to_run_again(self, frozen, monkeypatch, health_admin):
         from learning.plans import tasks
 
         day = datetime.date(YEAR, 4, 12)
         frozen(day)
-        cache.delete(tasks.reminders_claim_key(day))
+        cache.delete(day_claim_key("learning.filing_reminders", day))
 
         def broken(today):
             raise RuntimeError("mail server gone")
@@ -199,7 +199,7 @@ class TestReminders:
         monkeypatch.undo()
         frozen(day)
         assert tasks.filing_reminders() > 0
-        cache.delete(tasks.reminders_claim_key(day))
+        cache.delete(day_claim_key("learning.filing_reminders", day))
 
     def test_the_task_keeps_its_registered_name_and_schedule(self, settings):
         from learning.tasks import filing_reminders

@@ -77,8 +77,10 @@ OUTSIDERS = ("alice", "hr_a", "health_admin", "jinan_hr", "institution_staff", A
 OWN_SIDE = {name: "B" if name in ("bob", "hr_b", "qingdao_hr") else "A" for name in MEMBERS}
 OWN_SIDE[ANONYMOUS] = "A"
 HOSTILE = ("²", "１", "abc", "-1", "99999999999999999999", "")
-# In a query string: the values no id, year or page is (the others are too, in forms).
-HOSTILE_QUERY = ("²", "abc", "99999999999999999999")
+# In a query string (a POST's too): a digit int() refuses but str.isdigit() accepts,
+# and a number past bigint ("abc" fails where "²" does, "１", "-1" and "" parse or
+# are ignored the same way in a query; all six go into the POSTs).
+HOSTILE_QUERY = ("²", "99999999999999999999")
 
 # Samples of the URL kwargs that are neither ids, years nor verification codes, by
 # kwarg name. A new name fails test_every_kwarg_has_samples: add its values here.
@@ -364,6 +366,14 @@ def _write_counts() -> dict[str, int]:
         }
 
 
+def _transaction_broken() -> bool:
+    """Whether a database error has aborted the transaction (PostgreSQL then refuses
+    every statement until a rollback)."""
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status == TransactionStatus.INERROR
+
+
 def _body(response) -> bytes:
     """The headers and the body (an .xlsx or .docx with what its parts hold)."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -395,6 +405,14 @@ class Walker:
     world: object
     relogin: object = None
     faults: list = field(default_factory=list)
+    savepoint: str | None = None
+
+    def _rollback(self) -> None:
+        """Undo what the requests since the savepoint wrote."""
+        if self.savepoint is not None:
+            transaction.savepoint_rollback(self.savepoint)
+            connection.needs_rollback = False
+            self.savepoint = None
 
     @property
     def outsider(self) -> bool:
@@ -425,7 +443,11 @@ class Walker:
         import time as _t
 
         _s = _t.perf_counter()  # PROFILE
-        savepoint = transaction.savepoint()
+        # A POST runs in a savepoint of its own, rolled back after it. GETs share one,
+        # rolled back when one breaks the transaction (a database error).
+        if method == "post" or self.savepoint is None:
+            self._rollback()
+            self.savepoint = transaction.savepoint()
         try:
             before = _write_counts() if watch else {}
             response = getattr(self.client, method)(url, data)
@@ -439,8 +461,8 @@ class Walker:
                 body = b""
             after = _write_counts() if watch else {}
         finally:
-            transaction.savepoint_rollback(savepoint)
-            connection.needs_rollback = False
+            if method == "post" or _transaction_broken():
+                self._rollback()
         _p = PROFILE.setdefault((route.name, phase or method), [0, 0.0])
         _p[0] += 1
         _p[1] += _t.perf_counter() - _s  # PROFILE
@@ -518,7 +540,7 @@ def reach_of(member: str, route: Route) -> Reach | None:
             return Reach(a=1, samples=1)
         return Reach(1, 1, samples=1) if ROLE_OF[member] == Role.PROVINCE_HR else None
     if OWN_SIDE[member] == "B":
-        reach = FIRST_ROWS
+        reach = Reach(a=0, b=1)
     elif ROLE_OF[member] == Role.PROVINCE_HR:
         reach = Reach(b=1)
     else:
@@ -572,7 +594,8 @@ def walk_as(walker: Walker) -> None:
         reach = reach_of(member, route)
         if reach is None:
             continue
-        pages, files = [], []  # the combinations a GET answered with a page, a file
+        # The combinations a GET answered with a page, with a file, with 403 or 404.
+        pages, files, refused = [], [], []
         post_only = False
         for kwargs in combinations(route, world, reach):
             answer = walker.request(route, kwargs)
@@ -583,6 +606,8 @@ def walk_as(walker: Walker) -> None:
                 pages.append(kwargs)
                 if answer.has_header("Content-Disposition"):
                     files.append(kwargs)
+            if answer is not None and answer.status_code in (403, 404):
+                refused.append(kwargs)
         # Every sample of the other kwargs (a class's actions) only for POST-only URLs.
         samples = 99 if post_only else 1
         for kwargs in first_rows(route, world, post_sides(member, route), samples):
@@ -594,8 +619,8 @@ def walk_as(walker: Walker) -> None:
             if kwargs in pages:  # a GET that does not draw the page reads no query
                 for value in HOSTILE_QUERY:
                     walker.request(route, kwargs, hostile=value, phase="hostile")
-            if kwargs in files:
-                continue  # a file's URL takes no form
+            if kwargs in files or kwargs in refused:
+                continue  # a file's URL takes no form; a refusal comes before it
             for value in HOSTILE:
                 walker.request(route, kwargs, "post", hostile=value, phase="hostile")
         if walker.outsider:
@@ -671,7 +696,14 @@ def test_walk(member, world, eager_celery):
         client.force_login(user)
         walker.relogin = lambda: client.force_login(user)
     PROFILE.clear()  # PROFILE
+    import cProfile, os, pstats  # PROFILE
+    _prof = cProfile.Profile()  # PROFILE
+    _prof.enable()  # PROFILE
     walk_as(walker)
+    _prof.disable()  # PROFILE
+    if os.environ.get("WALK_CPROFILE"):  # PROFILE
+        pstats.Stats(_prof).sort_stats("tottime").print_stats(45)  # PROFILE
+    walker._rollback()
     _ph = {}  # PROFILE
     for (_r, _m), (_n, _t) in PROFILE.items():  # PROFILE
         _ph.setdefault(_m, [0, 0.0])  # PROFILE
