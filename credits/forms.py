@@ -141,7 +141,7 @@ class ReportYearForm(forms.Form):
     """The year of a report request: a year that has a rule (as its text: "２０２４"
     or "2024.0" is no choice)."""
 
-    year = forms.TypedChoiceField(coerce=int, choices=rule_years)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=rule_years)
 
 
 class StaffFilterForm(YearForm):

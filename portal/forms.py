@@ -182,7 +182,8 @@ class AccountActionForm(forms.Form):
     """What unit HR does to an account from the person's page."""
 
     action = forms.ChoiceField(
-        choices=[("disable", "disable"), ("enable", "enable"), ("make_hr", "make_hr")]
+        label=_("action"),
+        choices=[("disable", "disable"), ("enable", "enable"), ("make_hr", "make_hr")],
     )
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from credits.models import Category
 from learning.sessions.services import AttendanceFileError, attendees_in_file
 from portal.forms import DateInput, XlsxUploadForm
+from portal.models import User
 from portal.tabular import TableError
 
 
@@ -19,11 +20,12 @@ class SessionForm(forms.Form):
 class AttendanceFileForm(XlsxUploadForm):
     """An attendance list: valid when every row names one of `people` (those the
     organiser may add); `cleaned_data["people"]` are they. A row that cannot be
-    taken is one error each (learning.sessions.services.attendees_in_file)."""
+    taken is one error each (learning.sessions.services.attendees_in_file). Without
+    `people` (a queryset of User) nobody may be added."""
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.people = people
+        self.people = people if people is not None else User.objects.none()
 
     def clean(self):
         cleaned = super().clean()
