@@ -157,7 +157,6 @@ class Side:
     institution: object = None
     codes: list[str] = field(default_factory=list)  # verification codes
     id_numbers: list[str] = field(default_factory=list)  # of its people
-    unit_names: list[str] = field(default_factory=list)
 
     @property
     def city(self):
@@ -239,7 +238,6 @@ def build_side(side: Side, province_hr: User) -> None:
         rejection_reason=f"材料不全{m}",
         registered_by=registrant,
     )
-    side.unit_names += [side.unit.name, unit2.name, f"{t}待审单位{m}", f"{t}驳回单位{m}"]
 
     # Transfers: p1 asks to move to unit2 (open); p3 moved there (completed, so the
     # unit keeps reading her past years: PastEmployment base+1).
@@ -494,25 +492,25 @@ def build_side(side: Side, province_hr: User) -> None:
     job.file.save(f"walk-{tag}.csv", _file(f"{prof.real_name}{m}", "i.csv"), save=False)
     job.save()
 
-    # Courses: a published public course (lessons, a question, alice's or bob's
-    # enrolment), a published professional course the professional teaches
-    # (nominated), a draft of the authority.
+    # Courses: a published professional course of the authority the professional
+    # teaches (nominated), a published public course (lessons, a question, alice's or
+    # bob's enrolment with every lesson done: the quiz is open), a draft.
     Course = model("learning.Course")
-    public = Course.objects.create(
-        title=f"{t}公需课程",
-        teacher_name=f"{t}讲师",
-        category=Category.PUBLIC,
-        hours=Decimal(3),
-        first_year=PAST_YEAR - 1,
-        last_year=THIS_YEAR + 1,
-        status=Course.Status.PUBLISHED,
-    )
     taught = Course.objects.create(
         title=f"{t}专业课程",
         teacher_name=f"{t}主讲",
         teacher=prof,
         category=Category.PROFESSIONAL,
         authority=side.authority,
+        hours=Decimal(3),
+        first_year=PAST_YEAR - 1,
+        last_year=THIS_YEAR + 1,
+        status=Course.Status.PUBLISHED,
+    )
+    public = Course.objects.create(
+        title=f"{t}公需课程",
+        teacher_name=f"{t}讲师",
+        category=Category.PUBLIC,
         hours=Decimal(3),
         first_year=PAST_YEAR - 1,
         last_year=THIS_YEAR + 1,
@@ -541,9 +539,10 @@ def build_side(side: Side, province_hr: User) -> None:
         Choice.objects.create(question=question, text="对", correct=True)
         Choice.objects.create(question=question, text="错")
     enrolment = model("learning.Enrolment").objects.create(person=prof, course=public)
-    model("learning.LessonProgress").objects.create(
-        enrolment=enrolment, lesson=lessons[0], seconds=Decimal(60), done_at=now
-    )
+    for lesson in lessons[:2]:
+        model("learning.LessonProgress").objects.create(
+            enrolment=enrolment, lesson=lesson, seconds=Decimal(60), done_at=now
+        )
     model("learning.QualityNomination").objects.create(
         course=taught, year=PAST_YEAR, nominated_by=prof
     )
