@@ -658,6 +658,14 @@ def build_side(side: Side, province_hr: User) -> None:
 def build() -> World:
     """The cast and both sets (module docstring). Call inside a transaction that is
     rolled back afterwards, between `saved_sequences` and `restore_sequences`."""
+    from credits.models import YearRule
+
+    # The rules a migration seeds; a transactional test run earlier on this worker
+    # (the browser tests) may have emptied the table.
+    for year in (PAST_YEAR - 1, PAST_YEAR, THIS_YEAR):
+        YearRule.objects.get_or_create(
+            year=year, defaults={"public_min": 30, "professional_min": 60}
+        )
     cast = make_cast()
     memberships = {m.user_id: m for m in Membership.objects.select_related("unit", "institution")}
 

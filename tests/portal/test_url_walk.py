@@ -698,6 +698,7 @@ def report(faults: list[str], who: str) -> str:
 # -- the tests -----------------------------------------------------------------------
 
 
+@pytest.mark.django_db  # with the walk, before the transactional tests (world)
 def test_every_view_declares_a_guard():
     unguarded = sorted(
         f"{r.name} ({r.callback.__module__}.{getattr(r.callback, '__name__', '?')})"
@@ -710,6 +711,7 @@ def test_every_view_declares_a_guard():
     )
 
 
+@pytest.mark.django_db  # with the walk, before the transactional tests (world)
 def test_every_kwarg_has_samples():
     missing = sorted(
         f"{route.name}: <{type(converter).__name__} {name}>"
@@ -722,6 +724,7 @@ def test_every_kwarg_has_samples():
     assert not missing, "Add sample values to SAMPLES for: " + ", ".join(missing)
 
 
+@pytest.mark.django_db  # with the walk, before the transactional tests (world)
 def test_the_walk_finds_the_names_views_read():
     # A few the views are known to read: the scan must find them.
     assert {"year", "page", "decision", "reason", "q", "next", "action"} <= set(read_names())
