@@ -3,7 +3,18 @@ reads the pages and the batches share. Views ask these functions (taking the act
 the active Membership) instead of comparing roles themselves; what exists outside
 the actor's scope answers 404, as what does not exist at all."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +27,12 @@ from certificates.models import (
     IssuanceBatch,
     TitleDocument,
 )
-from credits.models import YearRule
+from credits.models import CreditEntry, YearRule
+from credits.selectors import StaffStatus, staff_compliance
 from portal import scoping
 from portal.http import pk_or_404
-from portal.models import Role, User
+from portal.models import PastEmployment, Role, Unit, User
+from portal.selectors import year_bounds
 
 # -- what a role may see -------------------------------------------------------------
 
@@ -187,3 +200,75 @@ def blocked_certificates() -> list:
     ]
     rows = annual + registry.blocked()
     return sorted(rows, key=lambda row: row.issued_on, reverse=True)
+
+
+# -- self-evaluating units (notice 五(一)) ------------------------------------------------
+
+
+def _count(queryset: QuerySet):
+    """The number of rows of `queryset` (which may refer to the outer query) as a
+    scalar subquery: SELECT COUNT(*) … without GROUP BY, 0 when none."""
+    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _staff_of_outer_unit(year: int) -> QuerySet[User]:
+    """The staff of the unit of the outer query in `year`, by the rule of
+    portal.selectors.staff_of_unit_in_year (the unit a person was in at the end of
+    the year; approved professionals only), with the unit as an OuterRef."""
+    next_year, next_year_at = year_bounds(year)
+    current = Q(profile__unit_id=OuterRef("pk")) & (
+        Q(profile__unit_since__isnull=True) | Q(profile__unit_since__lt=next_year)
+    )
+    stint = PastEmployment.objects.filter(
+        person=OuterRef("pk"), unit_id=OuterRef(OuterRef("pk")), ended_at__gte=next_year_at
+    ).filter(Q(started_on__isnull=True) | Q(started_on__lt=next_year))
+    return User.objects.professionals().filter(current | Exists(stint))
+
+
+def self_evaluating_board(actor, year: int) -> QuerySet[Unit]:
+    """The self-evaluating units (Unit.is_self_evaluating) the actor may see
+    (portal.scoping.units_visible_to: every one for provincial HR, her own for unit
+    HR), each annotated with its figures of `year`, all in one SQL statement:
+
+    - `staff_count`: its staff in `year` (portal.selectors.staff_of_unit_in_year);
+    - `registered_count`: those of them with any ledger entry (CreditEntry) of `year`;
+    - `compliant_count`: those whose totals of `year` meet the year's rule (public and
+      professional each at least its minimum, credits.selectors.staff_compliance);
+      None when `year` has no rule;
+    - `issued_count`: the valid certificates of `year` issued for the unit
+      (Certificate.unit; a revoked one does not count).
+
+    Units that do not use the platform come first (fewest staff with hours
+    registered), then by city and name."""
+    staff = _staff_of_outer_unit(year)
+    registered = staff.filter(Exists(CreditEntry.objects.filter(person=OuterRef("pk"), year=year)))
+    rule = YearRule.objects.filter(year=year).first()
+    compliant_count = (
+        _count(staff_compliance(staff, year, rule, StaffStatus.MET))
+        if rule is not None
+        else Value(None, output_field=IntegerField())
+    )
+    issued = Certificate.objects.filter(
+        unit=OuterRef("pk"), year=year, status=Certificate.Status.VALID
+    )
+    return (
+        scoping.units_visible_to(actor)
+        .filter(is_self_evaluating=True)
+        .select_related("city")
+        .annotate(
+            staff_count=_count(staff),
+            registered_count=_count(registered),
+            compliant_count=compliant_count,
+            issued_count=_count(issued),
+        )
+        .order_by("registered_count", "city__code", "name", "pk")
+    )
+
+
+def self_evaluating_figures(actor, year: int) -> Unit | None:
+    """The actor's own unit with its self_evaluating_board figures of `year`, or None
+    when it is not a self-evaluating unit (or the actor has no unit): unit HR's home."""
+    if getattr(actor, "unit_id", None) is None:
+        return None
+    return self_evaluating_board(actor, year).filter(pk=actor.unit_id).first()

@@ -18,6 +18,16 @@ urlpatterns = [
     path("certificates/<pk:pk>/revoke/", views.revoke, name="revoke"),
     path("certificates/search/", views.search, name="search"),
     path("certificates/blocked/", views.blocked, name="blocked"),
+    path(
+        "certificates/self-evaluating/",
+        views.self_evaluating_board,
+        name="self_evaluating_board",
+    ),
+    path(
+        "certificates/self-evaluating/mine/",
+        views.self_evaluating_unit_figures,
+        name="self_evaluating_mine",
+    ),
     path("certificates/my/past-year/", document_views.past_year_request, name="past_year"),
     path("certificates/my/title/", document_views.title_documents, name="title_documents"),
     path(

@@ -30,6 +30,7 @@ from portal.actions import form_action, post_action
 from portal.downloads import download_response
 from portal.identity import mask_id_number, normalize_name
 from portal.models import Role
+from portal.pagination import page_with_total
 from portal.roles import public, role_required
 
 VERIFY_ATTEMPTS = 10
@@ -325,3 +326,40 @@ def verify_form(request):
                 return redirect(path)
             form.add_error(None, _("No certificate matches this number and name."))
     return render(request, "certificates/verify_form.html", {"form": form})
+
+
+# -- self-evaluating units (notice 五(一)) ------------------------------------------------
+
+
+def _rule_year(request) -> int:
+    """The year of `?year=` when a rule has it, else the current rule year
+    (credits.selectors.default_year)."""
+    form = YearChoiceForm(request.GET)
+    return form.cleaned_data["year"] if form.is_valid() else default_year()
+
+
+@role_required(Role.PROVINCE_HR)
+def self_evaluating_board(request):
+    """Provincial HR's board of the self-evaluating units for a year (?year=, default
+    the current rule year): staff, staff with hours registered, compliant staff and
+    certificates issued, those that do not use the platform first; 50 a page."""
+    year = _rule_year(request)
+    units = selectors.self_evaluating_board(request.membership, year)
+    context = {
+        "year": year,
+        "years": [y for y, _label in YearChoiceForm().fields["year"].choices],
+        "page": page_with_total(units, 50, request.GET.get("page")),
+        "query": f"year={year}",
+    }
+    return render(request, "certificates/self_evaluating_board.html", context)
+
+
+@role_required(Role.UNIT_HR)
+def self_evaluating_unit_figures(request):
+    """The same figures for unit HR's own unit in the current rule year, drawn into
+    its home page (htmx); empty when the unit is not self-evaluating."""
+    year = default_year()
+    unit = selectors.self_evaluating_figures(request.membership, year)
+    return render(
+        request, "certificates/_self_evaluating_figures.html", {"unit": unit, "year": year}
+    )

@@ -9,3 +9,10 @@ class CreditsConfig(AppConfig):
 
     def ready(self):
         from credits import receivers  # noqa: F401  (connects the signal receivers)
+        from credits.selectors import front_notice
+        from portal import front
+
+        # The year's rule in brief on the public front page (portal imports no app).
+        front.register(
+            "notice", order=10, template="credits/_front_notice.html", context=front_notice
+        )

@@ -121,6 +121,14 @@ def default_year(rules: dict[int, YearRule] | None = None) -> int:
     return latest.year if latest else this_year
 
 
+def front_notice() -> dict:
+    """The front page's notice in brief (portal.front): {"rule": this year's YearRule,
+    else the latest earlier year's (default_year), or None when there is none}. One
+    query."""
+    rule = YearRule.objects.filter(year__lte=timezone.localdate().year).order_by("-year")
+    return {"rule": rule.first()}
+
+
 def rules_by_year() -> dict[int, YearRule]:
     return {rule.year: rule for rule in YearRule.objects.all()}
 

@@ -34,3 +34,15 @@ class DigitalEngineerConfig(AppConfig):
         register_signed_kind(
             "digital_engineer.trainingcertificate", find_signed_training_certificate
         )
+
+        # The institutions of the catalogue on the public front page (portal imports
+        # no app).
+        from digital_engineer.selectors import front_institutions
+        from portal import front
+
+        front.register(
+            "institutions",
+            order=50,
+            template="digital_engineer/_front_institutions.html",
+            context=front_institutions,
+        )

@@ -16,7 +16,8 @@ def seed() -> None:
         return
     institution = membership.institution
     InstitutionState.objects.get_or_create(
-        institution=institution, defaults={"status": InstitutionState.Status.LISTED}
+        institution=institution,
+        defaults={"status": InstitutionState.Status.LISTED, "contact": "王老师 0531-88880000"},
     )
     for direction in Direction.values:
         for level in (Level.JUNIOR, Level.INTERMEDIATE):

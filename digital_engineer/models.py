@@ -61,6 +61,14 @@ class InstitutionState(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.APPLIED
     )
+    # Public: shown beside a listed institution on the front page (附件2 of the
+    # notice lists each institution with its contact person and telephone).
+    contact = models.CharField(
+        _("contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Contact person and telephone, as the public list shows them."),
+    )
 
     class Meta:
         verbose_name = _("institution catalogue entry")

@@ -29,6 +29,7 @@ from digital_engineer.models import (
     ROSTER_DAYS,
     Approval,
     CityPlan,
+    Direction,
     InstitutionState,
     RosterFiling,
     Standard,
@@ -42,7 +43,7 @@ from portal import scoping
 from portal.deadlines import Lateness, filing_lateness, status_label
 from portal.formats import format_hours
 from portal.identity import mask_id_number, normalize_name
-from portal.models import Membership, Role
+from portal.models import Membership, Role, TrainingInstitution
 
 # A roster is "due soon" (the institution's panel, the reminder e-mails) this many days
 # before its due date.
@@ -119,6 +120,43 @@ def catalogue_institutions(actor: Membership | None) -> QuerySet:
         )
         .order_by("name")
     )
+
+
+@dataclass(frozen=True)
+class PublicInstitution:
+    """A listed institution as the front page shows it (附件2 of the notice)."""
+
+    name: str
+    city: str
+    directions: list[str]  # the labels of its approved directions, in Direction order
+    contact: str
+
+
+def front_institutions() -> dict:
+    """The front page's digital-technology-engineer institutions (portal.front):
+    {"institutions": [PublicInstitution]} for the institutions in the catalogue
+    (status listed; applied and suspended ones are left out), by name. Two queries."""
+    listed = (
+        TrainingInstitution.objects.filter(state__status=InstitutionState.Status.LISTED)
+        .select_related("state", "city")
+        .prefetch_related("approvals")
+        .order_by("name")
+    )
+    return {
+        "institutions": [
+            PublicInstitution(
+                name=institution.name,
+                city=institution.city.name,
+                directions=[
+                    label
+                    for value, label in Direction.choices
+                    if value in {a.direction for a in institution.approvals.all()}
+                ],
+                contact=institution.state.contact,
+            )
+            for institution in listed
+        ]
+    }
 
 
 def standards() -> QuerySet[Standard]:

@@ -18,6 +18,19 @@ class LearningConfig(AppConfig):
 
         health.register("study_clock", study_clock.health_status)
 
+        # The year's topics with the catalog, and the published plans, on the public
+        # front page (portal imports no app).
+        from learning.catalog.selectors import front_topics
+        from learning.plans.selectors import front_plans
+        from portal import front
+
+        front.register(
+            "topics", order=20, template="learning/_front_topics.html", context=front_topics
+        )
+        front.register(
+            "plans", order=30, template="learning/_front_plans.html", context=front_plans
+        )
+
         # What the catalog's cached course list shows (learning.catalog.catalog_cache).
         for model in (Course, Topic, QualityNomination, Authority):
             for signal in (post_save, post_delete):

@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "portal.unit.resubmitted": _("Unit registration resubmitted"),
     "portal.unit.approved": _("Unit registration approved"),
     "portal.unit.rejected": _("Unit registration rejected"),
+    "portal.unit.self_evaluating_marked": _("Unit marked as self-evaluating"),
+    "portal.unit.self_evaluating_unmarked": _("Unit no longer self-evaluating"),
     "portal.password_reset.requested": _("Password reset requested"),
     "portal.password_reset.done": _("Password reset completed"),
     # Changes of unit

@@ -237,6 +237,13 @@ class Unit(models.Model):
         default=False,
         help_text=_("Evaluates and appoints professional titles itself (职称自主评聘单位)."),
     )
+    # Set and cleared with is_self_evaluating (portal.self_evaluation), never alone.
+    self_evaluating_since = models.DateField(
+        _("self-evaluating since"),
+        null=True,
+        blank=True,
+        help_text=_("The date provincial HR marked it as a self-evaluating unit."),
+    )
     status = models.CharField(
         _("registration status"),
         max_length=20,

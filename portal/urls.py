@@ -5,6 +5,7 @@ from django.urls import include, path
 from portal import (
     account_views,
     converters,  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
+    self_evaluation_views,
     views,
 )
 from portal.roles import public
@@ -39,6 +40,16 @@ portal_patterns = [
     path("accounts/<pk:pk>/details/", account_views.person_correction, name="person_correction"),
     path("units/registrations/", account_views.unit_registrations, name="unit_registrations"),
     path("units/registrations/<pk:pk>/", account_views.unit_review, name="unit_review"),
+    path(
+        "units/self-evaluating/",
+        self_evaluation_views.self_evaluating_units,
+        name="self_evaluating_units",
+    ),
+    path(
+        "units/self-evaluating/<pk:pk>/",
+        self_evaluation_views.self_evaluating_unit,
+        name="self_evaluating_unit",
+    ),
     path("transfer/", account_views.my_transfer, name="my_transfer"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal import scoping, selectors
+from portal import front, scoping, selectors
 from portal.elder_mode import elder_mode_keep_at_login, elder_mode_set
 from portal.forms import LoginForm, ResetConfirmForm, ResetRequestForm, SwitchRoleForm
 from portal.health import parts_status, redis_status
@@ -85,9 +85,14 @@ def password_reset_confirm(request):
     return render(request, "registration/password_reset_confirm.html", {"form": form})
 
 
-@signed_in
+@public
 def home(request):
-    """Send the user to the home page of the role she acts in now."""
+    """The front page for an anonymous visitor (portal.front: the sections the apps
+    register, the same for everybody); a logged-in user is sent to the home page of
+    the role she acts in now."""
+    if not request.user.is_authenticated:
+        context = {"parts": front.front_page(), "contacts": front.CONTACTS}
+        return render(request, "portal/front.html", context)
     if request.membership is None:
         record = getattr(request.user, "profile", None)
         if record is not None and record.status != ReviewStatus.APPROVED:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from credits.models import Category
 from learning.catalog.models import Course, Enrolment, Topic
@@ -34,6 +35,15 @@ def topic_groups(year: int) -> list[tuple[str, list[Topic]]]:
         for kind in (Topic.Kind.REQUIRED, Topic.Kind.OPTIONAL)
         if any(t.kind == kind for t in topics)
     ]
+
+
+def front_topics() -> dict:
+    """The front page's public-subject topics (portal.front): {"groups": topic_groups
+    of this year (or of the latest earlier year with topics), "year": the year they
+    are of, or None when there is none}. One query."""
+    groups = topic_groups(timezone.localdate().year)
+    year = groups[0][1][0].year if groups else None
+    return {"groups": groups, "year": year}
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from credits.selectors import default_year
 from learning.plans.models import (
     PLAN_SECTIONS,
     Filing,
     FilingDeadline,
     FilingReminder,
     PlanItem,
+    PlanVersion,
     ProfessionalPlan,
 )
 from portal import scoping
@@ -40,6 +42,22 @@ def published_plans() -> QuerySet[ProfessionalPlan]:
         .distinct()
         .select_related("authority")
     )
+
+
+def front_plans() -> dict:
+    """The front page's professional-subject plans (portal.front): {"year":
+    credits' default_year, "plans": that year's published plans by authority name,
+    each with `published_title`, the title of its latest published version (never
+    the working draft's)}. Two queries."""
+    year = default_year()
+    latest = PlanVersion.objects.filter(plan=OuterRef("pk")).order_by("-number")
+    plans = (
+        published_plans()
+        .filter(year=year)
+        .annotate(published_title=Subquery(latest.values("snapshot__title")[:1]))
+        .order_by("authority__name")
+    )
+    return {"year": year, "plans": list(plans)}
 
 
 @dataclass
