@@ -1,4 +1,4 @@
-"""One way to handle a POST: a refusal the user may read, and the two shapes of an
+"""One way to handle a POST: a refusal the user may read, and the shapes of an
 action view that calls one service.
 
 Every service refuses with `Refused` (or a subclass: LedgerError, StudyError, …) and
@@ -9,7 +9,8 @@ rest to one of:
 - `form_action`: a page with a form; a valid POST calls the service, a refusal
   joins the form's errors and the page is drawn again;
 - `post_action`: a button in a list or a queue; the service's answer (done or
-  refused) is a message on the page it redirects to.
+  refused) is a message on the page it redirects to;
+- `rows_action`: `form_action` for a thing saved with its rows (an inline formset).
 """
 
 from collections.abc import Callable
