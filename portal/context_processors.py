@@ -4,6 +4,7 @@ from django.conf import settings
 
 from portal.elder_mode import elder_mode_of
 from portal.middleware import load_roles
+from portal.scoping import studies
 
 
 def active_role(request):
@@ -12,6 +13,8 @@ def active_role(request):
         "portal_name": settings.PORTAL_NAME,
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),
+        # Pages offer studying and one's own certificates by this, not by the role.
+        "studies": studies(getattr(request, "membership", None)),
         # A callable, which templates call when they use it: partials that never ask
         # cost no lookup of the user.
         "elder_mode": partial(elder_mode_of, request),

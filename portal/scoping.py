@@ -233,6 +233,12 @@ def check_acting_as(actor: Membership | None, role: str) -> None:
         raise PermissionDenied
 
 
+def studies(actor: Membership | None) -> bool:
+    """Whether the actor studies for her own hours (a professional): she is offered
+    enrolment and her own certificates; the other roles manage others'."""
+    return getattr(actor, "role", None) == Role.PROFESSIONAL
+
+
 FULL_ID_ROLES = (Role.PROFESSIONAL, Role.UNIT_HR, Role.CITY_HR, Role.PROVINCE_HR)
 
 

@@ -7,6 +7,7 @@ into a function to dodge a circle at load time is still a circle in the design.
 
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -128,3 +129,23 @@ def test_the_graph_sees_an_import_inside_a_function():
     assert cycles(graph) == [["a.services", "a.tasks"]]
     source = ROOT / "learning" / "tasks.py"
     assert any(name.startswith("learning.") for name in imported_names("learning.tasks", source))
+
+
+ROLE_COMPARISON = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot in\b)|role\s*(==|!=)\s*[\"']")
+
+
+def test_views_and_templates_never_compare_roles():
+    """ARCHITECTURE.md: what a role may see or do is answered by portal/scoping.py or
+    an app's selectors.py; a view or a template that compares roles itself is a
+    second scoping layer."""
+    places = [p for app in MAY_IMPORT for p in (ROOT / app).rglob("*views*.py")]
+    places += list((ROOT / "templates").rglob("*.html"))
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in places
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ROLE_COMPARISON.search(line)
+    ]
+    assert not found, "role comparisons outside the scoping layer:\n" + "\n".join(found)
+    assert ROLE_COMPARISON.search('{% if active_membership.role == "professional" %}')
+    assert ROLE_COMPARISON.search("if request.membership.role not in roles:")
