@@ -29,9 +29,10 @@ YEAR = 2025
 # Any number followed by 学时: each must read "15.0 学时".
 HOURS_IN_WORDS = re.compile(r"(\d+(?:\.\d+)?)(\s*)学时")
 # The whole-number hours of this scenario standing alone in the text ("30 / 60",
-# "<td>64</td>"), where "30.0" was due; dates, times, serials and row numbers
-# ("#12", which depends on the database's sequences) are not matched.
-BARE_FIGURE = re.compile(r"(?<![\d.:/\-#])(?:30|60|64|16|12|10|8)(?![\d.:\-年月日%A-Za-z])")
+# "<td>64</td>"), where "30.0" was due; dates, times, serials, row numbers ("#12")
+# and numbers glued to a name ("测试培训机构60", from a factory's sequence) are not
+# matched: they depend on the database's sequences, not on how hours are written.
+BARE_FIGURE = re.compile(r"(?<![\w.:/\-#])(?:30|60|64|16|12|10|8)(?![\d.:\-年月日%A-Za-z])")
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
