@@ -9,7 +9,7 @@ of document can register with); the file's SHA-256 is compared with the stored o
 The bytes are only read: nothing of the upload is stored or logged.
 
 The signature is checked in a child process with memory and CPU limits
-(portal.tabular_worker.run_limited), as every upload is parsed: a crafted PDF can
+(portal.limited.run_limited), as every upload is parsed: a crafted PDF can
 ask a parser for minutes of CPU, and a web process must not give them. A file that
 uses up the limits is answered as unreadable.
 """
@@ -26,7 +26,7 @@ from certificates import registry, signing
 from certificates.models import Certificate
 from certificates.signing import Outcome, SignatureCheck, verify_pdf
 from portal.identity import mask_id_number
-from portal.tabular_worker import ReaderFailed, ReaderOutOfMemory, run_limited
+from portal.limited import ReaderFailed, ReaderOutOfMemory, run_limited
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from credits import selectors
 from credits.models import YearRule
 from portal.errors import REDIS_ERRORS, log_outage
 from portal.keyspace import namespace
-from portal.pagination import page_with_total
+from portal.pagination import cacheable_page_number, page_with_total
 
 ENTRIES_PER_PAGE = 50
 ENTRY_TEMPLATES = ("credits/_entries.html", "portal/_pagination.html")
@@ -64,14 +64,6 @@ def entries_key(person, year: int, version: int, number: int) -> str:
     return f"hours:{namespace()}:{person.pk}:{joined}:{year}:{version}:{number}:{language}:{digest}"
 
 
-def _page_number(asked) -> int | None:
-    """The page asked for if it is a plain page number (only those are cached)."""
-    asked = str(asked or "1")
-    if asked.isascii() and asked.isdigit() and len(asked) <= 6 and int(asked) > 0:
-        return int(asked)
-    return None
-
-
 def render_entries(person, year: int, page_number) -> tuple[str, int]:
     """(HTML, number of the page shown) of the entry list of a person-year, page
     `page_number` as the Paginator reads it (not a number: page 1; past the end:
@@ -82,7 +74,7 @@ def render_entries(person, year: int, page_number) -> tuple[str, int]:
 
 
 def _entries_html(person, year: int, version: int, page_number) -> str:
-    number = _page_number(page_number)
+    number = cacheable_page_number(page_number)
     key = entries_key(person, year, version, number) if number else None
     if key:
         try:

@@ -45,14 +45,10 @@ from credits.offline_upload import (
 from portal import scoping
 from portal.audit import audit_log
 from portal.jobs import job_claim
+from portal.limited import ReaderFailed, ReaderOutOfMemory, ReaderOutOfTime
 from portal.models import JobStatus, Membership, Role
 from portal.tabular import TableError, check_file, resource_message
-from portal.tabular_worker import (
-    ReaderFailed,
-    ReaderOutOfMemory,
-    ReaderOutOfTime,
-    read_chunks_limited,
-)
+from portal.tabular_worker import read_chunks_limited
 
 logger = logging.getLogger(__name__)
 

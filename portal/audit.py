@@ -7,7 +7,6 @@ a literal string (or a conditional between literals, or a look-up in a module-le
 dict of literals).
 """
 
-from portal.audit_labels import ACTION_LABELS, action_label  # noqa: F401  (offered here too)
 from portal.models import AuditLog
 
 # The action labels live in portal/audit_labels.py, below the models (AuditLog reads

@@ -12,6 +12,8 @@ bigint) is past the end of any list and never reaches the query.
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
+from portal.http import pk_or_none
+
 _TOTAL = "_page_total"
 # Offsets from here on are past the end of any list (and LIMIT/OFFSET are 64-bit).
 _LARGEST_OFFSET = 2**62
@@ -41,3 +43,15 @@ def page_with_total(queryset: QuerySet, per_page: int, number) -> Page:
     # on the first page: there are none at all).
     paginator.count = getattr(rows[0], _TOTAL) if rows else 0
     return Page(rows, number, paginator)
+
+
+# Pages past this are not cached (nor are they real on any list of the portal).
+MAX_CACHED_PAGE = 999_999
+
+
+def cacheable_page_number(asked) -> int | None:
+    """The page asked for (`?page=`; empty: 1) when it is a plain page number a
+    page cache may key on (1 to MAX_CACHED_PAGE, ASCII digits: portal.http.is_pk);
+    None for anything else, which is drawn uncached as page_with_total reads it."""
+    number = pk_or_none(asked or "1")
+    return number if number is not None and number <= MAX_CACHED_PAGE else None

@@ -7,12 +7,7 @@ from collections.abc import Iterator
 
 from django.core.files import File
 
-from portal.limited import (  # noqa: F401  (offered here: the upload readers' names)
-    ReaderFailed,
-    ReaderOutOfMemory,
-    ReaderOutOfTime,
-    run_limited,
-)
+from portal.limited import run_limited
 from portal.tabular import Row, TableSpec
 from portal.tabular import _read_chunks_in_this_process as read_chunks
 

@@ -36,8 +36,8 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from portal.errors import REDIS_ERRORS, log_outage
-from portal.http import pk_or_none
 from portal.keyspace import namespace
+from portal.pagination import cacheable_page_number
 
 FRAGMENT_TEMPLATES = ("learning/_catalog_body.html", "portal/_pagination.html")
 FRAGMENT_SECONDS = 10 * 60
@@ -99,15 +99,6 @@ def _templates_digest() -> str:
 _cached_digest = functools.cache(_templates_digest)
 
 
-# Pages past this are not cached (nor are they real: 50 courses a page).
-MAX_CACHED_PAGE = 999_999
-
-
-def _page_number(asked) -> int | None:
-    number = pk_or_none(asked or "1")
-    return number if number is not None and number <= MAX_CACHED_PAGE else None
-
-
 def _key(version: str, year: int, query: str, number: int) -> str:
     asked = hashlib.sha256(f"{year}?{query}".encode()).hexdigest()[:24]
     digest = _templates_digest() if settings.DEBUG else _cached_digest()
@@ -123,7 +114,7 @@ def catalog_body(*, default_year: int, query: str, page_number, render_body):
     on a cache hit it is not called and the only query-free cost is one Redis round
     trip for the version and one for the HTML. Redis down: drawn from the database,
     logged."""
-    number = _page_number(page_number) if enabled() else None
+    number = cacheable_page_number(page_number) if enabled() else None
     key = None
     if number:
         try:

@@ -322,7 +322,7 @@ def test_a_reader_out_of_time_gets_the_resource_message(
     hr_client, alice, colleague, on_worker, monkeypatch
 ):
     from credits import offline_jobs
-    from portal.tabular_worker import ReaderOutOfTime
+    from portal.limited import ReaderOutOfTime
 
     def out_of_time(*args, **kwargs):
         raise ReaderOutOfTime("the reader used up its CPU time")

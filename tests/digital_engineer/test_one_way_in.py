@@ -22,6 +22,7 @@ from digital_engineer.services import ProgrammeError, class_close
 from portal.actions import Refused
 from portal.models import AuditLog
 from portal.roles import guard_of
+from tests.digital_engineer.test_pages import city_plan_data
 from tests.factories import make_training_certificate, make_training_class, xlsx_upload
 
 NOT_IDS = ["²", "１", "abc", "-1", "0", "1" * 20, ""]
@@ -212,17 +213,7 @@ def test_only_provincial_hr_is_offered_and_allowed_the_revocation(
 
 @pytest.mark.django_db
 def test_a_city_plan_is_saved_once_a_year_and_audited(client, jinan, jinan_hr, province_hr):
-    data = {
-        "year": "2025",
-        "groups": "先进制造业企业",
-        "targets-TOTAL_FORMS": "1",
-        "targets-INITIAL_FORMS": "0",
-        "targets-MIN_NUM_FORMS": "0",
-        "targets-MAX_NUM_FORMS": "1000",
-        "targets-0-direction": "ai",
-        "targets-0-level": "junior",
-        "targets-0-target": "50",
-    }
+    data = city_plan_data()
     client.force_login(jinan_hr)
     new = reverse("digital_engineer:city_plan_new")
     client.post(new, data)

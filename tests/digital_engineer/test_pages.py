@@ -243,17 +243,7 @@ def test_city_plan_shows_target_enrolled_and_certified(
     action(staff_client, klass, "close")
 
     client.force_login(jinan_hr)
-    data = {
-        "year": "2025",
-        "groups": "先进制造业企业",
-        "targets-TOTAL_FORMS": "1",
-        "targets-INITIAL_FORMS": "0",
-        "targets-MIN_NUM_FORMS": "0",
-        "targets-MAX_NUM_FORMS": "1000",
-        "targets-0-direction": "ai",
-        "targets-0-level": "junior",
-        "targets-0-target": "50",
-    }
+    data = city_plan_data()
     client.post(reverse("digital_engineer:city_plan_new"), data)
     plan = CityPlan.objects.get()
     [row] = client.get(reverse("digital_engineer:city_plan", kwargs={"pk": plan.pk})).context[
@@ -264,6 +254,21 @@ def test_city_plan_shows_target_enrolled_and_certified(
     assert (
         client.get(reverse("digital_engineer:city_plan", kwargs={"pk": plan.pk})).status_code == 404
     )
+
+
+def city_plan_data() -> dict:
+    """A city plan for 2025 posted as the form does: 50 junior AI engineers."""
+    return {
+        "year": "2025",
+        "groups": "先进制造业企业",
+        "targets-TOTAL_FORMS": "1",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "1000",
+        "targets-0-direction": "ai",
+        "targets-0-level": "junior",
+        "targets-0-target": "50",
+    }
 
 
 def records_workbook(rows, header=RECORD_COLUMNS):
