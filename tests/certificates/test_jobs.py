@@ -6,7 +6,7 @@ and a posted city that is no id answers 404."""
 import logging
 
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 
 from certificates import batches
 from certificates import services as certificate_services
@@ -14,7 +14,6 @@ from certificates.models import Bundle, Certificate, IssuanceBatch
 from certificates.services import CertificateError, certificate_issue
 from portal.actions import Refused
 from portal.models import AuditLog, JobStatus
-from portal.roles import guard_of
 from tests.certificates.conftest import YEAR, make_compliant
 from tests.factories import make_professional
 
@@ -143,23 +142,6 @@ def test_the_tasks_keep_the_names_queued_messages_carry():
 
 def test_certificate_refusals_are_refusals_the_action_helpers_show():
     assert issubclass(CertificateError, Refused)
-
-
-def test_every_certificate_page_declares_its_guard():
-    patterns = [
-        p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "certificates"
-    ]
-    [namespace] = patterns
-    guards = {p.name: guard_of(p.callback) for p in namespace.url_patterns}
-    assert None not in guards.values(), guards
-    public = {name for name, guard in guards.items() if guard == "public"}
-    assert public == {
-        "verify",
-        "verify_form",
-        "verify_file",
-        "statement_verify",
-        "title_document_verify",
-    }
 
 
 @pytest.mark.django_db

@@ -14,7 +14,6 @@ from credits.models import ReportJob
 from credits.reports import report_request, report_run
 from portal.jobs import day_claim_key
 from portal.models import AuditLog, JobStatus
-from portal.roles import guard_of
 
 YEAR = 2024
 
@@ -212,22 +211,3 @@ class TestPostedValues:
         assert response.redirect_chain[-1][0] == reverse("credits:reports")
         assert "请选择已设定学时要求的年度" in response.content.decode()
         assert not ReportJob.objects.exists()
-
-
-def test_every_report_and_ledger_view_declares_one_guard():
-    from django.urls import get_resolver
-
-    resolver = get_resolver()
-    credits_patterns = resolver.url_patterns
-    names = []
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif namespace == "credits" and pattern.callback.__module__.startswith("credits."):
-                names.append(pattern.name)
-                assert guard_of(pattern.callback) is not None, pattern.name
-
-    walk(credits_patterns)
-    assert "report_new" in names and "review_detail" in names

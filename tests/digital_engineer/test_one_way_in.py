@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from django.core import mail
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import reverse
 
 from digital_engineer.models import (
     Approval,
@@ -21,7 +21,6 @@ from digital_engineer.models import (
 from digital_engineer.services import ProgrammeError, class_close
 from portal.actions import Refused
 from portal.models import AuditLog
-from portal.roles import guard_of
 from tests.digital_engineer.test_pages import city_plan_data
 from tests.factories import make_training_certificate, make_training_class, xlsx_upload
 
@@ -39,24 +38,6 @@ def staff_client(client, institution, institution_staff):
 
 def actions():
     return list(AuditLog.objects.order_by("pk").values_list("action", flat=True))
-
-
-def test_every_page_of_the_programme_declares_who_may_reach_it():
-    patterns = [
-        p
-        for p in get_resolver().url_patterns
-        if getattr(p, "app_name", None) == "digital_engineer"
-        or getattr(p, "namespace", None) == "digital_engineer"
-    ]
-    views = {}
-    for resolver in patterns:
-        for pattern in resolver.url_patterns:
-            if isinstance(pattern, URLPattern):
-                views[pattern.name] = pattern.callback
-    assert "class_action" in views and "verify" in views
-    unguarded = [name for name, view in views.items() if guard_of(view) is None]
-    assert unguarded == []
-    assert guard_of(views["verify"]) == "public"
 
 
 def test_a_refusal_of_the_programme_is_the_one_refusal_views_handle():

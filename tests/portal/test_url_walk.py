@@ -711,6 +711,45 @@ def test_every_view_declares_a_guard():
     )
 
 
+# Every view anybody may reach without logging in. A new one must be added here on
+# purpose: @public is the one guard that lets a stranger in.
+PUBLIC_VIEWS = {
+    "certificates:statement_verify",
+    "certificates:title_document_verify",
+    "certificates:verify",
+    "certificates:verify_file",
+    "certificates:verify_form",
+    "digital_engineer:verify",
+    "learning:catalog",
+    "learning:course",
+    "learning:openapi",
+    "learning:plan",
+    "learning:plan_download",
+    "learning:plans",
+    "learning:push",
+    "learning:quality_list",
+    "portal:elder_mode",
+    "portal:healthz",
+    "portal:home",
+    "portal:login",
+    "portal:logout",
+    "portal:password_reset",
+    "portal:password_reset_confirm",
+    "portal:register",
+    "portal:register_unit",
+    "portal:unit_options",
+}
+
+
+@pytest.mark.django_db  # with the walk, before the transactional tests (world)
+def test_the_public_views_are_the_ones_meant_to_be():
+    public = {r.name for r in ROUTES if r.guard == "public"}
+    assert public == PUBLIC_VIEWS, (
+        f"public now, not meant to be: {sorted(public - PUBLIC_VIEWS)}; "
+        f"meant to be, not public: {sorted(PUBLIC_VIEWS - public)}"
+    )
+
+
 @pytest.mark.django_db  # with the walk, before the transactional tests (world)
 def test_every_kwarg_has_samples():
     missing = sorted(
