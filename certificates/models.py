@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import City, Job, Unit
+from portal.models import Authority, City, Job, Unit
 from portal.storage import private_storage
 
 
@@ -321,3 +321,61 @@ class TitleDocument(IssuedDocument):
     class Meta(IssuedDocument.Meta):
         verbose_name = _("title-application document")
         verbose_name_plural = _("title-application documents")
+
+
+class RegistrationCheck(models.Model):
+    """An industry authority's check of the hours of people applying to register a
+    professional qualification with it (职业资格登记/注册; the notice, section 一). The
+    answer states, per person and year, whether the year's hours met its rule — and
+    nothing else about them. A signed PDF with a verification code, and its xlsx."""
+
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.PROTECT,
+        related_name="registration_checks",
+        verbose_name=_("industry authority"),
+    )
+    kind = models.CharField(_("registration kind"), max_length=100)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    serial = models.CharField(_("check number"), max_length=20, unique=True)
+    verification_code = models.CharField(
+        max_length=32, unique=True, default=new_verification_code, editable=False
+    )
+    pdf = models.FileField(_("PDF"), storage=private_storage, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("registration check")
+        verbose_name_plural = _("registration checks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind=""), name="registration_check_has_kind")
+        ]
+
+    def __str__(self):
+        return self.serial
+
+
+class RegistrationCheckRow(models.Model):
+    """One person and year of a check: found in the province or not, and whether that
+    year's public and professional hours met the year's rule."""
+
+    check_run = models.ForeignKey(RegistrationCheck, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(_("line"))
+    id_number = models.CharField(_("ID card number"), max_length=18)
+    real_name = models.CharField(_("name"), max_length=50)
+    year = models.PositiveSmallIntegerField(_("year"))
+    found = models.BooleanField(_("found"))
+    met = models.BooleanField(_("met"))
+
+    class Meta:
+        verbose_name = _("registration check row")
+        verbose_name_plural = _("registration check rows")
+        ordering = ["check_run_id", "line", "year"]
+
+    def __str__(self):
+        return f"{self.check_run_id} {self.real_name} {self.year}"

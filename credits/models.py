@@ -29,6 +29,7 @@ class Source(models.TextChoices):
     DECLARATION = "declaration", _("approved declaration")
     QUALITY_COURSE = "quality_course", _("quality online course teaching")
     DIGITAL_ENGINEER = "digital_engineer", _("digital engineer training")
+    BASE_TRAINING = "base_training", _("base training")
     CORRECTION = "correction", _("correction")
 
 

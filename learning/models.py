@@ -40,7 +40,7 @@ from learning.platforms.models import (
     body_digest,
     ledger_ref,
 )
-from learning.quality.models import QualityNomination
+from learning.quality.models import QualityNomination, QualityReview
 from learning.sessions.models import Attendance, OfflineSession
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "PlatformRecord",
     "ProfessionalPlan",
     "QualityNomination",
+    "QualityReview",
     "Question",
     "QuizAttempt",
     "ReceivedBatch",

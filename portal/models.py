@@ -290,6 +290,109 @@ class TrainingInstitution(models.Model):
         return self.name
 
 
+class Base(models.Model):
+    """A national or provincial continuing-education base (专业技术人员继续教育基地),
+    kept by provincial HR (鲁人社发〔2016〕38号; RULES.md "Continuing-education bases").
+
+    Its managing unit (基地管理单位) approves its trainings: a city HR bureau, an
+    industry authority, or a unit (a province-direct unit or an enterprise) — exactly
+    one of the three, enforced by the database."""
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("national base")
+        PROVINCIAL = "provincial", _("provincial base")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        REVOKED = "revoked", _("revoked")
+
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host_name = models.CharField(_("host organisation"), max_length=100)
+    host_credit_code = models.CharField(
+        _("host's unified social credit code"),
+        max_length=18,
+        validators=[validate_credit_code],
+    )
+    managing_city = models.ForeignKey(
+        City,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_bases",
+        verbose_name=_("managing city HR bureau"),
+    )
+    managing_authority = models.ForeignKey(
+        Authority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_bases",
+        verbose_name=_("managing industry authority"),
+    )
+    managing_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_bases",
+        verbose_name=_("managing unit"),
+    )
+    # The fields (专业领域) it may train in, as their Chinese names.
+    fields = models.JSONField(_("fields"), default=list)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("continuing-education base")
+        verbose_name_plural = _("continuing-education bases")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        managing_city__isnull=False,
+                        managing_authority__isnull=True,
+                        managing_unit__isnull=True,
+                    )
+                    | Q(
+                        managing_city__isnull=True,
+                        managing_authority__isnull=False,
+                        managing_unit__isnull=True,
+                    )
+                    | Q(
+                        managing_city__isnull=True,
+                        managing_authority__isnull=True,
+                        managing_unit__isnull=False,
+                    )
+                ),
+                name="base_one_managing_unit",
+                violation_error_message=_(
+                    "A base has exactly one managing unit: a city HR bureau, an industry "
+                    "authority or a unit."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="base_validity_in_order",
+                violation_error_message=_("The period of validity ends before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def managing(self):
+        """The managing unit: a City, an Authority or a Unit."""
+        return self.managing_city or self.managing_authority or self.managing_unit
+
+
 class TitleLevel(models.TextChoices):
     JUNIOR = "junior", _("junior")
     INTERMEDIATE = "intermediate", _("intermediate")
@@ -359,6 +462,8 @@ class Role(models.TextChoices):
     CITY_HR = "city_hr", _("city HR")
     PROVINCE_HR = "province_hr", _("provincial HR")
     INSTITUTION_STAFF = "institution_staff", _("training institution staff")
+    BASE_STAFF = "base_staff", _("base staff")
+    ASSOCIATION = "association", _("association reviewer")
 
 
 # Which scope field each role carries; every other scope field must be empty.
@@ -369,8 +474,10 @@ ROLE_SCOPE_FIELD = {
     Role.CITY_HR: "city",
     Role.PROVINCE_HR: None,
     Role.INSTITUTION_STAFF: "institution",
+    Role.BASE_STAFF: "base",
+    Role.ASSOCIATION: None,
 }
-SCOPE_FIELDS = ("unit", "authority", "city", "institution")
+SCOPE_FIELDS = ("unit", "authority", "city", "institution", "base")
 
 
 def _scope_condition(role):
@@ -410,6 +517,13 @@ class Membership(models.Model):
         blank=True,
         verbose_name=_("training institution"),
     )
+    base = models.ForeignKey(
+        Base,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("continuing-education base"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -425,17 +539,20 @@ class Membership(models.Model):
                     | _scope_condition(Role.CITY_HR)
                     | _scope_condition(Role.PROVINCE_HR)
                     | _scope_condition(Role.INSTITUTION_STAFF)
+                    | _scope_condition(Role.BASE_STAFF)
+                    | _scope_condition(Role.ASSOCIATION)
                 ),
                 name="membership_scope_matches_role",
                 violation_error_message=_(
-                    "Unit HR needs a unit, department admins an authority, city HR a city "
-                    "and institution staff an institution; professionals and provincial "
-                    "HR need none. Fill in exactly the one the role needs."
+                    "Unit HR needs a unit, department admins an authority, city HR a city, "
+                    "institution staff an institution and base staff a base; professionals, "
+                    "provincial HR and association reviewers need none. Fill in exactly "
+                    "the one the role needs."
                 ),
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=Q(role__in=[Role.PROFESSIONAL, Role.PROVINCE_HR]),
+                condition=Q(role__in=[Role.PROFESSIONAL, Role.PROVINCE_HR, Role.ASSOCIATION]),
                 name="membership_unique_unscoped_role",
             ),
             models.UniqueConstraint(
@@ -457,6 +574,11 @@ class Membership(models.Model):
                 fields=["user", "role", "institution"],
                 condition=Q(institution__isnull=False),
                 name="membership_unique_institution",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "base"],
+                condition=Q(base__isnull=False),
+                name="membership_unique_base",
             ),
         ]
 

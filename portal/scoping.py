@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from portal.models import (
     Authority,
+    Base,
     City,
     Membership,
     PastEmployment,
@@ -98,6 +99,38 @@ def institutions_visible_to(actor: Membership | None) -> QuerySet[TrainingInstit
         case Role.INSTITUTION_STAFF:
             return institutions.filter(pk=actor.institution_id)
     return institutions.none()
+
+
+def bases_managed_by(actor: Membership | None) -> QuerySet[Base]:
+    """The bases whose managing unit (基地管理单位) the actor acts for: a city HR
+    bureau, an industry authority or a unit HR office. Only it approves or returns the
+    base's trainings (the notice, 五(三): "经基地管理单位同意后"); provincial HR, which
+    keeps the registry, does not."""
+    bases = Base.objects.all()
+    if actor is None:
+        return bases.none()
+    match actor.role:
+        case Role.CITY_HR:
+            return bases.filter(managing_city_id=actor.city_id)
+        case Role.DEPARTMENT_ADMIN:
+            return bases.filter(managing_authority_id=actor.authority_id)
+        case Role.UNIT_HR:
+            return bases.filter(managing_unit_id=actor.unit_id)
+    return bases.none()
+
+
+def bases_visible_to(actor: Membership | None) -> QuerySet[Base]:
+    """The bases whose trainings, trainees and figures the actor may see: all of them
+    for provincial HR, her own for base staff, the managed ones for a managing unit.
+    (The public list of bases and open trainings is not scoped: it is public.)"""
+    if actor is None:
+        return Base.objects.none()
+    match actor.role:
+        case Role.PROVINCE_HR:
+            return Base.objects.all()
+        case Role.BASE_STAFF:
+            return Base.objects.filter(pk=actor.base_id)
+    return bases_managed_by(actor)
 
 
 def registrations_visible_to(actor: Membership | None) -> QuerySet[User]:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "learning",
     "certificates",
     "digital_engineer",
+    "bases",
 ]
 
 MIDDLEWARE = [

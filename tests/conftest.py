@@ -16,6 +16,7 @@ from django.utils import timezone
 from portal.models import Role
 from tests.factories import (
     AuthorityFactory,
+    BaseFactory,
     CityFactory,
     InstitutionFactory,
     UnitFactory,
@@ -194,8 +195,34 @@ def institution_staff(institution):
 
 
 @pytest.fixture
+def base(jinan):
+    """A provincial base managed by 济南 city HR (jinan_hr approves its trainings)."""
+    return BaseFactory(name="济南测试继续教育基地", managing_city=jinan)
+
+
+@pytest.fixture
+def base_staff(base):
+    return make_member(Role.BASE_STAFF, UserFactory(real_name="基地管理员"), base=base)
+
+
+@pytest.fixture
+def association(db):
+    return make_member(Role.ASSOCIATION, UserFactory(real_name="协会评审专家"))
+
+
+@pytest.fixture
 def cast(
-    alice, bob, hr_a, hr_b, health_admin, jinan_hr, qingdao_hr, province_hr, institution_staff
+    alice,
+    bob,
+    hr_a,
+    hr_b,
+    health_admin,
+    jinan_hr,
+    qingdao_hr,
+    province_hr,
+    institution_staff,
+    base_staff,
+    association,
 ):
     return {
         "alice": alice,
@@ -207,6 +234,8 @@ def cast(
         "qingdao_hr": qingdao_hr,
         "province_hr": province_hr,
         "institution_staff": institution_staff,
+        "base_staff": base_staff,
+        "association": association,
     }
 
 

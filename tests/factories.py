@@ -65,6 +65,24 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     city = factory.SubFactory(CityFactory)
 
 
+class BaseFactory(factory.django.DjangoModelFactory):
+    """A provincial base managed by a city HR bureau, valid 2021–2030, training in
+    电子信息 and 机械工程."""
+
+    class Meta:
+        model = models.Base
+
+    level = models.Base.Level.PROVINCIAL
+    name = factory.Sequence(lambda n: f"测试继续教育基地{n}")
+    host_name = factory.Sequence(lambda n: f"测试基地依托单位{n}")
+    host_credit_code = factory.Sequence(lambda n: credit_code_for(70_000 + n))
+    managing_city = factory.SubFactory(CityFactory)
+    fields = factory.LazyFunction(lambda: ["电子信息", "机械工程"])
+    valid_from = datetime.date(2021, 1, 1)
+    valid_until = datetime.date(2030, 12, 31)
+    contact = "0531-12345678"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.User

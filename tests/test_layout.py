@@ -20,6 +20,7 @@ MAY_IMPORT = {
     "learning": {"credits", "portal"},
     "certificates": {"credits", "portal"},
     "digital_engineer": {"certificates", "credits", "portal"},
+    "bases": {"learning", "credits", "portal"},
 }
 # The project package's modules that list every app.
 PROJECT_MODULES = {"portal.urls", "portal.settings", "portal.celery"}

@@ -23,7 +23,7 @@ def test_placeholders_survive_translation():
 
 # -- every message the code and templates use is in the catalogue, translated ---------
 
-PROJECT_APPS = ("portal", "credits", "learning", "certificates", "digital_engineer")
+PROJECT_APPS = ("portal", "credits", "learning", "certificates", "digital_engineer", "bases")
 ROOT = PO.parents[3]
 # Django's makemessages options for Python sources (templates become Python first).
 XGETTEXT = [

@@ -36,6 +36,7 @@ from django.utils import timezone
 from portal.models import Membership, ReviewStatus, Role, Transfer, User
 from tests.factories import (
     AuthorityFactory,
+    BaseFactory,
     CityFactory,
     InstitutionFactory,
     UnitFactory,
@@ -123,6 +124,7 @@ def make_cast() -> dict:
     unit_a = UnitFactory(name="济南测试医院", city=jinan, authority=health)
     unit_b = UnitFactory(name="青岛测试学校", city=qingdao, authority=education)
     institution = InstitutionFactory(city=jinan)
+    base = BaseFactory(name="济南测试继续教育基地", managing_city=jinan)
     return {
         "alice": make_professional(unit_a, real_name="艾丽丝"),
         "bob": make_professional(unit_b, real_name="鲍勃"),
@@ -137,6 +139,8 @@ def make_cast() -> dict:
         "institution_staff": make_member(
             Role.INSTITUTION_STAFF, UserFactory(real_name="机构管理员"), institution=institution
         ),
+        "base_staff": make_member(Role.BASE_STAFF, UserFactory(real_name="基地管理员"), base=base),
+        "association": make_member(Role.ASSOCIATION, UserFactory(real_name="协会评审专家")),
     }
 
 

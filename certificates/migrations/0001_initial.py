@@ -9,111 +9,329 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0003_auditlog'),
+        ("portal", "0003_auditlog"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SerialCounter',
+            name="SerialCounter",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Bundle',
+            name="Bundle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=20, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='done')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('pdf', models.FileField(blank=True, storage=portal.storage.private_storage, upload_to='')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="done")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "pdf",
+                    models.FileField(
+                        blank=True, storage=portal.storage.private_storage, upload_to=""
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="portal.unit"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certificate bundle',
-                'verbose_name_plural': 'certificate bundles',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "certificate bundle",
+                "verbose_name_plural": "certificate bundles",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IssuanceBatch',
+            name="IssuanceBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=20, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='done')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('skipped', models.PositiveIntegerField(default=0, verbose_name='already held one')),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='portal.city')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='portal.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="done")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "skipped",
+                    models.PositiveIntegerField(default=0, verbose_name="already held one"),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.city",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issuance batch',
-                'verbose_name_plural': 'issuance batches',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "issuance batch",
+                "verbose_name_plural": "issuance batches",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('serial', models.CharField(max_length=20, unique=True, verbose_name='certificate number')),
-                ('verification_code', models.CharField(default=certificates.models.new_verification_code, editable=False, max_length=32, unique=True)),
-                ('real_name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, verbose_name='ID card number')),
-                ('unit_name', models.CharField(max_length=100, verbose_name='unit')),
-                ('public_hours', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='public-subject hours')),
-                ('professional_hours', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='professional-subject hours')),
-                ('total_hours', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='total hours')),
-                ('issuer_name', models.CharField(max_length=100, verbose_name='issued by')),
-                ('issued_at', models.DateTimeField(auto_now_add=True, verbose_name='issued at')),
-                ('status', models.CharField(choices=[('valid', 'valid'), ('revoked', 'revoked')], default='valid', max_length=20, verbose_name='status')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revoked_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for revocation')),
-                ('pdf', models.FileField(blank=True, storage=portal.storage.private_storage, upload_to='', verbose_name='PDF')),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the PDF')),
-                ('issued_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('revoked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.unit', verbose_name='unit')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='certificates.issuancebatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "serial",
+                    models.CharField(max_length=20, unique=True, verbose_name="certificate number"),
+                ),
+                (
+                    "verification_code",
+                    models.CharField(
+                        default=certificates.models.new_verification_code,
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                ("real_name", models.CharField(max_length=50, verbose_name="name")),
+                ("id_number", models.CharField(max_length=18, verbose_name="ID card number")),
+                ("unit_name", models.CharField(max_length=100, verbose_name="unit")),
+                (
+                    "public_hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, verbose_name="public-subject hours"
+                    ),
+                ),
+                (
+                    "professional_hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, verbose_name="professional-subject hours"
+                    ),
+                ),
+                (
+                    "total_hours",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="total hours"),
+                ),
+                ("issuer_name", models.CharField(max_length=100, verbose_name="issued by")),
+                ("issued_at", models.DateTimeField(auto_now_add=True, verbose_name="issued at")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("valid", "valid"), ("revoked", "revoked")],
+                        default="valid",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "revoked_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="reason for revocation"
+                    ),
+                ),
+                (
+                    "pdf",
+                    models.FileField(
+                        blank=True,
+                        storage=portal.storage.private_storage,
+                        upload_to="",
+                        verbose_name="PDF",
+                    ),
+                ),
+                (
+                    "pdf_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 of the PDF"),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.unit",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="certificates.issuancebatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certificate',
-                'verbose_name_plural': 'certificates',
-                'ordering': ['-year', 'serial'],
-                'indexes': [models.Index(fields=['unit', 'year'], name='certificate_unit_year')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'valid')), fields=('person', 'year'), name='certificate_one_valid_per_person_year')],
+                "verbose_name": "certificate",
+                "verbose_name_plural": "certificates",
+                "ordering": ["-year", "serial"],
+                "indexes": [models.Index(fields=["unit", "year"], name="certificate_unit_year")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "valid")),
+                        fields=("person", "year"),
+                        name="certificate_one_valid_per_person_year",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BatchFailure',
+            name="BatchFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='failures', to='certificates.issuancebatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="failures",
+                        to="certificates.issuancebatch",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('batch', 'person'), name='batch_failure_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("batch", "person"), name="batch_failure_once")
+                ],
             },
         ),
     ]

@@ -9,193 +9,551 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0003_auditlog'),
+        ("portal", "0003_auditlog"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActivityKind',
+            name="ActivityKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='activity')),
-                ('category', models.CharField(choices=[('public', 'public subjects'), ('professional', 'professional subjects')], max_length=20, verbose_name='category')),
-                ('unit_label', models.CharField(max_length=20, verbose_name='counted per')),
-                ('hours_per_unit', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='hours per unit')),
-                ('bonus_label', models.CharField(blank=True, max_length=50, verbose_name='bonus for')),
-                ('bonus_hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=6, verbose_name='bonus hours')),
-                ('cap_per_year', models.DecimalField(blank=True, decimal_places=1, help_text='Empty: no cap.', max_digits=6, null=True, verbose_name='cap per year')),
-                ('evidence_required', models.BooleanField(default=True, verbose_name='evidence required')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="activity")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("public", "public subjects"),
+                            ("professional", "professional subjects"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                ("unit_label", models.CharField(max_length=20, verbose_name="counted per")),
+                (
+                    "hours_per_unit",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, verbose_name="hours per unit"
+                    ),
+                ),
+                (
+                    "bonus_label",
+                    models.CharField(blank=True, max_length=50, verbose_name="bonus for"),
+                ),
+                (
+                    "bonus_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=6,
+                        verbose_name="bonus hours",
+                    ),
+                ),
+                (
+                    "cap_per_year",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="Empty: no cap.",
+                        max_digits=6,
+                        null=True,
+                        verbose_name="cap per year",
+                    ),
+                ),
+                (
+                    "evidence_required",
+                    models.BooleanField(default=True, verbose_name="evidence required"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'activity kind',
-                'verbose_name_plural': 'activity kinds (conversion table)',
-                'ordering': ['order', 'id'],
+                "verbose_name": "activity kind",
+                "verbose_name_plural": "activity kinds (conversion table)",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewPeriodRule',
+            name="ReviewPeriodRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title_level', models.CharField(choices=[('junior', 'junior'), ('intermediate', 'intermediate'), ('deputy_senior', 'deputy senior'), ('senior', 'full senior')], max_length=20, unique=True, verbose_name='level applied for')),
-                ('max_years', models.PositiveSmallIntegerField(verbose_name='at most this many years')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title_level",
+                    models.CharField(
+                        choices=[
+                            ("junior", "junior"),
+                            ("intermediate", "intermediate"),
+                            ("deputy_senior", "deputy senior"),
+                            ("senior", "full senior"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="level applied for",
+                    ),
+                ),
+                (
+                    "max_years",
+                    models.PositiveSmallIntegerField(verbose_name="at most this many years"),
+                ),
             ],
             options={
-                'verbose_name': 'review period rule',
-                'verbose_name_plural': 'review period rules',
+                "verbose_name": "review period rule",
+                "verbose_name_plural": "review period rules",
             },
         ),
         migrations.CreateModel(
-            name='CreditEntry',
+            name="CreditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('category', models.CharField(choices=[('public', 'public subjects'), ('professional', 'professional subjects')], max_length=20, verbose_name='category')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='hours')),
-                ('source', models.CharField(choices=[('course', 'course completion'), ('offline', 'offline training'), ('platform', 'platform import'), ('declaration', 'approved declaration'), ('quality_course', 'quality online course teaching'), ('digital_engineer', 'digital engineer training'), ('correction', 'correction')], max_length=20, verbose_name='source')),
-                ('source_ref', models.CharField(max_length=200, verbose_name='source reference')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='content')),
-                ('occurred_on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('person', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='credit_entries', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('recorded_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('recorded_unit', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.unit', verbose_name='recorded by unit')),
-                ('reverses', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='credits.creditentry', verbose_name='reverses')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("public", "public subjects"),
+                            ("professional", "professional subjects"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="hours"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("course", "course completion"),
+                            ("offline", "offline training"),
+                            ("platform", "platform import"),
+                            ("declaration", "approved declaration"),
+                            ("quality_course", "quality online course teaching"),
+                            ("digital_engineer", "digital engineer training"),
+                            ("correction", "correction"),
+                        ],
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("source_ref", models.CharField(max_length=200, verbose_name="source reference")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="content"),
+                ),
+                ("occurred_on", models.DateField(blank=True, null=True, verbose_name="date")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded at"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_entries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "recorded_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.unit",
+                        verbose_name="recorded by unit",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversals",
+                        to="credits.creditentry",
+                        verbose_name="reverses",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'credit entry',
-                'verbose_name_plural': 'credit entries',
-                'ordering': ['-recorded_at', '-id'],
+                "verbose_name": "credit entry",
+                "verbose_name_plural": "credit entries",
+                "ordering": ["-recorded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Declaration',
+            name="Declaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_on', models.DateField(verbose_name='date of the activity')),
-                ('quantity', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='quantity')),
-                ('with_bonus', models.BooleanField(default=False, verbose_name='bonus applies')),
-                ('description', models.TextField(max_length=2000, verbose_name='description')),
-                ('claimed_hours', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='hours suggested')),
-                ('approved_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='hours approved')),
-                ('status', models.CharField(choices=[('unit_review', 'awaiting unit review'), ('authority_review', 'awaiting authority review'), ('approved', 'approved'), ('rejected', 'rejected')], default='unit_review', max_length=20, verbose_name='status')),
-                ('needs_second_review', models.BooleanField(default=False, verbose_name='needs authority review')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='declared at')),
-                ('credit', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='declaration', to='credits.creditentry')),
-                ('kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='credits.activitykind', verbose_name='activity')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='declarations', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="date of the activity")),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="quantity"),
+                ),
+                ("with_bonus", models.BooleanField(default=False, verbose_name="bonus applies")),
+                ("description", models.TextField(max_length=2000, verbose_name="description")),
+                (
+                    "claimed_hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, verbose_name="hours suggested"
+                    ),
+                ),
+                (
+                    "approved_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="hours approved",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unit_review", "awaiting unit review"),
+                            ("authority_review", "awaiting authority review"),
+                            ("approved", "approved"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="unit_review",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "needs_second_review",
+                    models.BooleanField(default=False, verbose_name="needs authority review"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="declared at")),
+                (
+                    "credit",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="declaration",
+                        to="credits.creditentry",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="credits.activitykind",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="declarations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'declaration',
-                'verbose_name_plural': 'declarations',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "declaration",
+                "verbose_name_plural": "declarations",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=portal.storage.private_storage, upload_to='evidence/%Y/%m/', verbose_name='file')),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField()),
-                ('declaration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='credits.declaration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        storage=portal.storage.private_storage,
+                        upload_to="evidence/%Y/%m/",
+                        verbose_name="file",
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "declaration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="credits.declaration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence',
-                'verbose_name_plural': 'evidence',
+                "verbose_name": "evidence",
+                "verbose_name_plural": "evidence",
             },
         ),
         migrations.CreateModel(
-            name='PersonYearTotal',
+            name="PersonYearTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('public_hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=6)),
-                ('professional_hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=6)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='year_totals', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "public_hours",
+                    models.DecimalField(decimal_places=1, default=Decimal("0"), max_digits=6),
+                ),
+                (
+                    "professional_hours",
+                    models.DecimalField(decimal_places=1, default=Decimal("0"), max_digits=6),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="year_totals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('unit', 'unit review'), ('authority', 'authority review')], max_length=20, verbose_name='level')),
-                ('decision', models.CharField(choices=[('approve', 'approve'), ('reject', 'reject')], max_length=20, verbose_name='decision')),
-                ('hours', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='hours')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='decided at')),
-                ('declaration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='credits.declaration')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='reviewer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("unit", "unit review"), ("authority", "authority review")],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approve", "approve"), ("reject", "reject")],
+                        max_length=20,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(
+                        blank=True, decimal_places=1, max_digits=6, null=True, verbose_name="hours"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="decided at"
+                    ),
+                ),
+                (
+                    "declaration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="credits.declaration",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review',
-                'verbose_name_plural': 'reviews',
-                'ordering': ['decided_at', 'id'],
+                "verbose_name": "review",
+                "verbose_name_plural": "reviews",
+                "ordering": ["decided_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SecondReviewSetting',
+            name="SecondReviewSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requires_second_review', models.BooleanField(default=False, verbose_name='requires a second review')),
-                ('authority', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review_setting', to='portal.authority', verbose_name='industry authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "requires_second_review",
+                    models.BooleanField(default=False, verbose_name="requires a second review"),
+                ),
+                (
+                    "authority",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_setting",
+                        to="portal.authority",
+                        verbose_name="industry authority",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'second review setting',
-                'verbose_name_plural': 'second review settings',
+                "verbose_name": "second review setting",
+                "verbose_name_plural": "second review settings",
             },
         ),
         migrations.CreateModel(
-            name='YearRule',
+            name="YearRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('public_min', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='minimum public-subject hours')),
-                ('professional_min', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='minimum professional-subject hours')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                (
+                    "public_min",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, verbose_name="minimum public-subject hours"
+                    ),
+                ),
+                (
+                    "professional_min",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=6,
+                        verbose_name="minimum professional-subject hours",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'yearly rule',
-                'verbose_name_plural': 'yearly rules',
-                'ordering': ['-year'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('professional_min__gte', 0), ('public_min__gte', 0)), name='yearrule_minimums_not_negative')],
+                "verbose_name": "yearly rule",
+                "verbose_name_plural": "yearly rules",
+                "ordering": ["-year"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("professional_min__gte", 0), ("public_min__gte", 0)),
+                        name="yearrule_minimums_not_negative",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='creditentry',
-            index=models.Index(fields=['person', 'year'], name='credit_person_year'),
+            model_name="creditentry",
+            index=models.Index(fields=["person", "year"], name="credit_person_year"),
         ),
         migrations.AddConstraint(
-            model_name='creditentry',
-            constraint=models.UniqueConstraint(fields=('source', 'source_ref'), name='credit_unique_source'),
+            model_name="creditentry",
+            constraint=models.UniqueConstraint(
+                fields=("source", "source_ref"), name="credit_unique_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('reverses__isnull', False)), fields=('reverses',), name='credit_reversed_once'),
+            model_name="creditentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reverses__isnull", False)),
+                fields=("reverses",),
+                name="credit_reversed_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('hours__gt', 0), ('reverses__isnull', True)), models.Q(('hours__lt', 0), ('reverses__isnull', False), ('source', 'correction')), _connector='OR'), name='credit_hours_sign'),
+            model_name="creditentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("hours__gt", 0), ("reverses__isnull", True)),
+                    models.Q(
+                        ("hours__lt", 0), ("reverses__isnull", False), ("source", "correction")
+                    ),
+                    _connector="OR",
+                ),
+                name="credit_hours_sign",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditentry',
-            constraint=models.CheckConstraint(condition=models.Q(('reverses__isnull', True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='credit_reversal_has_reason'),
+            model_name="creditentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reverses__isnull", True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="credit_reversal_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='personyeartotal',
-            index=models.Index(fields=['year', 'person'], name='total_year_person'),
+            model_name="personyeartotal",
+            index=models.Index(fields=["year", "person"], name="total_year_person"),
         ),
         migrations.AddConstraint(
-            model_name='personyeartotal',
-            constraint=models.UniqueConstraint(fields=('person', 'year'), name='total_unique_person_year'),
+            model_name="personyeartotal",
+            constraint=models.UniqueConstraint(
+                fields=("person", "year"), name="total_unique_person_year"
+            ),
         ),
     ]

@@ -8,134 +8,455 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('credits', '0005_report_job'),
-        ('portal', '0003_auditlog'),
+        ("credits", "0005_report_job"),
+        ("portal", "0003_auditlog"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InstitutionState',
+            name="InstitutionState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('applied', 'applied'), ('listed', 'in the catalogue'), ('suspended', 'suspended')], default='applied', max_length=20, verbose_name='status')),
-                ('institution', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='state', to='portal.traininginstitution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "applied"),
+                            ("listed", "in the catalogue"),
+                            ("suspended", "suspended"),
+                        ],
+                        default="applied",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="state",
+                        to="portal.traininginstitution",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Standard',
+            name="Standard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('ai', '人工智能'), ('iot', '物联网'), ('big_data', '大数据'), ('cloud', '云计算'), ('digital_management', '数字化管理'), ('smart_manufacturing', '智能制造'), ('industrial_internet', '工业互联网'), ('vr', '虚拟现实'), ('blockchain', '区块链'), ('ic', '集成电路')], max_length=30, verbose_name='direction')),
-                ('level', models.CharField(choices=[('junior', '初级'), ('intermediate', '中级'), ('senior', '高级')], max_length=20, verbose_name='level')),
-                ('training_hours', models.PositiveSmallIntegerField(verbose_name='training hours')),
-                ('subsidy', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='subsidy per trainee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("ai", "人工智能"),
+                            ("iot", "物联网"),
+                            ("big_data", "大数据"),
+                            ("cloud", "云计算"),
+                            ("digital_management", "数字化管理"),
+                            ("smart_manufacturing", "智能制造"),
+                            ("industrial_internet", "工业互联网"),
+                            ("vr", "虚拟现实"),
+                            ("blockchain", "区块链"),
+                            ("ic", "集成电路"),
+                        ],
+                        max_length=30,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("junior", "初级"), ("intermediate", "中级"), ("senior", "高级")],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                ("training_hours", models.PositiveSmallIntegerField(verbose_name="training hours")),
+                (
+                    "subsidy",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=8, verbose_name="subsidy per trainee"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('direction', 'level'), name='standard_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("direction", "level"), name="standard_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Trainee',
+            name="Trainee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('theory_attended', models.PositiveSmallIntegerField(default=0, verbose_name='theory hours attended')),
-                ('practice_attended', models.PositiveSmallIntegerField(default=0, verbose_name='practice hours attended')),
-                ('theory_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='theory score')),
-                ('practice_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='practice score')),
-                ('credit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='credits.creditentry')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "theory_attended",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="theory hours attended"
+                    ),
+                ),
+                (
+                    "practice_attended",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="practice hours attended"
+                    ),
+                ),
+                (
+                    "theory_score",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="theory score"
+                    ),
+                ),
+                (
+                    "practice_score",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="practice score"
+                    ),
+                ),
+                (
+                    "credit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="credits.creditentry",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrainingCertificate',
+            name="TrainingCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial', models.CharField(max_length=24, unique=True, verbose_name='certificate number')),
-                ('verification_code', models.CharField(default=digital_engineer.models.new_code, max_length=32, unique=True)),
-                ('issued_at', models.DateTimeField(auto_now_add=True, verbose_name='issued at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revoked_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for revocation')),
-                ('pdf', models.FileField(blank=True, storage=portal.storage.private_storage, upload_to='')),
-                ('trainee', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='digital_engineer.trainee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "serial",
+                    models.CharField(max_length=24, unique=True, verbose_name="certificate number"),
+                ),
+                (
+                    "verification_code",
+                    models.CharField(
+                        default=digital_engineer.models.new_code, max_length=32, unique=True
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(auto_now_add=True, verbose_name="issued at")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "revoked_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="reason for revocation"
+                    ),
+                ),
+                (
+                    "pdf",
+                    models.FileField(
+                        blank=True, storage=portal.storage.private_storage, upload_to=""
+                    ),
+                ),
+                (
+                    "trainee",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate",
+                        to="digital_engineer.trainee",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrainingClass',
+            name="TrainingClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('direction', models.CharField(choices=[('ai', '人工智能'), ('iot', '物联网'), ('big_data', '大数据'), ('cloud', '云计算'), ('digital_management', '数字化管理'), ('smart_manufacturing', '智能制造'), ('industrial_internet', '工业互联网'), ('vr', '虚拟现实'), ('blockchain', '区块链'), ('ic', '集成电路')], max_length=30, verbose_name='direction')),
-                ('level', models.CharField(choices=[('junior', '初级'), ('intermediate', '中级'), ('senior', '高级')], max_length=20, verbose_name='level')),
-                ('kind', models.CharField(choices=[('open', 'open'), ('order', '订单'), ('custom', '订制'), ('directed', '定向')], max_length=20, verbose_name='kind')),
-                ('target_group', models.CharField(choices=[('manufacturing', '先进制造业企业'), ('transformation', '数字化转型企业'), ('graduates', '高校毕业生'), ('other', 'other')], max_length=20, verbose_name='target group')),
-                ('partner', models.CharField(blank=True, max_length=200, verbose_name='partner enterprise')),
-                ('starts_on', models.DateField(verbose_name='starts on')),
-                ('ends_on', models.DateField(verbose_name='ends on')),
-                ('theory_hours', models.PositiveSmallIntegerField(verbose_name='theory hours')),
-                ('practice_hours', models.PositiveSmallIntegerField(verbose_name='practice hours')),
-                ('online_percent', models.PositiveSmallIntegerField(default=50, verbose_name='online share (%)')),
-                ('capacity', models.PositiveSmallIntegerField(verbose_name='capacity')),
-                ('status', models.CharField(choices=[('open', 'open'), ('closed', 'closed')], default='open', max_length=20, verbose_name='status')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.city', verbose_name='city')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='portal.traininginstitution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("ai", "人工智能"),
+                            ("iot", "物联网"),
+                            ("big_data", "大数据"),
+                            ("cloud", "云计算"),
+                            ("digital_management", "数字化管理"),
+                            ("smart_manufacturing", "智能制造"),
+                            ("industrial_internet", "工业互联网"),
+                            ("vr", "虚拟现实"),
+                            ("blockchain", "区块链"),
+                            ("ic", "集成电路"),
+                        ],
+                        max_length=30,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("junior", "初级"), ("intermediate", "中级"), ("senior", "高级")],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("order", "订单"),
+                            ("custom", "订制"),
+                            ("directed", "定向"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "target_group",
+                    models.CharField(
+                        choices=[
+                            ("manufacturing", "先进制造业企业"),
+                            ("transformation", "数字化转型企业"),
+                            ("graduates", "高校毕业生"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="target group",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.CharField(blank=True, max_length=200, verbose_name="partner enterprise"),
+                ),
+                ("starts_on", models.DateField(verbose_name="starts on")),
+                ("ends_on", models.DateField(verbose_name="ends on")),
+                ("theory_hours", models.PositiveSmallIntegerField(verbose_name="theory hours")),
+                ("practice_hours", models.PositiveSmallIntegerField(verbose_name="practice hours")),
+                (
+                    "online_percent",
+                    models.PositiveSmallIntegerField(default=50, verbose_name="online share (%)"),
+                ),
+                ("capacity", models.PositiveSmallIntegerField(verbose_name="capacity")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "open"), ("closed", "closed")],
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.city",
+                        verbose_name="city",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="classes",
+                        to="portal.traininginstitution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training class',
-                'verbose_name_plural': 'training classes',
-                'ordering': ['-starts_on', '-id'],
+                "verbose_name": "training class",
+                "verbose_name_plural": "training classes",
+                "ordering": ["-starts_on", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='trainee',
-            name='training_class',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trainees', to='digital_engineer.trainingclass'),
+            model_name="trainee",
+            name="training_class",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="trainees",
+                to="digital_engineer.trainingclass",
+            ),
         ),
         migrations.CreateModel(
-            name='RosterFiling',
+            name="RosterFiling",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('summary', models.TextField(blank=True, verbose_name='training summary')),
-                ('roster', models.FileField(blank=True, storage=portal.storage.private_storage, upload_to='')),
-                ('status', models.CharField(choices=[('open', 'open'), ('submitted', 'submitted'), ('acknowledged', 'acknowledged'), ('returned', 'returned')], default='open', max_length=20, verbose_name='status')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('training_class', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='filing', to='digital_engineer.trainingclass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("summary", models.TextField(blank=True, verbose_name="training summary")),
+                (
+                    "roster",
+                    models.FileField(
+                        blank=True, storage=portal.storage.private_storage, upload_to=""
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("submitted", "submitted"),
+                            ("acknowledged", "acknowledged"),
+                            ("returned", "returned"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "training_class",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="filing",
+                        to="digital_engineer.trainingclass",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('ai', '人工智能'), ('iot', '物联网'), ('big_data', '大数据'), ('cloud', '云计算'), ('digital_management', '数字化管理'), ('smart_manufacturing', '智能制造'), ('industrial_internet', '工业互联网'), ('vr', '虚拟现实'), ('blockchain', '区块链'), ('ic', '集成电路')], max_length=30, verbose_name='direction')),
-                ('level', models.CharField(choices=[('junior', '初级'), ('intermediate', '中级'), ('senior', '高级')], max_length=20, verbose_name='level')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='portal.traininginstitution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("ai", "人工智能"),
+                            ("iot", "物联网"),
+                            ("big_data", "大数据"),
+                            ("cloud", "云计算"),
+                            ("digital_management", "数字化管理"),
+                            ("smart_manufacturing", "智能制造"),
+                            ("industrial_internet", "工业互联网"),
+                            ("vr", "虚拟现实"),
+                            ("blockchain", "区块链"),
+                            ("ic", "集成电路"),
+                        ],
+                        max_length=30,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("junior", "初级"), ("intermediate", "中级"), ("senior", "高级")],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="portal.traininginstitution",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('institution', 'direction', 'level'), name='approval_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution", "direction", "level"), name="approval_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='trainingclass',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_on__lte', models.F('ends_on'))), name='class_dates_in_order'),
+            model_name="trainingclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts_on__lte", models.F("ends_on"))),
+                name="class_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingclass',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gt', 0)), name='class_capacity_positive'),
+            model_name="trainingclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gt", 0)), name="class_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainee',
-            constraint=models.UniqueConstraint(fields=('training_class', 'person'), name='trainee_once'),
+            model_name="trainee",
+            constraint=models.UniqueConstraint(
+                fields=("training_class", "person"), name="trainee_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainee',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('theory_score__isnull', True), ('theory_score__lte', 100), _connector='OR'), models.Q(('practice_score__isnull', True), ('practice_score__lte', 100), _connector='OR')), name='trainee_scores_in_range'),
+            model_name="trainee",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("theory_score__isnull", True), ("theory_score__lte", 100), _connector="OR"
+                    ),
+                    models.Q(
+                        ("practice_score__isnull", True),
+                        ("practice_score__lte", 100),
+                        _connector="OR",
+                    ),
+                ),
+                name="trainee_scores_in_range",
+            ),
         ),
     ]

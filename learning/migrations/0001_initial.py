@@ -8,114 +8,285 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('credits', '0004_ledger_no_truncate'),
+        ("credits", "0004_ledger_no_truncate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Platform',
+            name="Platform",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'platform',
-                'verbose_name_plural': 'platforms',
-                'ordering': ['code'],
+                "verbose_name": "platform",
+                "verbose_name_plural": "platforms",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=20, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='done')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('file', models.FileField(storage=portal.storage.private_storage, upload_to='')),
-                ('file_name', models.CharField(max_length=200)),
-                ('confirmed', models.BooleanField(default=False)),
-                ('preview', models.JSONField(blank=True, default=dict)),
-                ('credited', models.PositiveIntegerField(default=0)),
-                ('duplicates', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='learning.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="done")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("file", models.FileField(storage=portal.storage.private_storage, upload_to="")),
+                ("file_name", models.CharField(max_length=200)),
+                ("confirmed", models.BooleanField(default=False)),
+                ("preview", models.JSONField(blank=True, default=dict)),
+                ("credited", models.PositiveIntegerField(default=0)),
+                ("duplicates", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="learning.platform"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'platform file import',
-                'verbose_name_plural': 'platform file imports',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "platform file import",
+                "verbose_name_plural": "platform file imports",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformKey',
+            name="PlatformKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(max_length=32, unique=True, verbose_name='key id')),
-                ('secret', models.CharField(editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keys', to='learning.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_id", models.CharField(max_length=32, unique=True, verbose_name="key id")),
+                ("secret", models.CharField(editable=False, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keys",
+                        to="learning.platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'platform API key',
-                'verbose_name_plural': 'platform API keys',
+                "verbose_name": "platform API key",
+                "verbose_name_plural": "platform API keys",
             },
         ),
         migrations.CreateModel(
-            name='ReceivedBatch',
+            name="ReceivedBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('api', 'push API'), ('file', 'file import')], max_length=10)),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='received at')),
-                ('body_sha256', models.CharField(blank=True, max_length=64)),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='learning.platformkey')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='learning.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("api", "push API"), ("file", "file import")], max_length=10
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="received at"),
+                ),
+                ("body_sha256", models.CharField(blank=True, max_length=64)),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                (
+                    "key",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="learning.platformkey",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="batches",
+                        to="learning.platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'received batch',
-                'verbose_name_plural': 'received batches',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "received batch",
+                "verbose_name_plural": "received batches",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformRecord',
+            name="PlatformRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw', models.JSONField(verbose_name='record as received')),
-                ('external_id', models.CharField(db_index=True, max_length=100, verbose_name='external id')),
-                ('id_number', models.CharField(blank=True, max_length=30, verbose_name='ID card number')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='name')),
-                ('course_title', models.CharField(blank=True, max_length=200, verbose_name='course')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=6, null=True, verbose_name='hours')),
-                ('category', models.CharField(blank=True, choices=[('public', 'public subjects'), ('professional', 'professional subjects')], max_length=20, verbose_name='category')),
-                ('completed_at', models.DateTimeField(null=True, verbose_name='completed at')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, null=True, verbose_name='year')),
-                ('outcome', models.CharField(choices=[('credited', 'credited'), ('duplicate', 'duplicate'), ('rejected', 'rejected')], max_length=20, verbose_name='outcome')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('resolved', models.BooleanField(default=False, help_text='Rejected on arrival, processed successfully later.', verbose_name='resolved')),
-                ('credit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='credits.creditentry')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='learning.platform')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='learning.receivedbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raw", models.JSONField(verbose_name="record as received")),
+                (
+                    "external_id",
+                    models.CharField(db_index=True, max_length=100, verbose_name="external id"),
+                ),
+                (
+                    "id_number",
+                    models.CharField(blank=True, max_length=30, verbose_name="ID card number"),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="name")),
+                (
+                    "course_title",
+                    models.CharField(blank=True, max_length=200, verbose_name="course"),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=6, null=True, verbose_name="hours"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "public subjects"),
+                            ("professional", "professional subjects"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(null=True, verbose_name="completed at")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(db_index=True, null=True, verbose_name="year"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("credited", "credited"),
+                            ("duplicate", "duplicate"),
+                            ("rejected", "rejected"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "resolved",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Rejected on arrival, processed successfully later.",
+                        verbose_name="resolved",
+                    ),
+                ),
+                (
+                    "credit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="credits.creditentry",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="learning.platform",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="learning.receivedbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'platform record',
-                'verbose_name_plural': 'platform records',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['platform', 'year', 'outcome'], name='platform_record_recon')],
+                "verbose_name": "platform record",
+                "verbose_name_plural": "platform records",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["platform", "year", "outcome"], name="platform_record_recon"
+                    )
+                ],
             },
         ),
     ]

@@ -10,131 +10,480 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=20, verbose_name='short name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=20, verbose_name="short name"),
+                ),
             ],
             options={
-                'verbose_name': 'industry authority',
-                'verbose_name_plural': 'industry authorities',
-                'ordering': ['name'],
+                "verbose_name": "industry authority",
+                "verbose_name_plural": "industry authorities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, verbose_name='administrative code')),
-                ('name', models.CharField(max_length=20, unique=True, verbose_name='name')),
-                ('is_province_direct', models.BooleanField(default=False, verbose_name='province-direct')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(max_length=6, unique=True, verbose_name="administrative code"),
+                ),
+                ("name", models.CharField(max_length=20, unique=True, verbose_name="name")),
+                (
+                    "is_province_direct",
+                    models.BooleanField(default=False, verbose_name="province-direct"),
+                ),
             ],
             options={
-                'verbose_name': 'city',
-                'verbose_name_plural': 'cities',
-                'ordering': ['code'],
+                "verbose_name": "city",
+                "verbose_name_plural": "cities",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('id_number', models.CharField(max_length=18, unique=True, validators=[portal.identity.validate_id_number], verbose_name='ID card number')),
-                ('real_name', models.CharField(max_length=50, verbose_name='real name')),
-                ('phone', models.CharField(blank=True, max_length=11, null=True, unique=True, validators=[django.core.validators.RegexValidator('^1\\d{10}$', 'The mobile phone number must be 11 digits starting with 1.')], verbose_name='mobile phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_staff', models.BooleanField(default=False, help_text='Whether the user may log in to the Django admin site.', verbose_name='may use the admin site')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        max_length=18,
+                        unique=True,
+                        validators=[portal.identity.validate_id_number],
+                        verbose_name="ID card number",
+                    ),
+                ),
+                ("real_name", models.CharField(max_length=50, verbose_name="real name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1\\d{10}$",
+                                "The mobile phone number must be 11 digits starting with 1.",
+                            )
+                        ],
+                        verbose_name="mobile phone",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Whether the user may log in to the Django admin site.",
+                        verbose_name="may use the admin site",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['real_name', 'id_number'],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["real_name", "id_number"],
             },
             managers=[
-                ('objects', portal.models.UserManager()),
+                ("objects", portal.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='TrainingInstitution',
+            name="TrainingInstitution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('credit_code', portal.models.CreditCodeField(max_length=18, unique=True, validators=[portal.identity.validate_credit_code], verbose_name='unified social credit code')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='institutions', to='portal.city', verbose_name='city')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "credit_code",
+                    portal.models.CreditCodeField(
+                        max_length=18,
+                        unique=True,
+                        validators=[portal.identity.validate_credit_code],
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="institutions",
+                        to="portal.city",
+                        verbose_name="city",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training institution',
-                'verbose_name_plural': 'training institutions',
-                'ordering': ['name'],
+                "verbose_name": "training institution",
+                "verbose_name_plural": "training institutions",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('credit_code', portal.models.CreditCodeField(max_length=18, unique=True, validators=[portal.identity.validate_credit_code], verbose_name='unified social credit code')),
-                ('is_province_direct', models.BooleanField(default=False, verbose_name='province-direct unit')),
-                ('is_self_evaluating', models.BooleanField(default=False, help_text='Evaluates and appoints professional titles itself (职称自主评聘单位).', verbose_name='self-evaluating unit')),
-                ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='portal.authority', verbose_name='industry authority')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='portal.city', verbose_name='city')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "credit_code",
+                    portal.models.CreditCodeField(
+                        max_length=18,
+                        unique=True,
+                        validators=[portal.identity.validate_credit_code],
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                (
+                    "is_province_direct",
+                    models.BooleanField(default=False, verbose_name="province-direct unit"),
+                ),
+                (
+                    "is_self_evaluating",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Evaluates and appoints professional titles itself (职称自主评聘单位).",
+                        verbose_name="self-evaluating unit",
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="portal.authority",
+                        verbose_name="industry authority",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="portal.city",
+                        verbose_name="city",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['city__code', 'name'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["city__code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ProfessionalProfile',
+            name="ProfessionalProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title_series', models.CharField(blank=True, choices=[('engineering', 'engineering'), ('health', 'health'), ('higher_education', 'higher education teachers'), ('school_education', 'primary and secondary school teachers'), ('economics', 'economics'), ('accounting', 'accounting'), ('agriculture', 'agriculture'), ('research', 'natural science research'), ('journalism', 'journalism'), ('other', 'other')], max_length=20, verbose_name='title series')),
-                ('specialty', models.CharField(blank=True, max_length=50, verbose_name='specialty')),
-                ('title_level', models.CharField(blank=True, choices=[('junior', 'junior'), ('intermediate', 'intermediate'), ('deputy_senior', 'deputy senior'), ('senior', 'full senior')], max_length=20, verbose_name='title level')),
-                ('title_obtained_on', models.DateField(blank=True, null=True, verbose_name='current title obtained on')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='portal.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title_series",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("engineering", "engineering"),
+                            ("health", "health"),
+                            ("higher_education", "higher education teachers"),
+                            ("school_education", "primary and secondary school teachers"),
+                            ("economics", "economics"),
+                            ("accounting", "accounting"),
+                            ("agriculture", "agriculture"),
+                            ("research", "natural science research"),
+                            ("journalism", "journalism"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="title series",
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.CharField(blank=True, max_length=50, verbose_name="specialty"),
+                ),
+                (
+                    "title_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("junior", "junior"),
+                            ("intermediate", "intermediate"),
+                            ("deputy_senior", "deputy senior"),
+                            ("senior", "full senior"),
+                        ],
+                        max_length=20,
+                        verbose_name="title level",
+                    ),
+                ),
+                (
+                    "title_obtained_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="current title obtained on"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="portal.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'professional profile',
-                'verbose_name_plural': 'professional profiles',
+                "verbose_name": "professional profile",
+                "verbose_name_plural": "professional profiles",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('professional', 'professional'), ('unit_hr', 'unit HR'), ('department_admin', 'department admin'), ('city_hr', 'city HR'), ('province_hr', 'provincial HR'), ('institution_staff', 'training institution staff')], max_length=20, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='portal.authority', verbose_name='industry authority')),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='portal.city', verbose_name='city')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='portal.traininginstitution', verbose_name='training institution')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='portal.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("professional", "professional"),
+                            ("unit_hr", "unit HR"),
+                            ("department_admin", "department admin"),
+                            ("city_hr", "city HR"),
+                            ("province_hr", "provincial HR"),
+                            ("institution_staff", "training institution staff"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.authority",
+                        verbose_name="industry authority",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.city",
+                        verbose_name="city",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.traininginstitution",
+                        verbose_name="training institution",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['user_id', 'role', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role', 'professional'), ('authority__isnull', True), ('city__isnull', True), ('institution__isnull', True), ('unit__isnull', True)), models.Q(('role', 'unit_hr'), ('authority__isnull', True), ('city__isnull', True), ('institution__isnull', True), ('unit__isnull', False)), models.Q(('role', 'department_admin'), ('authority__isnull', False), ('city__isnull', True), ('institution__isnull', True), ('unit__isnull', True)), models.Q(('role', 'city_hr'), ('authority__isnull', True), ('city__isnull', False), ('institution__isnull', True), ('unit__isnull', True)), models.Q(('role', 'province_hr'), ('authority__isnull', True), ('city__isnull', True), ('institution__isnull', True), ('unit__isnull', True)), models.Q(('role', 'institution_staff'), ('authority__isnull', True), ('city__isnull', True), ('institution__isnull', False), ('unit__isnull', True)), _connector='OR'), name='membership_scope_matches_role', violation_error_message='Unit HR needs a unit, department admins an authority, city HR a city and institution staff an institution; professionals and provincial HR need none. Fill in exactly the one the role needs.'), models.UniqueConstraint(condition=models.Q(('role__in', ['professional', 'province_hr'])), fields=('user', 'role'), name='membership_unique_unscoped_role'), models.UniqueConstraint(condition=models.Q(('unit__isnull', False)), fields=('user', 'role', 'unit'), name='membership_unique_unit'), models.UniqueConstraint(condition=models.Q(('authority__isnull', False)), fields=('user', 'role', 'authority'), name='membership_unique_authority'), models.UniqueConstraint(condition=models.Q(('city__isnull', False)), fields=('user', 'role', 'city'), name='membership_unique_city'), models.UniqueConstraint(condition=models.Q(('institution__isnull', False)), fields=('user', 'role', 'institution'), name='membership_unique_institution')],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["user_id", "role", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role", "professional"),
+                                ("authority__isnull", True),
+                                ("city__isnull", True),
+                                ("institution__isnull", True),
+                                ("unit__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "unit_hr"),
+                                ("authority__isnull", True),
+                                ("city__isnull", True),
+                                ("institution__isnull", True),
+                                ("unit__isnull", False),
+                            ),
+                            models.Q(
+                                ("role", "department_admin"),
+                                ("authority__isnull", False),
+                                ("city__isnull", True),
+                                ("institution__isnull", True),
+                                ("unit__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "city_hr"),
+                                ("authority__isnull", True),
+                                ("city__isnull", False),
+                                ("institution__isnull", True),
+                                ("unit__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "province_hr"),
+                                ("authority__isnull", True),
+                                ("city__isnull", True),
+                                ("institution__isnull", True),
+                                ("unit__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "institution_staff"),
+                                ("authority__isnull", True),
+                                ("city__isnull", True),
+                                ("institution__isnull", False),
+                                ("unit__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_scope_matches_role",
+                        violation_error_message="Unit HR needs a unit, department admins an authority, city HR a city and institution staff an institution; professionals and provincial HR need none. Fill in exactly the one the role needs.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("role__in", ["professional", "province_hr"])),
+                        fields=("user", "role"),
+                        name="membership_unique_unscoped_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unit__isnull", False)),
+                        fields=("user", "role", "unit"),
+                        name="membership_unique_unit",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("authority__isnull", False)),
+                        fields=("user", "role", "authority"),
+                        name="membership_unique_authority",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("city__isnull", False)),
+                        fields=("user", "role", "city"),
+                        name="membership_unique_city",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("institution__isnull", False)),
+                        fields=("user", "role", "institution"),
+                        name="membership_unique_institution",
+                    ),
+                ],
             },
         ),
     ]

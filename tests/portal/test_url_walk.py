@@ -63,7 +63,7 @@ from tests import walk_world
 from tests.walk_world import HUGE_PK, ids
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("portal", "credits", "certificates", "learning", "digital_engineer")
+APPS = ("portal", "credits", "certificates", "learning", "digital_engineer", "bases")
 ANONYMOUS = "anonymous"
 # The cast (tests/conftest.py) with the role each acts in (test_the_cast_acts_so).
 ROLE_OF = {
@@ -76,6 +76,8 @@ ROLE_OF = {
     "bob": Role.PROFESSIONAL,
     "hr_b": Role.UNIT_HR,
     "qingdao_hr": Role.CITY_HR,
+    "base_staff": Role.BASE_STAFF,
+    "association": Role.ASSOCIATION,
 }
 MEMBERS = tuple(ROLE_OF)
 # Nobody of these may read anything of set B (test_the_cast_acts_so checks).
