@@ -21,3 +21,8 @@ class CertificatesConfig(AppConfig):
         # the other kinds (certificates.documents.DocumentKind.register).
         STATEMENTS.register(held=held_statements)
         TITLE_DOCUMENTS.register(held=held_title_documents)
+        # Registration checks' signed PDFs are verified as files with their own
+        # details (the check in brief: no names, no ID numbers).
+        from certificates import registration_checks
+
+        registration_checks.register()

@@ -20,7 +20,12 @@ from certificates.past_years import (
 )
 from certificates.selectors import statements_visible_to, title_documents_visible_to
 from certificates.services import document_stored
-from certificates.statements import stated_result, statement_corrections, statement_issue
+from certificates.statements import (
+    stated_achievements,
+    stated_result,
+    statement_corrections,
+    statement_issue,
+)
 from certificates.title_documents import (
     combinable_certificates,
     title_document_certificates,
@@ -136,6 +141,7 @@ def statement_detail(request, pk):
     context = {
         "statement": statement,
         "result": stated_result(statement),
+        "achievements": stated_achievements(statement),
         "ready": document_stored(statement),
     }
     return render(request, "certificates/statement.html", context)
@@ -154,8 +160,9 @@ def statement_pdf(request, pk):
 
 @public
 def statement_verify(request, code):
-    """What the statement's QR code opens (public): the result per year as issued,
-    the name and the masked ID number, and which years were corrected since. (A
+    """What the statement's QR code opens (public): the result per year and the
+    achievements as issued, the name and the masked ID number, and which years were
+    corrected since. (A
     malformed code never gets here: the URL's converter answers 404.)"""
     statement = get_object_or_404(
         EligibilityStatement.objects.prefetch_related("years"), verification_code=code
@@ -166,6 +173,7 @@ def statement_verify(request, code):
         "statement": statement,
         "years": years,
         "corrected": bool(corrections),
+        "achievements": stated_achievements(statement),
         "masked_id": mask_id_number(statement.id_number),
     }
     return render(request, "certificates/statement_verify.html", context)

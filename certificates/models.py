@@ -264,6 +264,10 @@ class EligibilityStatement(IssuedDocument):
     end_year = models.PositiveSmallIntegerField(_("to year"))
     met = models.BooleanField(_("met"))
     serial = models.CharField(_("statement number"), max_length=20, unique=True)
+    # The person's achievements in title evaluation as they stood at issue
+    # (credits.achievements.Achievement.as_json each, e.g. her selected quality
+    # courses as 教学成果): a later selection or withdrawal never changes the statement.
+    achievements = models.JSONField(_("achievements"), default=list, blank=True)
 
     class Meta(IssuedDocument.Meta):
         verbose_name = _("eligibility statement")

@@ -25,6 +25,7 @@ from certificates.models import (
     Certificate,
     EligibilityStatement,
     IssuanceBatch,
+    RegistrationCheck,
     TitleDocument,
 )
 from credits.models import CreditEntry, YearRule
@@ -90,6 +91,24 @@ def title_documents_visible_to(actor) -> QuerySet[TitleDocument]:
     if getattr(actor, "role", None) not in (Role.PROFESSIONAL, Role.PROVINCE_HR):
         return TitleDocument.objects.none()
     return TitleDocument.objects.filter(person__in=scoping.people_visible_to(actor))
+
+
+def registration_checks_visible_to(actor) -> QuerySet[RegistrationCheck]:
+    """The registration checks (职业资格注册学时核查) of the authorities the actor
+    sees (portal.scoping): a department admin her authority's, provincial HR every
+    authority's; nobody else any."""
+    return RegistrationCheck.objects.filter(
+        authority__in=scoping.authorities_visible_to(actor)
+    ).select_related("authority", "requested_by")
+
+
+def registration_check_authority(actor):
+    """The authority on whose behalf the actor runs registration checks: a department
+    admin's own; None for everybody else (provincial HR reads every check, runs none:
+    a check is an industry authority's, the notice, section 一)."""
+    if getattr(actor, "role", None) != Role.DEPARTMENT_ADMIN:
+        return None
+    return actor.authority
 
 
 def batch_scope_for(actor, city=None) -> dict:

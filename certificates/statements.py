@@ -5,7 +5,9 @@ period met its own year's rule (credits.eligibility). Issued here it becomes a r
 with a serial (SDZM2026000001: allocate_document_serial, counted per year of issue),
 a random verification code and a QR code, its years snapshotted as they were: later
 entries never change it; its verification page says which years have been corrected
-since. The PDF is rendered on a worker and stored through the one document path
+since. Its achievements in title evaluation (credits.achievements: a teacher's
+selected quality courses as 教学成果) are snapshotted too, as they stood at issue.
+The PDF is rendered on a worker and stored through the one document path
 (certificates.services.document_render_store), like every certificate.
 """
 
@@ -28,6 +30,7 @@ from certificates.services import (
     portal_url,
     qr_svg,
 )
+from credits.achievements import Achievement, achievements_of
 from credits.eligibility import Eligibility, changed_since, check_period, eligibility_check
 from credits.selectors import YearStatus, year_statuses
 from portal.audit import audit_log
@@ -51,7 +54,10 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
 
     Every year is stored with its public and professional hours (one decimal), the
     year's minimums (none: the year had no rule) and whether it met them; the
-    statement is met when every year is. A repeat of the same request within
+    statement is met when every year is. The person's achievements
+    (credits.achievements.achievements_of, e.g. her selected quality courses) are
+    stored as they stand, whatever their year: the statement states them as at issue.
+    A repeat of the same request within
     documents.REPEAT_WINDOW that would state the same (a double click) returns the
     statement already issued, and writes nothing. Raises CertificateError (in
     Chinese) for a period credits.eligibility.check_period refuses, an empty period,
@@ -70,11 +76,14 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
     with transaction.atomic():
         lock_person(person)  # a concurrent repeat waits here, then finds the twin
         result = eligibility_check(person, start_year, end_year)
+        achievements = [achievement.as_json() for achievement in achievements_of(person)]
         twin = recent_twin(
             EligibilityStatement.objects.filter(
                 person=person, start_year=start_year, end_year=end_year
             ).prefetch_related("years"),
-            lambda statement: stated_years(statement) == result.years,
+            lambda statement: (
+                stated_years(statement) == result.years and statement.achievements == achievements
+            ),
         )
         if twin is not None:
             return twin
@@ -83,6 +92,7 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
             start_year=start_year,
             end_year=end_year,
             met=result.met,
+            achievements=achievements,
             serial=allocate_document_serial(STATEMENT_PREFIX, timezone.localdate().year),
             real_name=person.real_name,
             id_number=person.id_number,
@@ -110,6 +120,7 @@ def statement_issue(*, person, start_year: int, end_year: int, issued_by) -> Eli
             person=person.pk,
             period=f"{start_year}-{end_year}",
             met=statement.met,
+            achievements=len(achievements),
         )
         render_statement.delay_on_commit(statement.pk)
     return statement
@@ -128,6 +139,11 @@ def stated_years(statement: EligibilityStatement) -> list[YearStatus]:
         )
         for row in statement.years.all()
     ]
+
+
+def stated_achievements(statement: EligibilityStatement) -> list[Achievement]:
+    """The achievements the statement states (as they stood at issue); no query."""
+    return [Achievement.from_json(data) for data in statement.achievements]
 
 
 def stated_result(statement: EligibilityStatement) -> Eligibility:
@@ -157,6 +173,7 @@ def statement_html(statement: EligibilityStatement) -> str:
         {
             "statement": statement,
             "result": stated_result(statement),
+            "achievements": stated_achievements(statement),
             "masked_id": mask_id_number(statement.id_number),
             "verify_url": url,
             "qr": qr_svg(url),

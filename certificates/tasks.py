@@ -13,6 +13,7 @@ from celery.signals import worker_process_init, worker_ready
 
 from certificates import batches
 from certificates.batches import issue_chunk, render_bundle, run_batch  # noqa: F401
+from certificates.registration_checks import render_registration_check  # noqa: F401
 from certificates.services import render_certificate  # noqa: F401
 from certificates.statements import render_statement  # noqa: F401
 from certificates.title_documents import render_title_document  # noqa: F401

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from certificates import document_views, file_views, views
+from certificates import document_views, file_views, registration_check_views, views
 from portal import converters  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
+from portal.upload_views import upload_template
 
 app_name = "certificates"
 
@@ -55,6 +56,42 @@ urlpatterns = [
         "verify/documents/<verification_code:code>",
         document_views.title_document_verify,
         name="title_document_verify",
+    ),
+    path(
+        "certificates/registration-checks/",
+        registration_check_views.registration_checks,
+        name="registration_checks",
+    ),
+    path(
+        "certificates/registration-checks/new/",
+        registration_check_views.registration_check_new,
+        name="registration_check_new",
+    ),
+    path(
+        "certificates/registration-checks/template.xlsx",
+        upload_template,
+        {"key": "registration-check-list"},
+        name="registration_check_template",
+    ),
+    path(
+        "certificates/registration-checks/<pk:pk>/",
+        registration_check_views.registration_check_detail,
+        name="registration_check",
+    ),
+    path(
+        "certificates/registration-checks/<pk:pk>/xlsx/",
+        registration_check_views.registration_check_xlsx,
+        name="registration_check_xlsx",
+    ),
+    path(
+        "certificates/registration-checks/<pk:pk>/pdf/",
+        registration_check_views.registration_check_pdf,
+        name="registration_check_pdf",
+    ),
+    path(
+        "verify/checks/<verification_code:code>",
+        registration_check_views.registration_check_verify,
+        name="registration_check_verify",
     ),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/file/", file_views.verify_file_view, name="verify_file"),

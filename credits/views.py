@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from credits import exports, hours_cache, selectors
+from credits.achievements import achievements_of
 from credits.declarations import (
     declaration_create,
     declaration_review,
@@ -425,9 +426,14 @@ def eligibility(request, pk):
     # people_visible_to gives a professional herself alone: anybody else is a 404.
     person = scoping.get_person_for(request.membership, pk)
     form, result = _eligibility(request, person)
-    return render(
-        request, "credits/eligibility.html", {"person": person, "form": form, "result": result}
-    )
+    context = {
+        "person": person,
+        "form": form,
+        "result": result,
+        # Her selected quality courses and the like, as a statement would state them.
+        "achievements": achievements_of(person),
+    }
+    return render(request, "credits/eligibility.html", context)
 
 
 @role_required(*HR_ROLES)

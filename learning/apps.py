@@ -31,6 +31,13 @@ class LearningConfig(AppConfig):
             "plans", order=30, template="learning/_front_plans.html", context=front_plans
         )
 
+        # A teacher's selected quality courses are teaching achievements on her
+        # title-evaluation check and statement (credits and certificates import no learning).
+        from credits import achievements
+        from learning.achievements import selected_courses_of
+
+        achievements.register(selected_courses_of)
+
         # What the catalog's cached course list shows (learning.catalog.catalog_cache).
         for model in (Course, Topic, QualityNomination, Authority):
             for signal in (post_save, post_delete):

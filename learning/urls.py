@@ -44,6 +44,18 @@ urlpatterns = [
     path("my/suggestions/", catalog_views.suggestions, name="suggestions"),
     path("courses/<pk:pk>/nominate/", quality_views.course_nominate, name="nominate"),
     path("courses/quality/review/", quality_views.quality_review, name="quality_review"),
+    path("courses/quality/base/", quality_views.base_nominate, name="quality_base"),
+    path("courses/quality/queue/", quality_views.quality_queue, name="quality_queue"),
+    path(
+        "courses/quality/nominations/<pk:pk>/score/",
+        quality_views.quality_score,
+        name="quality_score",
+    ),
+    path(
+        "courses/quality/nominations/<pk:pk>/shortlist/",
+        quality_views.quality_shortlist,
+        name="quality_shortlist",
+    ),
     path("courses/quality/<year:year>/", quality_views.quality_list, name="quality_list"),
     path("plans/", plan_views.plan_list, name="plans"),
     path("plans/<pk:pk>/", plan_views.plan_detail, name="plan"),

@@ -25,6 +25,13 @@ ACTION_LABELS = {
     "portal.unit.rejected": _("Unit registration rejected"),
     "portal.unit.self_evaluating_marked": _("Unit marked as self-evaluating"),
     "portal.unit.self_evaluating_unmarked": _("Unit no longer self-evaluating"),
+    "portal.base.created": _("Continuing-education base registered"),
+    "portal.base.updated": _("Continuing-education base's record changed"),
+    "portal.base.suspended": _("Continuing-education base suspended"),
+    "portal.base.revoked": _("Continuing-education base revoked"),
+    "portal.base.reactivated": _("Continuing-education base reactivated"),
+    "portal.base_staff.added": _("Base staff account added"),
+    "portal.base_staff.removed": _("Base staff account removed"),
     "portal.password_reset.requested": _("Password reset requested"),
     "portal.password_reset.done": _("Password reset completed"),
     # Changes of unit
@@ -59,6 +66,8 @@ ACTION_LABELS = {
     "learning.plan.published": _("Professional-subject plan published"),
     "learning.filing.submitted": _("Filing submitted"),
     "learning.quality.nominated": _("Quality course nominated"),
+    "learning.quality.reviewed": _("Quality course reviewed by an expert"),
+    "learning.quality.shortlisted": _("Quality course shortlisted by the association"),
     "learning.quality.selected": _("Quality course selected"),
     "learning.quality.declined": _("Quality course not selected"),
     "learning.platform_record.reprocessed": _("Platform record processed again"),
@@ -82,6 +91,7 @@ ACTION_LABELS = {
     "certificates.batch.created": _("Certificate batch started"),
     "certificates.bundle.created": _("Printable certificate bundle requested"),
     "certificates.statement.issued": _("Eligibility statement issued"),
+    "certificates.registration_check.run": _("Registration check run"),
     "certificates.title_document.issued": _("Title-application document issued"),
     "certificates.title_document.render_blocked": _(
         "Title-application document held: no font draws a character"
@@ -110,6 +120,17 @@ ACTION_LABELS = {
         "Holder's request for title service cleared"
     ),
     "digital_engineer.city_plan.saved": _("City training plan saved"),
+    # Base evaluation
+    "bases.evaluation.created": _("Base evaluated"),
+    "bases.evaluation.changed": _("Base evaluation changed"),
+    # Base trainings
+    "bases.training.proposed": _("Base training proposed"),
+    "bases.training.approved": _("Base training approved by its managing unit"),
+    "bases.training.returned": _("Base training returned by its managing unit"),
+    "bases.training.closed": _("Base training closed, hours credited"),
+    "bases.trainee.enrolled": _("Enrolled in a base training"),
+    "bases.trainee.listed": _("Trainees listed by a base from a file"),
+    "bases.trainee.recorded": _("Base trainees' attendance and results recorded"),
 }
 
 

@@ -15,6 +15,7 @@ from stdnum.cn import ric, uscc
 
 from portal.models import (
     Authority,
+    Base,
     City,
     Membership,
     ProfessionalProfile,
@@ -31,6 +32,7 @@ from portal.reference import load_reference_data
 
 DEMO_PASSWORD = "Demo@2025"
 PROFESSIONAL_COUNT = 200
+DEMO_BASE_NAME = "济南职业学院省级专业技术人员继续教育基地"
 
 # (name, city code, authority, province-direct, self-evaluating, title series)
 UNITS = [
@@ -192,6 +194,22 @@ def seed_demo() -> list[DemoLogin]:
                 Membership.objects.get_or_create(user=user, role=Role.PROFESSIONAL)
         return user
 
+    # A provincial continuing-education base managed by 济南 city HR (the demo city
+    # HR login approves its trainings); bases/demo.py adds its trainings.
+    demo_base, _ = Base.objects.get_or_create(
+        name=DEMO_BASE_NAME,
+        defaults={
+            "level": Base.Level.PROVINCIAL,
+            "host_name": "济南职业学院",
+            "host_credit_code": make_credit_code("370100", 40_001),
+            "managing_city": cities["370100"],
+            "fields": ["电子信息", "智能制造", "卫生健康"],
+            "valid_from": datetime.date(2021, 1, 1),
+            "valid_until": datetime.date(2030, 12, 31),
+            "contact": "继续教育学院 0531-88990000",
+        },
+    )
+
     # The cast of demo logins (sequence numbers 900+ keep them apart from the crowd).
     hospital, central_hospital = units[0], units[4]
     cast = [
@@ -215,6 +233,10 @@ def seed_demo() -> list[DemoLogin]:
         ),
         # A doctor who is also her hospital's HR: two roles, one account.
         (Role.UNIT_HR, person("张敏", "13800000007", hospital, 907), {"unit": hospital[0]}),
+        # An expert of 山东省继续工程教育协会: reviews the quality-course nominations.
+        (Role.ASSOCIATION, person("郑文博", "13800000010", sequence=910), {}),
+        # The staff of the demo base: proposes trainings, lists trainees, closes them.
+        (Role.BASE_STAFF, person("钱志远", "13800000011", sequence=911), {"base": demo_base}),
     ]
     for role, user, scope in cast:
         Membership.objects.get_or_create(user=user, role=role, **scope)
@@ -248,7 +270,8 @@ def seed_demo() -> list[DemoLogin]:
         registrant = person(
             "吴敏", "13800000092", (new_unit, TitleSeries.HEALTH), 992, ReviewStatus.PENDING
         )
-        Unit.objects.filter(pk=new_unit.pk).update(registered_by=registrant)
+        new_unit.registered_by = registrant
+        new_unit.save(update_fields=["registered_by"])
     mover = User.objects.get(phone="13900000001")
     if mover.profile.unit != central_hospital[0] and not mover.transfers.exists():
         Transfer.objects.create(

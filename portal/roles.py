@@ -13,7 +13,7 @@ SESSION_KEY = "active_membership_id"
 
 
 # What a membership's scope names: the header and the home pages show it.
-SCOPE_RELATIONS = ("unit__city", "authority", "city", "institution")
+SCOPE_RELATIONS = ("unit__city", "authority", "city", "institution", "base")
 # Set by the login backend on the user it loads with her memberships
 # (portal.backends), read by memberships_of.
 PRELOADED = "preloaded_memberships"

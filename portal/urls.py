@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal import (
     account_views,
+    base_registry_views,
     converters,  # noqa: F401  (registers <pk:…>, <year:…>, <verification_code:…>)
     self_evaluation_views,
     views,
@@ -50,6 +51,22 @@ portal_patterns = [
         self_evaluation_views.self_evaluating_unit,
         name="self_evaluating_unit",
     ),
+    path("base-registry/", base_registry_views.bases, name="bases"),
+    path("base-registry/new/", base_registry_views.base_create, name="base_create"),
+    path("base-registry/<pk:pk>/", base_registry_views.base_detail, name="base_detail"),
+    path("base-registry/<pk:pk>/edit/", base_registry_views.base_edit, name="base_edit"),
+    path("base-registry/<pk:pk>/status/", base_registry_views.base_status, name="base_status"),
+    path(
+        "base-registry/<pk:pk>/staff/new/",
+        base_registry_views.base_staff_new,
+        name="base_staff_new",
+    ),
+    path(
+        "base-registry/<pk:pk>/staff/remove/",
+        base_registry_views.base_staff_delete,
+        name="base_staff_delete",
+    ),
+    path("managed-bases/", base_registry_views.bases_managed, name="bases_managed"),
     path("transfer/", account_views.my_transfer, name="my_transfer"),
     path("healthz", views.healthz, name="healthz"),
 ]
@@ -60,6 +77,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("learning.urls")),
     path("", include("digital_engineer.urls")),
+    path("", include("bases.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -159,6 +159,7 @@ class Side:
     admin: User
     unit: object
     institution: object = None
+    base: object = None  # its continuing-education base (managed by its city)
     codes: list[str] = field(default_factory=list)  # verification codes
     id_numbers: list[str] = field(default_factory=list)  # of its people
 
@@ -216,6 +217,8 @@ def build_side(side: Side, province_hr: User) -> None:
     tag = side.name  # ASCII, for serials and references
     now = timezone.now()
     prof, hr = side.professional, side.hr
+    if side.base is None:  # B's base (public: its name carries no canary)
+        side.base = BaseFactory(name=f"{t}测试继续教育基地", managing_city=side.city)
 
     # People: users base+1 … base+4 (an approved professional, a pending
     # registration, a former member of the unit, a unit's registrant).
@@ -449,6 +452,25 @@ def build_side(side: Side, province_hr: User) -> None:
     _store_pdf(document, f"{prof.real_name}{m}", f"walk-{tag}-title.pdf")
     document.certificates.add(certificates[0])
     side.codes += [statement.verification_code, document.verification_code]
+    # A registration check by the side's authority of its professional (base + 1).
+    check = model("certificates.RegistrationCheck")(
+        authority=side.authority,
+        kind=f"执业注册{m}",
+        purpose=f"第一批{m}",
+        requested_by=side.admin,
+        serial=f"WALKZC{tag}0001",
+    )
+    _store_pdf(check, f"{prof.real_name}{m}", f"walk-{tag}-check.pdf")
+    model("certificates.RegistrationCheckRow").objects.create(
+        check_run=check,
+        line=2,
+        id_number=prof.id_number,
+        real_name=prof.real_name,
+        year=PAST_YEAR,
+        found=True,
+        met=True,
+    )
+    side.codes.append(check.verification_code)
 
     # Platforms: a key, a batch of two records (credited, rejected), a file import.
     platform = model("learning.Platform").objects.order_by("code")[0]
@@ -547,8 +569,11 @@ def build_side(side: Side, province_hr: User) -> None:
         model("learning.LessonProgress").objects.create(
             enrolment=enrolment, lesson=lesson, seconds=Decimal(60), done_at=now
         )
-    model("learning.QualityNomination").objects.create(
-        course=taught, year=PAST_YEAR, nominated_by=prof
+    nomination = model("learning.QualityNomination").objects.create(
+        course=taught, year=PAST_YEAR, nominated_by=prof, base=side.base
+    )
+    model("learning.QualityReview").objects.create(
+        nomination=nomination, reviewer=province_hr, score=88, comment=f"评审意见{m}"
     )
 
     # Offline sessions: the unit's (alice or bob attends), the authority's, the province's.
@@ -654,6 +679,71 @@ def build_side(side: Side, province_hr: User) -> None:
         plan=plan, direction="ai", level="junior", target=10
     )
 
+    # The base's trainings: one awaiting approval (private), one approved (public; p1
+    # enrolled), one closed (the professional passed and was credited); its
+    # evaluation of the past year.
+    Training = model("bases.Training")
+    Trainee = model("bases.Trainee")
+    training = {
+        "base": side.base,
+        "category": Category.PROFESSIONAL,
+        "field": side.base.fields[0],
+        "mode": "offline",
+        "hours": Decimal("16.0"),
+        "capacity": 30,
+        "proposed_by": prof,
+    }
+    Training.objects.create(
+        **training,
+        title=f"{t}待审培训{m}",
+        description=f"培训方案{m}",
+        starts_on=datetime.date(THIS_YEAR, 12, 1),
+        ends_on=datetime.date(THIS_YEAR, 12, 3),
+    )
+    approved = Training.objects.create(
+        **training,
+        title=f"{t}公开培训",
+        starts_on=datetime.date(THIS_YEAR, 12, 10),
+        ends_on=datetime.date(THIS_YEAR, 12, 12),
+        status="approved",
+        decided_by=side.city_hr,
+        decided_at=now,
+    )
+    Trainee.objects.create(training=approved, person=p1, via="self")
+    closed = Training.objects.create(
+        **training,
+        title=f"{t}结业培训",
+        starts_on=datetime.date(PAST_YEAR, 6, 1),
+        ends_on=datetime.date(PAST_YEAR, 6, 3),
+        status="closed",
+        decided_by=side.city_hr,
+        decided_at=now,
+        closed_by=prof,
+        closed_at=now,
+    )
+    trainee = Trainee.objects.create(
+        training=closed, person=prof, via="base", attended=True, result="passed"
+    )
+    trainee.credit, _ = credit_post(
+        person=prof,
+        year=PAST_YEAR,
+        category=Category.PROFESSIONAL,
+        hours=closed.hours,
+        source=Source.BASE_TRAINING,
+        source_ref=f"base-trainee:{trainee.pk}",
+        description=closed.title,
+    )
+    trainee.save(update_fields=["credit"])
+    model("bases.Evaluation").objects.create(
+        base=side.base,
+        year=PAST_YEAR,
+        scores={"scale": 15},
+        total=Decimal("75.0"),
+        grade="pass",
+        remarks=f"评估意见{m}",
+        evaluated_by=province_hr,
+    )
+
     side.id_numbers += [
         person.id_number for person in (prof, hr, side.city_hr, p1, p2, p3, registrant)
     ]
@@ -671,7 +761,9 @@ def build() -> World:
             year=year, defaults={"public_min": 30, "professional_min": 60}
         )
     cast = make_cast()
-    memberships = {m.user_id: m for m in Membership.objects.select_related("unit", "institution")}
+    memberships = {
+        m.user_id: m for m in Membership.objects.select_related("unit", "institution", "base")
+    }
 
     def side(name, professional, hr, city_hr, admin, mark):
         return Side(
@@ -686,6 +778,7 @@ def build() -> World:
 
     a = side("A", "alice", "hr_a", "jinan_hr", cast["health_admin"], "")
     a.institution = memberships[cast["institution_staff"].pk].institution
+    a.base = memberships[cast["base_staff"].pk].base
     # B's department admin: nobody of the cast administers the education authority.
     b_admin = make_member(
         Role.DEPARTMENT_ADMIN,

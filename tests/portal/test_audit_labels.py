@@ -17,7 +17,7 @@ from django.utils import translation
 from portal.audit import audit_log
 from portal.audit_labels import ACTION_LABELS
 
-APPS = ["portal", "credits", "learning", "certificates", "digital_engineer"]
+APPS = ["portal", "credits", "learning", "certificates", "digital_engineer", "bases"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

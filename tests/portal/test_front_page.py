@@ -149,12 +149,11 @@ def test_catalog_verification_contacts_and_account_links(client):
 
 
 @pytest.mark.django_db
-def test_empty_sections_say_so_and_bases_show_nothing_yet(client):
+def test_empty_sections_say_so(client):
     page = front_page(client)
     assert "本年度暂无已发布的学习方案。" in page
     assert "暂无列入目录的培训机构。" in page
-    # The bases' place is a template comment until they exist: no placeholder text.
-    assert "基地" not in page
+    assert "暂无基地。" in page  # the bases' section (bases/apps.py)
     assert "Bases" not in page and "PLACE" not in page
 
 

@@ -81,7 +81,15 @@ ROLE_OF = {
 }
 MEMBERS = tuple(ROLE_OF)
 # Nobody of these may read anything of set B (test_the_cast_acts_so checks).
-OUTSIDERS = ("alice", "hr_a", "health_admin", "jinan_hr", "institution_staff", ANONYMOUS)
+OUTSIDERS = (
+    "alice",
+    "hr_a",
+    "health_admin",
+    "jinan_hr",
+    "institution_staff",
+    "base_staff",
+    ANONYMOUS,
+)
 # The set whose objects are in a member's scope (provincial HR: both; A is tried).
 OWN_SIDE = {name: "B" if name in ("bob", "hr_b", "qingdao_hr") else "A" for name in MEMBERS}
 OWN_SIDE[ANONYMOUS] = "A"
@@ -716,6 +724,9 @@ def test_every_view_declares_a_guard():
 # Every view anybody may reach without logging in. A new one must be added here on
 # purpose: @public is the one guard that lets a stranger in.
 PUBLIC_VIEWS = {
+    "bases:public_list",
+    "bases:public_training",
+    "certificates:registration_check_verify",
     "certificates:statement_verify",
     "certificates:title_document_verify",
     "certificates:verify",

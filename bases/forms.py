@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bases.models import Training
+from bases.services import Proposal
+from credits.models import Category
+from portal.forms import DateInput
+
+
+class TrainingForm(forms.Form):
+    """A training as base staff propose it; its rules (the base's fields and period
+    of validity, positive hours and capacity) are bases.services.training_propose's.
+    `fields` are the base's fields, offered as the choices of `field`."""
+
+    title = forms.CharField(label=_("title"), max_length=100)
+    category = forms.ChoiceField(label=_("category"), choices=Category.choices)
+    field = forms.ChoiceField(label=_("field"))
+    starts_on = forms.DateField(label=_("starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("ends on"), widget=DateInput)
+    mode = forms.ChoiceField(label=_("form"), choices=Training.Mode.choices)
+    hours = forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1)
+    capacity = forms.IntegerField(label=_("capacity"))
+    fee = forms.DecimalField(
+        label=_("fee (yuan)"), max_digits=8, decimal_places=2, required=False, initial=0
+    )
+    is_advanced_seminar = forms.BooleanField(
+        label=_("advanced seminar"),
+        required=False,
+        help_text=_("An advanced seminar (高级研修班) of the knowledge-update programme."),
+    )
+    description = forms.CharField(
+        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [(name, name) for name in fields]
+
+    @classmethod
+    def initial_of(cls, training: Training) -> dict:
+        """The form's initial values from a training (to edit a returned one)."""
+        return {name: getattr(training, name) for name in cls.base_fields}
+
+    def proposal(self) -> Proposal:
+        return Proposal(**self.cleaned_data)
+
+
+class DecisionForm(forms.Form):
+    """The managing unit's decision: approve, or return with a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("return", "return")])
+    reason = forms.CharField(required=False, max_length=300)
