@@ -4,6 +4,7 @@ import re
 
 from django.contrib.auth.backends import ModelBackend
 
+from portal import auth_cache
 from portal.identity import normalize_id_number, normalize_phone
 from portal.models import User
 from portal.roles import PRELOADED, memberships_wanted, memberships_with_user
@@ -39,20 +40,22 @@ class IdNumberOrPhoneBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        """The logged-in user of a request; where the request needs her roles
-        (portal.roles.loading_memberships_with_the_user), her memberships read in
-        the same query: one query rather than two on every page. Roles are read
-        afresh on every request, never kept in the session, so a role taken away
-        ends at the next request."""
-        if not memberships_wanted():
+        """The logged-in user of a request, with her memberships where the request
+        needs her roles (portal.roles.loading_memberships_with_the_user): from the
+        snapshot in Redis when there is one (portal.auth_cache), else read in one
+        query — never kept in the session, so a role taken away ends at the next
+        request. Without Redis a request that needs no roles reads the user alone."""
+        snapshot = auth_cache.get(user_id)
+        if snapshot is not None:
+            user, memberships = snapshot
+        elif memberships_wanted() or auth_cache.enabled():
+            memberships = memberships_with_user(user_id)
+            user = memberships[0].user if memberships else super().get_user(user_id)
+            if user is None:
+                return None
+            auth_cache.put(user_id, user, memberships)
+        else:
             return super().get_user(user_id)
-        memberships = memberships_with_user(user_id)
-        if not memberships:
-            user = super().get_user(user_id)
-            if user is not None:
-                setattr(user, PRELOADED, [])
-            return user
-        user = memberships[0].user
         if not self.user_can_authenticate(user):
             return None
         setattr(user, PRELOADED, memberships)
