@@ -22,9 +22,16 @@ from django.db import transaction
 from django.db.models import Q
 
 from portal.errors import REDIS_ERRORS, log_outage
+from portal.keyspace import namespace
 
 TTL = 120  # seconds a snapshot is trusted at most
-_KEY = "auth:v1:{}"
+
+
+def _key(user_id) -> str:
+    # The deployment's namespace: parallel test databases and staging may share one
+    # Redis, and their ids overlap. (A snapshot of another database's user with the
+    # same id would still fail Django's check of the session's password hash.)
+    return f"auth:{namespace()}:{user_id}"
 
 
 def enabled() -> bool:
@@ -37,7 +44,7 @@ def get(user_id):
     if not enabled():
         return None
     try:
-        return cache.get(_KEY.format(user_id))
+        return cache.get(_key(user_id))
     except REDIS_ERRORS as error:
         log_outage("redis", error, "reading a login snapshot")
         return None
@@ -48,14 +55,14 @@ def put(user_id, user, memberships) -> None:
     if not enabled():
         return
     try:
-        cache.set(_KEY.format(user_id), (user, memberships), TTL)
+        cache.set(_key(user_id), (user, memberships), TTL)
     except REDIS_ERRORS as error:
         log_outage("redis", error, "storing a login snapshot")
 
 
 def forget(user_ids) -> None:
     """Delete the snapshots of `user_ids` now and when the transaction commits."""
-    keys = [_KEY.format(pk) for pk in set(user_ids)]
+    keys = [_key(pk) for pk in set(user_ids)]
     if not keys or not enabled():
         return
 

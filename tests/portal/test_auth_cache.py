@@ -131,3 +131,11 @@ def test_the_scan_finds_a_bulk_update():
     assert bulk_writes('Membership.objects.filter(\n    user=u\n).update(role="x")')
     assert not bulk_writes("Course.objects.filter(pk=1).update(title='x')")
     assert not bulk_writes("User.objects.get(pk=1)\nCode.objects.filter(user=u).update(x=1)")
+
+
+def test_another_deployment_s_snapshot_is_never_read(hr_a, alice, settings):
+    # Parallel test databases share one Redis and their ids overlap.
+    settings.DEPLOYMENT_ID = "other-database"
+    auth_cache.put(hr_a.pk, alice, [])
+    settings.DEPLOYMENT_ID = ""
+    assert auth_cache.get(hr_a.pk) is None
