@@ -1,4 +1,8 @@
-"""我的学时's entry list, rendered once per person-year and page (Django's cache: Redis).
+"""我的学时, rendered once per state of the person's ledger and page (Django's cache:
+Redis): the page's body (the year's status, the history table and chart, the entry
+list) under a key that holds the version of every year it shows and the year rules,
+and inside it the entry list under its own person-year key, so that a new entry in
+one year renders the body anew but keeps the other years' lists.
 
 The page reads the person's totals afresh on every load, together with each
 person-year's `version` (PersonYearTotal.version, one indexed query): the statement
@@ -28,7 +32,6 @@ With Redis down the list is drawn from the database (one "outage:" warning).
 
 import functools
 import hashlib
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +39,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from credits import selectors
+from credits.exports import history_chart_data
 from credits.models import YearRule
 from portal.errors import REDIS_ERRORS, log_outage
 from portal.keyspace import namespace
@@ -43,11 +47,18 @@ from portal.pagination import cacheable_page_number, page_with_total
 
 ENTRIES_PER_PAGE = 50
 ENTRY_TEMPLATES = ("credits/_entries.html", "portal/_pagination.html")
+BODY_TEMPLATES = (
+    "credits/_my_hours_body.html",
+    "credits/_year_select.html",
+    "credits/_year_status.html",
+    "credits/_history_chart.html",
+)
 ENTRY_SECONDS = 24 * 60 * 60  # memory bound only: a cached list never goes stale
 
 
 def _templates_digest() -> str:
-    sources = "".join(get_template(name).template.source for name in ENTRY_TEMPLATES)
+    names = (*ENTRY_TEMPLATES, *BODY_TEMPLATES)
+    sources = "".join(get_template(name).template.source for name in names)
     return hashlib.sha256(sources.encode()).hexdigest()[:12]
 
 
@@ -73,45 +84,81 @@ def render_entries(person, year: int, page_number) -> tuple[str, int]:
     return html, page.number
 
 
-def _entries_html(person, year: int, version: int, page_number) -> str:
-    number = cacheable_page_number(page_number)
-    key = entries_key(person, year, version, number) if number else None
+def _cached(key: str | None, draw, what: str) -> tuple[str, bool]:
+    """(html, kept): what the cache holds under `key` (kept), else `draw(True)` →
+    (html, keep), stored under `key` when `keep`. No key: drawn, not stored. Redis
+    down: `draw(False)` (what it draws asks Redis nothing more), logged, not kept."""
     if key:
         try:
             html = cache.get(key)
         except REDIS_ERRORS as error:
-            log_outage("redis", error, "my hours drawn from the database")
-            return render_entries(person, year, page_number)[0]
+            log_outage("redis", error, f"{what} drawn from the database")
+            return draw(False)[0], False
         if html is not None:
-            return html  # a SafeString, also as the cache gives it back
-    html, shown = render_entries(person, year, page_number)
-    if key and shown == number:  # a page past the end is not kept under its number
+            return html, True  # a SafeString, also as the cache gives it back
+    html, keep = draw(True)
+    if key and keep:
         try:
             cache.set(key, html, ENTRY_SECONDS)
         except REDIS_ERRORS as error:
-            log_outage("redis", error, "my hours not cached")
-    return html
+            log_outage("redis", error, f"{what} not cached")
+    return html, bool(key and keep)
 
 
-@dataclass(frozen=True)
-class HoursPage:
-    """What 我的学时 shows beside the year rules."""
+def _entries_html(
+    person, year: int, version: int, page_number, *, cached: bool = True
+) -> tuple[str, bool]:
+    """(HTML, kept) of the entry list's page; not kept: a page past the end (it is
+    not stored under the number asked), Redis down. `cached=False`: drawn."""
+    number = cacheable_page_number(page_number)
 
-    statuses: dict[int, selectors.YearStatus]  # every year asked for
-    entries_html: str  # the asked year's entry list, the asked page
+    def draw(_redis_up=True):
+        html, shown = render_entries(person, year, page_number)
+        return html, shown == number
+
+    if not cached:
+        return draw()[0], False
+    key = entries_key(person, year, version, number) if number else None
+    return _cached(key, draw, "my hours")
 
 
-def hours_page(
-    person, *, years: list[int], year: int, rules: dict[int, YearRule], page_number
-) -> HoursPage:
-    """The parts of 我的学时 for `person`: the status of each of `years` (judged by
-    `rules`, hours as read from PersonYearTotal now) and the entry list of `year`,
-    page `page_number` (anything; see render_entries). One query for the totals and
-    versions; the entry list from the cache (module docstring), else one query more
-    (three for a page past the end). Redis down: drawn from the database, logged."""
-    years = sorted({*years, year})
-    totals, versions = selectors.year_totals_and_versions(person, years)
-    return HoursPage(
-        statuses={y: selectors.status_of(y, *totals[y], rules.get(y)) for y in years},
-        entries_html=_entries_html(person, year, versions[year], page_number),
+def _state(versions: dict[int, int], rules: dict[int, YearRule]) -> str:
+    """A digest of what the body shows besides the entries: every year's version and
+    every year rule's minimums."""
+    state = (
+        sorted(versions.items()),
+        sorted((y, str(r.public_min), str(r.professional_min)) for y, r in rules.items()),
     )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:16]
+
+
+def hours_body(person, *, rules: dict[int, YearRule], year: int, page_number) -> str:
+    """The body of 我的学时 for `person` (templates/credits/_my_hours_body.html): the
+    status of `year` judged by `rules`, the history of every ruled year (hours as
+    PersonYearTotal holds them now, one decimal) with its chart, and page
+    `page_number` of the year's entries (anything; see render_entries). One query for
+    the totals and versions; the rest from the cache (module docstring), else one
+    query more (three for a page past the end). Redis down: drawn, logged."""
+    years = sorted({*rules, year})
+    totals, versions = selectors.year_totals_and_versions(person, years)
+    number = cacheable_page_number(page_number)
+
+    def draw(cached):
+        statuses = {y: selectors.status_of(y, *totals[y], rules.get(y)) for y in years}
+        history = [statuses[ruled] for ruled in sorted(rules)]
+        entries, kept = _entries_html(person, year, versions[year], page_number, cached=cached)
+        context = {
+            "year": year,
+            "years": [s.year for s in reversed(history)],
+            "status": statuses[year],
+            "history": history,
+            "chart": history_chart_data(history),
+            "entries": entries,
+        }
+        return render_to_string("credits/_my_hours_body.html", context), kept
+
+    key = None
+    if number:
+        entries = entries_key(person, year, versions[year], number)
+        key = f"hoursbody:{entries}:{_state(versions, rules)}"
+    return _cached(key, draw, "my hours")[0]

@@ -76,26 +76,13 @@ def my_hours(request):
     year; else the default year), the history of every ruled year as a table and a
     chart, and the year's ledger entries, 50 a page (?page=; anything that is not a
     page shows page 1, a page past the end the last one). At most 5 queries: the
-    entry list is cached per person-year (credits.hours_cache)."""
+    body is cached per state of the person's ledger (credits.hours_cache)."""
     rules = selectors.rules_by_year()  # read on every load: a changed rule shows at once
     year = _selected_year(request, rules)
-    parts = hours_cache.hours_page(
-        request.user,
-        years=sorted(rules),
-        year=year,
-        rules=rules,
-        page_number=request.GET.get("page"),
+    body = hours_cache.hours_body(
+        request.user, rules=rules, year=year, page_number=request.GET.get("page")
     )
-    history = [parts.statuses[ruled] for ruled in sorted(rules)]
-    context = {
-        "year": year,
-        "years": [s.year for s in reversed(history)],
-        "status": parts.statuses[year],
-        "entries": parts.entries_html,
-        "history": history,
-        "chart": exports.history_chart_data(history),
-    }
-    return render(request, "credits/my_hours.html", context)
+    return render(request, "credits/my_hours.html", {"year": year, "body": body})
 
 
 @role_required(Role.PROFESSIONAL)
