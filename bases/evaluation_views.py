@@ -90,14 +90,12 @@ def _number(value):
     return float(value)
 
 
-def _managing_unit(base) -> str:
-    managing = base.managing_city or base.managing_authority or base.managing_unit
-    return managing.name if managing else ""
-
-
 def board_rows(bases):
+    """The export's rows (board_headers' columns), one per base annotated by
+    ev.bases_with_indicators: counts as int, hours, shares (per cent) and scores as
+    float, None where there is nothing to measure."""
     for base in bases:
-        row = [base.name, base.get_level_display(), _managing_unit(base)]
+        row = [base.name, base.get_level_display(), base.managing_name]
         for figure in ev.figures_of(base):
             row += [_number(figure.value), _number(figure.previous), _number(figure.change)]
         row += [_number(base.evaluation_total), _grade_label(base.evaluation_grade)]
@@ -174,7 +172,7 @@ def evaluation_sheet(request, pk, year):
         "full_marks": ev.FULL_MARKS,
         "filing_days": ev.FILING_DAYS,
         "grade_minima": _grade_minima(),
-        "managing_unit": _managing_unit(annotated),
+        "managing_unit": annotated.managing_name,
     }
     return done or render(request, "bases/evaluation_sheet.html", context)
 

@@ -42,6 +42,7 @@ class TrainingForm(forms.Form):
         return {name: getattr(training, name) for name in cls.base_fields}
 
     def proposal(self) -> Proposal:
+        """The valid form as bases.services.training_propose takes it."""
         return Proposal(**self.cleaned_data)
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from credits.models import HOURS_FIELD, Category, CreditEntry
 from portal.models import Base
@@ -26,7 +27,7 @@ class Training(models.Model):
         PROPOSED = "proposed", _("awaiting approval")
         RETURNED = "returned", _("returned")
         APPROVED = "approved", _("approved")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("training status", "closed")
 
     base = models.ForeignKey(
         Base, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("base")
@@ -99,8 +100,9 @@ class Trainee(models.Model):
 
     class Result(models.TextChoices):
         PENDING = "pending", _("not yet recorded")
-        PASSED = "passed", _("passed")
-        FAILED = "failed", _("failed")
+        # 合格 / 不合格 (not the 通过 / 失败 of a job or a review).
+        PASSED = "passed", pgettext_lazy("trainee result", "passed")
+        FAILED = "failed", pgettext_lazy("trainee result", "failed")
 
     class Via(models.TextChoices):
         SELF = "self", _("enrolled herself")

@@ -17,7 +17,6 @@ import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from bases.models import Trainee, Training
 from portal.models import Base, Membership, Role
@@ -144,29 +143,14 @@ def open_trainings(today: datetime.date | None = None) -> QuerySet[Training]:
     )
 
 
-def managing_unit_name(base: Base) -> str:
-    """The name of the base's managing unit (基地管理单位): its city's HR bureau, its
-    authority or its unit."""
-    if base.managing_city_id:
-        return _("%(city)s human resources and social security bureau") % {
-            "city": base.managing_city.name
-        }
-    if base.managing_authority_id:
-        return base.managing_authority.name
-    return base.managing_unit.name if base.managing_unit_id else ""
-
-
 def public_bases(today: datetime.date | None = None) -> list[Base]:
     """The active bases (level, name, managing unit, contact), national first, each
     with `open` — its open trainings (open_trainings) — in two queries."""
-    bases = list(
+    return list(
         _public_bases().prefetch_related(
             Prefetch("trainings", queryset=open_trainings(today), to_attr="open")
         )
     )
-    for base in bases:
-        base.managing_name = managing_unit_name(base)
-    return bases
 
 
 def front_bases() -> dict:

@@ -79,6 +79,16 @@ MAX_CAPACITY = 100_000  # people; the column takes up to 2**31 - 1
 MAX_FEE = Decimal("999999.99")  # yuan; the column's 8 digits with 2 decimals
 
 
+def _check_base_active(base: Base) -> None:
+    """TrainingError unless the base is active (not suspended or revoked by provincial
+    HR): only an active base's trainings are approved or take trainees."""
+    if base.status != Base.Status.ACTIVE:
+        raise TrainingError(
+            _("The base is %(status)s; it cannot run trainings.")
+            % {"status": base.get_status_display()}
+        )
+
+
 def _check_proposal(base: Base, proposal: Proposal) -> Decimal:
     """The proposal's hours (one decimal) when the base may run it; TrainingError
     saying what is wrong otherwise."""
@@ -86,6 +96,11 @@ def _check_proposal(base: Base, proposal: Proposal) -> Decimal:
         raise TrainingError(
             _("The base is %(status)s; it cannot propose trainings.")
             % {"status": base.get_status_display()}
+        )
+    if base.valid_until < timezone.localdate():
+        raise TrainingError(
+            _("The base's period of validity ended on %(end)s; it cannot propose trainings.")
+            % {"end": base.valid_until}
         )
     if not (proposal.title or "").strip():
         raise TrainingError(_("Enter the training's title."))
@@ -134,11 +149,12 @@ def training_propose(
     propose `training` again after editing it (one awaiting approval or returned:
     it goes back to the managing unit, its return reason cleared).
 
-    Refused (TrainingError, nothing written) when the base is not active, the dates
-    are reversed or outside the base's period of validity (valid_from–valid_until),
-    the field is not one of the base's `fields`, the hours are not a positive number
-    with one decimal (credits.services.clean_hours), the capacity is not positive,
-    the ending year has no rule, or `training` was decided meanwhile. Audited as
+    Refused (TrainingError, nothing written) when the base is not active or its
+    period of validity has ended, the dates are reversed or outside the base's
+    period of validity (valid_from–valid_until), the field is not one of the base's
+    `fields`, the hours are not a positive number with one decimal
+    (credits.services.clean_hours), the capacity is not positive, the ending year
+    has no rule, or `training` was decided meanwhile. Audited as
     bases.training.proposed. The notice, 五(三)."""
     if actor.role != Role.BASE_STAFF:
         raise TrainingError(_("Only the base's staff propose its trainings."))
@@ -211,13 +227,16 @@ def training_decide(
     managing unit decides (portal.scoping.bases_managed_by: the city HR bureau,
     authority or unit HR office the base names; provincial HR does not): anyone else
     is refused. TrainingError, nothing written, for another actor, a missing reason,
-    or a training no longer awaiting approval. Audited as bases.training.approved or
+    a training no longer awaiting approval, or an approval while the base is
+    suspended or revoked (returning it stays possible). Audited as bases.training.approved or
     bases.training.returned. The notice, 五(三): "经基地管理单位同意后"."""
     training = _locked(training)
     if not bases_managed_by(actor).filter(pk=training.base_id).exists():
         raise TrainingError(_("Only the base's managing unit approves its trainings."))
     if training.status != Training.Status.PROPOSED:
         raise _changed(training)
+    if approve:
+        _check_base_active(training.base)
     reason = (reason or "").strip()
     if not approve and not reason:
         raise TrainingError(_("Give the reason for returning the training."))
@@ -242,9 +261,11 @@ def training_decide(
 
 
 def _open_for_trainees(training: Training, today: datetime.date | None = None) -> None:
-    """Refuse (TrainingError) unless the training takes trainees: approved, not
-    closed, and — for a professional enrolling herself (`today` given) — not ended.
-    The base may still list the people who came until it closes the training."""
+    """Refuse (TrainingError) unless the training takes trainees: its base active
+    (`training.base` as read with the locked row), approved, not closed, and — for a
+    professional enrolling herself (`today` given) — not ended. The base may still
+    list the people who came until it closes the training."""
+    _check_base_active(training.base)
     if training.status == Training.Status.CLOSED:
         raise TrainingError(_("The training is closed; nobody can enrol any more."))
     if training.status != Training.Status.APPROVED:
@@ -260,7 +281,8 @@ def training_enrol(*, person: User, training: Training) -> Trainee:
     """A professional (`person`, approved by her unit) enrols herself in an approved
     training that has not ended, while places are left. The training's row is locked
     so that concurrent enrolments never go beyond its capacity. TrainingError when it
-    is not open, full, or she is enrolled already. Audited as bases.trainee.enrolled."""
+    is not open (its base suspended or revoked included), full, or she is enrolled
+    already. Audited as bases.trainee.enrolled."""
     training = _locked(training)
     _open_for_trainees(training, timezone.localdate())
     if not User.objects.professionals().filter(pk=person.pk).exists():
@@ -308,8 +330,8 @@ def trainees_list(*, actor: Membership, training: Training, upload) -> Listed:
     together (one message for an unknown person and a wrong name, so that the file
     tells the base nothing about who is registered), a repeat, or a person beyond the
     training's capacity; TableError for a file that cannot be read; TrainingError for
-    a training not approved or closed already (one that has ended still takes the
-    people who came). Audited as bases.trainee.listed."""
+    a base suspended or revoked, a training not approved or closed already (one
+    that has ended still takes the people who came). Audited as bases.trainee.listed."""
     training = _locked(training)
     if training.base_id != actor.base_id:
         raise TrainingError(_("This training is not one of your base's."))

@@ -6,7 +6,6 @@ portal.http.pk_or_none."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bases import selectors
@@ -35,12 +34,6 @@ from portal.scoping import studies
 DECIDERS = (Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.UNIT_HR)
 READERS = (Role.BASE_STAFF, *DECIDERS, Role.PROVINCE_HR)
 TRAINEES_PER_PAGE = 50
-# A trainee's result as the trainees' page offers it (合格 / 不合格).
-RESULTS = [
-    (Trainee.Result.PENDING, Trainee.Result.PENDING.label),
-    (Trainee.Result.PASSED, gettext_lazy("Qualified")),
-    (Trainee.Result.FAILED, gettext_lazy("Not qualified")),
-]
 
 
 # -- public -----------------------------------------------------------------------------
@@ -60,7 +53,6 @@ def public_training(request, pk):
     training = selectors.published_training(pk)
     context = {
         "training": training,
-        "managing_name": selectors.managing_unit_name(training.base),
         "free_places": selectors.free_places(training),
         "open": selectors.open_for_enrolment(training),
         "studies": studies(request.membership),
@@ -127,7 +119,6 @@ def training_detail(request, pk):
     training = selectors.training_for(actor, pk)
     context = {
         "training": training,
-        "managing_name": selectors.managing_unit_name(training.base),
         "counts": selectors.trainee_counts(training),
         "runs": selectors.runs_trainings(actor),
         "decides": selectors.decides_trainings(actor, training),
@@ -192,7 +183,7 @@ def trainees(request, pk):
     context = {
         "training": training,
         "page": page,
-        "results": RESULTS,
+        "results": Trainee.Result.choices,
         "recording": training.status == Training.Status.APPROVED,
         "upload_form": upload_form,
         "problems": problems,

@@ -321,6 +321,8 @@ def check_summary(check: RegistrationCheck) -> dict:
 
 
 def shown_id(row: RegistrationCheckRow, full: bool) -> str:
+    """The row's ID number in full for a reader who sees full numbers
+    (portal.scoping.sees_full_id_numbers), else masked."""
     return row.id_number if full else mask_id_number(row.id_number)
 
 
@@ -368,6 +370,7 @@ def registration_check_workbook(check: RegistrationCheck, *, full_ids: bool) -> 
 
 
 def verdict_note() -> str:
+    """What 达标 and 未找到 mean, for the page, the xlsx and the PDF (Chinese)."""
     return _(
         "Met: the year's public-subject and professional-subject hours each reached "
         "that year's minimum. Not found: no account in the province has this ID card "

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit_labels import action_label
@@ -391,6 +392,16 @@ class Base(models.Model):
     def managing(self):
         """The managing unit: a City, an Authority or a Unit."""
         return self.managing_city or self.managing_authority or self.managing_unit
+
+    @property
+    def managing_name(self) -> str:
+        """The managing unit's name as every page prints it: a city's HR bureau in
+        full, an authority's or a unit's own name."""
+        if self.managing_city_id:
+            return gettext("%(city)s human resources and social security bureau") % {
+                "city": self.managing_city.name
+            }
+        return self.managing.name if self.managing else ""
 
 
 class TitleLevel(models.TextChoices):

@@ -29,11 +29,12 @@ PERSON_STATUSES = [
 ]
 
 
-# The figures each role's home page shows (templates/portal/home_<role>.html).
+# The figures each role's home page shows (templates/portal/home_<role>.html);
+# `managed_bases` decides whether it shows the panels of a base's managing unit.
 HOME_FIGURES = {
-    Role.UNIT_HR: ("people", "pending_registrations", "open_transfers"),
-    Role.DEPARTMENT_ADMIN: ("units", "people"),
-    Role.CITY_HR: ("units", "people", "institutions"),
+    Role.UNIT_HR: ("people", "pending_registrations", "open_transfers", "managed_bases"),
+    Role.DEPARTMENT_ADMIN: ("units", "people", "managed_bases"),
+    Role.CITY_HR: ("units", "people", "institutions", "managed_bases"),
     Role.PROVINCE_HR: ("cities", "authorities", "units", "people"),
 }
 
@@ -50,6 +51,7 @@ def home_summary(actor: Membership) -> dict:
         "institutions": scoping.institutions_visible_to(actor),
         "pending_registrations": pending_registrations(actor),
         "open_transfers": open_transfers(actor),
+        "managed_bases": scoping.bases_managed_by(actor),
     }
     summary = counts(**{name: scope[name] for name in HOME_FIGURES.get(actor.role, ())})
     summary["profile"] = (

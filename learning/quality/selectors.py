@@ -102,9 +102,11 @@ def active_bases() -> QuerySet[Base]:
 def nominable_courses(year: int | None = None, q: str = "") -> QuerySet[Course]:
     """The catalog's courses a base may nominate for `year` (any year when None):
     published public subjects offered in it that have a teacher's account (the credit
-    goes to it), whose title contains `q` when given, by title. What the nomination
-    then checks again (learning.quality.services.nominate)."""
+    goes to it), not yet nominated for `year`, whose title contains `q` when given, by
+    title. What the nomination then checks again (learning.quality.services.nominate)."""
     courses = published_courses(year).filter(category=Category.PUBLIC, teacher__isnull=False)
+    if year is not None:
+        courses = courses.exclude(nominations__year=year)
     if q:
         courses = courses.filter(title__icontains=q)
     return courses.order_by("title", "pk")

@@ -292,7 +292,7 @@ def test_the_xlsx_has_the_same_figures(client, busy_base, province_hr):
         assert previous == (None if want_before is None else pytest.approx(float(want_before)))
         if want is not None and want_before is not None:
             assert change == pytest.approx(float(want - want_before)), indicator.key
-    assert row[1] == "省级继续教育基地" and row[2] == "济南市"
+    assert row[1] == "省级继续教育基地" and row[2] == "济南市人力资源和社会保障局"
     assert row[-2:] == (None, None)  # not evaluated yet
 
 

@@ -184,6 +184,42 @@ def test_a_suspended_base_proposes_nothing_and_the_form_says_why(client, frozen,
     assert not Training.objects.exists()
 
 
+def test_a_base_whose_validity_has_ended_proposes_nothing(frozen, base, base_staff):
+    frozen(BEFORE)
+    Base.objects.filter(pk=base.pk).update(valid_until=datetime.date(2025, 5, 31))
+    within = proposal(starts_on=datetime.date(2025, 5, 20), ends_on=datetime.date(2025, 5, 22))
+    with pytest.raises(TrainingError, match="有效期已于2025-05-31届满"):
+        training_propose(actor=actor(base_staff), proposal=within)
+    assert not Training.objects.exists()
+
+
+@pytest.mark.parametrize("status", [Base.Status.SUSPENDED, Base.Status.REVOKED])
+def test_a_suspended_or_revoked_base_takes_no_trainee_and_gets_no_approval(
+    client, frozen, base, base_staff, jinan_hr, alice, bob, status
+):
+    frozen(BEFORE)
+    running = approved(base_staff, jinan_hr)
+    waiting = training_propose(actor=actor(base_staff), proposal=proposal(title="待审"))
+    Base.objects.filter(pk=base.pk).update(status=status)
+
+    with pytest.raises(TrainingError, match="不能开展培训"):
+        training_enrol(person=alice, training=running)
+    client.force_login(base_staff)
+    upload = xlsx_upload(HEADER, [(bob.id_number, "鲍勃")])
+    page = client.post(trainees_url(running), {"action": "upload", "file": upload})
+    assert "不能开展培训" in page.content.decode()
+    assert not Trainee.objects.exists()
+
+    with pytest.raises(TrainingError, match="不能开展培训"):
+        training_decide(actor=actor(jinan_hr), training=waiting, approve=True)
+    waiting.refresh_from_db()
+    assert waiting.status == Training.Status.PROPOSED
+    # Returning it to the base stays possible.
+    training_decide(actor=actor(jinan_hr), training=waiting, approve=False, reason="基地整改中")
+    waiting.refresh_from_db()
+    assert waiting.status == Training.Status.RETURNED
+
+
 # -- enrolment --------------------------------------------------------------------------
 
 
@@ -328,6 +364,19 @@ def test_closing_twice_credits_each_passing_trainee_once(
     assert AuditLog.objects.filter(action="bases.training.closed").count() == 1
 
 
+def test_a_trainee_s_result_reads_qualified_or_not_qualified(
+    client, frozen, base_staff, jinan_hr, alice
+):
+    frozen(BEFORE)
+    training = approved(base_staff, jinan_hr)
+    training_enrol(person=alice, training=training)
+    client.force_login(base_staff)
+    page = client.get(trainees_url(training)).content.decode()
+    assert ">合格</option>" in page and ">不合格</option>" in page
+    assert ">失败</option>" not in page and ">通过</option>" not in page  # a job's words
+    assert Trainee(result=Trainee.Result.FAILED).get_result_display() == "不合格"
+
+
 def race_behind_the_training(training, jobs) -> list:
     """Run `jobs` in threads while this test holds the training's row lock; let go
     once every job waits for it. Returns each job's result or its Refused."""
@@ -416,9 +465,18 @@ def test_base_staff_home_shows_the_base_and_its_figures(client, frozen, base_sta
     assert figures.count('<div class="fs-3 fw-semibold">1</div>') == 2  # proposed, open
 
 
-def test_the_managing_units_homes_link_to_their_queue(client, hr_a, health_admin, jinan_hr):
-    for person in (hr_a, health_admin, jinan_hr):
+def test_the_managing_units_homes_link_to_their_queue_and_nobody_else_s(
+    client, base, hr_a, unit_a, health_admin, health, jinan_hr
+):
+    def home_of(person) -> str:
         client.force_login(person)
         role = Membership.objects.get(user=person).role
-        home = client.get(reverse("portal:role_home", args=[role])).content.decode()
-        assert reverse("bases:approvals") in home
+        return client.get(reverse("portal:role_home", args=[role])).content.decode()
+
+    assert reverse("bases:approvals") in home_of(jinan_hr)  # it manages `base`
+    for person in (hr_a, health_admin):  # they manage no base: no such panel
+        assert reverse("bases:approvals") not in home_of(person)
+    BaseFactory(name="卫生健康基地", managing_city=None, managing_authority=health)
+    BaseFactory(name="单位管理的基地", managing_city=None, managing_unit=unit_a)
+    for person in (hr_a, health_admin):
+        assert reverse("bases:approvals") in home_of(person)

@@ -162,7 +162,7 @@ def test_base_training_from_proposal_to_hours(
     assert "已报名 1 人" in seen["counts"] and "合格 1 人" in seen["counts"]
     assert "1 名学员" in seen["summary"] and "专业科目 16.0 学时" in seen["summary"]
     assert "已为 1 名学员登记学时" in seen["closed"]
-    assert "已结束" in seen["status"]
+    assert "已结项" in seen["status"]
     assert f"专业科目\t16.0\t基地培训\t{title}" in seen["entries"]
 
     training = Training.objects.get()

@@ -216,3 +216,32 @@ class TestConfirmation:
     def test_the_association_cannot_confirm(self, client, association, pending):
         client.force_login(association)
         assert client.get(reverse("learning:quality_review")).status_code == 403
+
+
+def _views_of(patterns):
+    """Every view callback under `patterns` (the URL resolver's tree)."""
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _views_of(pattern.url_patterns)
+        else:
+            yield pattern.callback
+
+
+def test_no_page_of_hours_or_certificates_lets_the_association_in():
+    """The association sees nominations and courses, not people's hours: no view of
+    credits (the ledger) or certificates lets it in, now or after a guard is widened —
+    only public pages (verification) and none signed-in only."""
+    from django.urls import get_resolver
+
+    from portal.roles import guard_of
+
+    checked = []
+    for view in _views_of(get_resolver().url_patterns):
+        if not view.__module__.startswith(("credits.", "certificates.")):
+            continue
+        guard = guard_of(view)
+        checked.append(view.__module__ + "." + view.__name__)
+        assert guard == "public" or (isinstance(guard, tuple) and Role.ASSOCIATION not in guard), (
+            f"{checked[-1]}: {guard}"
+        )
+    assert len(checked) > 20  # the walk found the apps' views
