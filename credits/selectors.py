@@ -185,10 +185,10 @@ def year_status(person, year: int) -> YearStatus:
 
 
 def ledger_entries(person, year: int) -> QuerySet[CreditEntry]:
+    """The person's entries of `year`, newest first, each with what reverses it
+    (with_reversal); the rows alone (what the lists and the record export show)."""
     return with_reversal(
-        CreditEntry.objects.filter(person=person, year=year)
-        .select_related("recorded_by", "recorded_unit", "reverses")
-        .order_by("-recorded_at", "-id")
+        CreditEntry.objects.filter(person=person, year=year).order_by("-recorded_at", "-id")
     )
 
 

@@ -10,6 +10,7 @@ class LearningConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from credits.models import YearRule
         from learning.catalog import catalog_cache, study_clock
         from learning.catalog.models import Course, Topic
         from learning.quality.models import QualityNomination
@@ -39,7 +40,7 @@ class LearningConfig(AppConfig):
         achievements.register(selected_courses_of)
 
         # What the catalog's cached course list shows (learning.catalog.catalog_cache).
-        for model in (Course, Topic, QualityNomination, Authority):
+        for model in (Course, Topic, QualityNomination, Authority, YearRule):
             for signal in (post_save, post_delete):
                 signal.connect(
                     catalog_cache.bump_on_change,

@@ -1,15 +1,16 @@
-"""The catalog's filter form and course list, rendered once per (default year, query
-string, page) (Django's cache: Redis).
+"""The catalog's filter form and course list, rendered once per (year, query string,
+page) (Django's cache: Redis).
 
 The catalog asked with one query string is the same for everyone (anonymous or
 logged in): its filter form (a GET form: no CSRF token), the topics and the list with
 its pagination (templates/learning/_catalog_body.html; no message, nothing about the
-person asking) are cached under a key that holds the catalog's version. The default
-year (credits.selectors.default_year: the year rules and today) is read afresh.
-The version is a random token under one key; every save or
-delete of what the list shows — a course, a topic, an industry authority, a quality
-nomination — replaces it (post_save/post_delete receivers, learning.apps), once at
-once and once more after the transaction commits: a reader that read the version
+person asking) are cached under a key that holds the catalog's version and today's
+year: the default year (credits.selectors.default_year) follows from the year rules
+and today's year, so a cached page needs neither read. The version is a random token
+under one key; every save or delete of what the list shows — a course, a topic, an
+industry authority, a quality nomination, a year rule — replaces it
+(post_save/post_delete receivers, learning.apps), once at once and once more after
+the transaction commits: a reader that read the version
 before the commit and the rows after it caches the newer list under the older token,
 which nobody asks for again once the commit's token is set. Lessons are not in the
 list. A write that skips the receivers (QuerySet.update, bulk_create) must call
@@ -106,19 +107,19 @@ def _key(version: str, year: int, query: str, number: int) -> str:
     return f"catalog:{namespace()}:{version}:{asked}:{number}:{language}:{digest}"
 
 
-def catalog_body(*, default_year: int, query: str, page_number, render_body):
+def catalog_body(*, today, query: str, page_number, render_body):
     """(HTML, Page or None when the HTML came from the cache) of the catalog's body
-    for `default_year` asked with `query` (the request's query string without `page`;
-    it determines the filters) at `page_number` (anything, as portal.pagination
-    reads it). `render_body(page_number)` returns (HTML, Page) from the database;
-    on a cache hit it is not called and the only query-free cost is one Redis round
-    trip for the version and one for the HTML. Redis down: drawn from the database,
-    logged."""
+    on `today` (a date: its year decides the default year) asked with `query` (the
+    request's query string without `page`; it determines the filters) at
+    `page_number` (anything, as portal.pagination reads it). `render_body(page_number)`
+    returns (HTML, Page) from the database; on a cache hit it is not called, and the
+    page costs no query: one Redis round trip for the version and one for the HTML.
+    Redis down: drawn from the database, logged."""
     number = cacheable_page_number(page_number) if enabled() else None
     key = None
     if number:
         try:
-            key = _key(_version(), default_year, query, number)
+            key = _key(_version(), today.year, query, number)
             html = cache.get(key)
         except REDIS_ERRORS as error:
             log_outage("redis", error, "catalog drawn from the database")

@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -67,11 +68,11 @@ def catalog(request):
     one). Anonymous or logged in, at most 5 queries. The filter form and the list are
     the same for everyone and come from learning.catalog.catalog_cache (the context's "page"
     is None when they did)."""
-    this_year = default_year()
     query = request.GET.copy()
     query.pop("page", None)
 
     def render_body(page_number):
+        this_year = default_year()
         form = CatalogFilterForm(request.GET or None, initial={"year": this_year})
         data = form.cleaned_data if form.is_bound and form.is_valid() else {}
         courses = catalog_courses(
@@ -86,7 +87,7 @@ def catalog(request):
         return render_to_string("learning/_catalog_body.html", context), page
 
     body_html, page = catalog_cache.catalog_body(
-        default_year=this_year,
+        today=timezone.localdate(),
         query=query.urlencode(),
         page_number=request.GET.get("page"),
         render_body=render_body,
