@@ -4,8 +4,11 @@ portal.demo made the base and its staff login): one closed, with its hours poste
 public page with a few trainees, and one awaiting the approval of 济南 city HR (the
 demo city HR login); last year, one closed training and provincial HR's evaluation
 of the base (the board opens on last year). Created once each (trainings by title,
-the evaluation by base and year), through the services, so that a second run changes
-nothing."""
+the evaluation by base and year), so that a second run changes nothing: through the
+services, except the proposal and approval of the trainings that have taken place
+already — the services take only trainings that start after today — which are
+written as rows approved before they started (_agreed_before), as the base would have
+had them agreed then; their trainees, results and closing go through the services."""
 
 import datetime
 from decimal import Decimal
@@ -56,6 +59,33 @@ def _proposal(title, category, field, starts_on, ends_on, **extra) -> Proposal:
     )
 
 
+def _agreed_before(staff: Membership, decider: Membership, proposal: Proposal) -> Training:
+    """A training that has taken place, as its base proposed it a month and its
+    managing unit approved it two weeks before it started (services.training_propose
+    and training_decide take only trainings starting after today)."""
+    starts = timezone.make_aware(datetime.datetime.combine(proposal.starts_on, datetime.time(10)))
+    training = Training.objects.create(
+        base=staff.base,
+        title=proposal.title,
+        category=proposal.category,
+        field=proposal.field,
+        starts_on=proposal.starts_on,
+        ends_on=proposal.ends_on,
+        mode=proposal.mode,
+        hours=proposal.hours,
+        capacity=proposal.capacity,
+        fee=proposal.fee,
+        is_advanced_seminar=proposal.is_advanced_seminar,
+        description=proposal.description,
+        status=Training.Status.APPROVED,
+        proposed_by=staff.user,
+        decided_by=decider.user,
+        decided_at=starts - datetime.timedelta(days=14),
+    )
+    Training.objects.filter(pk=training.pk).update(proposed_at=starts - datetime.timedelta(days=30))
+    return training
+
+
 @transaction.atomic
 def seed() -> None:
     staff = (
@@ -93,8 +123,7 @@ def seed() -> None:
             hours="24",
             description="工业互联网平台、数字孪生与智能产线实践。",
         )
-        training = training_propose(actor=staff, proposal=proposal)
-        training_decide(actor=decider, training=training, approve=True)
+        training = _agreed_before(staff, decider, proposal)
         trainees = [p for p in (alice, *people[:2]) if p is not None]
         Trainee.objects.bulk_create(
             [Trainee(training=training, person=p, via=Trainee.Via.BASE) for p in trainees]
@@ -163,8 +192,7 @@ def _seed_last_year(staff: Membership, decider: Membership, people: list, year: 
         capacity=40,
         description="工业软件国产化、数字孪生建模与产线仿真实训。",
     )
-    training = training_propose(actor=staff, proposal=proposal)
-    training_decide(actor=decider, training=training, approve=True)
+    training = _agreed_before(staff, decider, proposal)
     Trainee.objects.bulk_create(
         [Trainee(training=training, person=p, via=Trainee.Via.BASE) for p in people]
     )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from bases.models import Training
 from bases.services import Proposal
 from credits.models import Category
-from portal.forms import DateInput
+from portal.forms import DateInput, PkChoiceField, YearField
 
 
 class TrainingForm(forms.Form):
@@ -51,3 +51,21 @@ class DecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("return", "return")])
     reason = forms.CharField(required=False, max_length=300)
+
+
+class TrainingFilterForm(forms.Form):
+    """The trainings list's filters: a base (among `bases`, those the actor may see),
+    a status, the year (the year a training ends, its hours' year). Empty: all."""
+
+    base = PkChoiceField(label=_("Base"), queryset=None, required=False, empty_label=_("all bases"))
+    status = forms.ChoiceField(
+        label=_("status"), required=False, choices=[("", _("all")), *Training.Status.choices]
+    )
+    year = YearField()
+
+    def __init__(self, *args, bases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["base"].queryset = bases
+        for name, field in self.fields.items():
+            css = "form-control form-control-sm" if name == "year" else "form-select form-select-sm"
+            field.widget.attrs["class"] = css

@@ -39,6 +39,32 @@ def trainings_visible_to(actor: Membership | None) -> QuerySet[Training]:
     return Training.objects.filter(base__in=bases_visible_to(actor)).select_related("base")
 
 
+def lists_trainings(actor: Membership | None) -> bool:
+    """Whether the actor has the list of trainings (bases.views.trainings): base
+    staff (their base's) and provincial HR (every base's, read only)."""
+    return getattr(actor, "role", None) in (Role.BASE_STAFF, Role.PROVINCE_HR)
+
+
+def trainings_listed(
+    actor: Membership | None,
+    *,
+    base: Base | None = None,
+    status: str = "",
+    year: int | None = None,
+) -> QuerySet[Training]:
+    """The trainings list: trainings_visible_to(actor), newest start first, narrowed
+    to `base`, `status` (a Training.Status) and `year` (the year a training ends,
+    which its hours count in) when given."""
+    found = trainings_visible_to(actor).order_by("-starts_on", "-id")
+    if base is not None:
+        found = found.filter(base=base)
+    if status:
+        found = found.filter(status=status)
+    if year:
+        found = found.filter(ends_on__year=year)
+    return found
+
+
 def training_for(actor: Membership | None, pk: int) -> Training:
     """A training the actor may see; Http404 for any other (inside or outside alike)."""
     return get_object_or_404(trainings_visible_to(actor), pk=pk)
@@ -68,14 +94,25 @@ def decides_trainings(actor: Membership | None, training: Training) -> bool:
     return bases_managed_by(actor).filter(pk=training.base_id).exists()
 
 
+def approvable(training: Training, today: datetime.date | None = None) -> bool:
+    """Whether the training may still be approved as far as its dates go: it starts
+    after today (a base runs a training after its managing unit agrees, the notice
+    五(三); bases.services.training_decide refuses the others, which can only be
+    returned)."""
+    return training.starts_on > (today or timezone.localdate())
+
+
 def approval_queue(actor: Membership | None) -> dict:
     """The managing unit's queue: the trainings awaiting its decision (oldest
-    proposal first) and the 20 it decided last."""
+    proposal first), each with `approvable` (approvable()), and the 20 it decided
+    last."""
     mine = trainings_to_decide(actor)
+    waiting = list(mine.filter(status=Training.Status.PROPOSED).order_by("proposed_at", "id")[:200])
+    today = timezone.localdate()
+    for training in waiting:
+        training.approvable = approvable(training, today)
     return {
-        "waiting": list(
-            mine.filter(status=Training.Status.PROPOSED).order_by("proposed_at", "id")[:200]
-        ),
+        "waiting": waiting,
         "decided": list(
             mine.exclude(status=Training.Status.PROPOSED)
             .filter(decided_at__isnull=False)

@@ -91,7 +91,8 @@ def _check_base_active(base: Base) -> None:
 
 def _check_proposal(base: Base, proposal: Proposal) -> Decimal:
     """The proposal's hours (one decimal) when the base may run it; TrainingError
-    saying what is wrong otherwise."""
+    saying what is wrong otherwise. A training must start after today: the managing
+    unit agrees before it begins (the notice, 五(三))."""
     if base.status != Base.Status.ACTIVE:
         raise TrainingError(
             _("The base is %(status)s; it cannot propose trainings.")
@@ -113,6 +114,15 @@ def _check_proposal(base: Base, proposal: Proposal) -> Decimal:
                 "%(start)s to %(end)s."
             )
             % {"start": base.valid_from, "end": base.valid_until}
+        )
+    today = timezone.localdate()
+    if proposal.starts_on <= today:
+        raise TrainingError(
+            _(
+                "A base runs a training only after its managing unit agrees: the training "
+                "must start after today (%(today)s), so that it can be approved first."
+            )
+            % {"today": today}
         )
     if proposal.field not in (base.fields or []):
         raise TrainingError(
@@ -151,7 +161,8 @@ def training_propose(
 
     Refused (TrainingError, nothing written) when the base is not active or its
     period of validity has ended, the dates are reversed or outside the base's
-    period of validity (valid_from–valid_until), the field is not one of the base's
+    period of validity (valid_from–valid_until), the training starts today or
+    earlier (it must be agreed before it begins), the field is not one of the base's
     `fields`, the hours are not a positive number with one decimal
     (credits.services.clean_hours), the capacity is not positive, the ending year
     has no rule, or `training` was decided meanwhile. Audited as
@@ -227,8 +238,10 @@ def training_decide(
     managing unit decides (portal.scoping.bases_managed_by: the city HR bureau,
     authority or unit HR office the base names; provincial HR does not): anyone else
     is refused. TrainingError, nothing written, for another actor, a missing reason,
-    a training no longer awaiting approval, or an approval while the base is
-    suspended or revoked (returning it stays possible). Audited as bases.training.approved or
+    a training no longer awaiting approval, an approval while the base is
+    suspended or revoked, or an approval of a training that has started already
+    (starts_on today or earlier: it was not agreed before it began) — returning it
+    stays possible in both cases. Audited as bases.training.approved or
     bases.training.returned. The notice, 五(三): "经基地管理单位同意后"."""
     training = _locked(training)
     if not bases_managed_by(actor).filter(pk=training.base_id).exists():
@@ -237,6 +250,14 @@ def training_decide(
         raise _changed(training)
     if approve:
         _check_base_active(training.base)
+        if training.starts_on <= timezone.localdate():
+            raise TrainingError(
+                _(
+                    "The training started on %(date)s: it can no longer be approved, "
+                    "only returned to the base."
+                )
+                % {"date": training.starts_on}
+            )
     reason = (reason or "").strip()
     if not approve and not reason:
         raise TrainingError(_("Give the reason for returning the training."))

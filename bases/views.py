@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bases import selectors
-from bases.forms import DecisionForm, TrainingForm
+from bases.forms import DecisionForm, TrainingFilterForm, TrainingForm
 from bases.models import Trainee, Training
 from bases.services import (
     EDITABLE,
@@ -27,7 +27,7 @@ from portal.http import pk_or_none
 from portal.models import Role
 from portal.pagination import page_with_total
 from portal.roles import public, role_required
-from portal.scoping import studies
+from portal.scoping import bases_visible_to, studies
 
 # The roles that decide a base's trainings when they are its managing unit
 # (portal.scoping.bases_managed_by says which bases).
@@ -77,13 +77,30 @@ def enrol(request, pk):
 # -- base staff ---------------------------------------------------------------------------
 
 
-@role_required(Role.BASE_STAFF)
+@role_required(Role.BASE_STAFF, Role.PROVINCE_HR)
 def trainings(request):
-    """The base's trainings, newest first, paginated; the button to propose one."""
-    page = page_with_total(
-        selectors.trainings_visible_to(request.membership), 30, request.GET.get("page")
+    """The trainings of the bases the actor sees (portal.scoping.bases_visible_to:
+    base staff their base's, provincial HR every base's, read only), newest first,
+    paginated, filtered by base, status and year; the button to propose one for
+    those who run their base's trainings (selectors.runs_trainings)."""
+    actor = request.membership
+    form = TrainingFilterForm(request.GET or None, bases=bases_visible_to(actor))
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    found = selectors.trainings_listed(
+        actor,
+        base=filters.get("base"),
+        status=filters.get("status", ""),
+        year=filters.get("year"),
     )
-    return render(request, "bases/trainings.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page_with_total(found, 30, request.GET.get("page")),
+        "form": form,
+        "query": query.urlencode(),
+        "runs": selectors.runs_trainings(actor),
+    }
+    return render(request, "bases/trainings.html", context)
 
 
 @role_required(Role.BASE_STAFF)
@@ -121,7 +138,9 @@ def training_detail(request, pk):
         "training": training,
         "counts": selectors.trainee_counts(training),
         "runs": selectors.runs_trainings(actor),
+        "lists": selectors.lists_trainings(actor),
         "decides": selectors.decides_trainings(actor, training),
+        "approvable": selectors.approvable(training),
         "editable": training.status in EDITABLE,
     }
     return render(request, "bases/training.html", context)

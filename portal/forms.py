@@ -3,8 +3,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Model
 from django.urls import reverse_lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from portal.backends import login_lookup
 from portal.http import is_pk
@@ -172,6 +173,30 @@ class PkChoiceField(forms.ModelChoiceField):
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
         return super().to_python(value)
+
+
+YEAR_MIN, YEAR_MAX = 2000, 2100  # the years any form takes (credits.eligibility EARLIEST_YEAR)
+
+
+def _bad_year() -> str:
+    return gettext("Enter a year from %(min)s to %(max)s.") % {"min": YEAR_MIN, "max": YEAR_MAX}
+
+
+bad_year = lazy(_bad_year, str)
+
+
+class YearField(forms.IntegerField):
+    """A calendar year typed in a form (a filter's or an action's): an integer from
+    YEAR_MIN to YEAR_MAX, optional unless `required=True`; anything else is one
+    message, "请填写2000至2100之间的年度". The one year field of the project's forms."""
+
+    def __init__(self, *, required=False, **kwargs):
+        message = bad_year()
+        kwargs.setdefault("label", _("Year"))
+        kwargs.setdefault(
+            "error_messages", {"invalid": message, "min_value": message, "max_value": message}
+        )
+        super().__init__(required=required, min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
 
 
 class SwitchRoleForm(forms.Form):

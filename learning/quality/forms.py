@@ -4,30 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from learning.quality.selectors import active_bases, nominable_courses
-from portal.forms import PkChoiceField
-
-BAD_YEAR = {
-    "invalid": _("Bad year."),
-    "min_value": _("Bad year."),
-    "max_value": _("Bad year."),
-}
-
-
-def _year_field(required=False):
-    return forms.IntegerField(
-        label=_("Year"),
-        required=required,
-        min_value=1000,
-        max_value=9999,
-        error_messages=BAD_YEAR,
-    )
+from portal.forms import PkChoiceField, YearField
 
 
 class NominationForm(forms.Form):
     """The year a teacher puts her course forward for (empty: the default year) and
     the base she names, if any (an active one)."""
 
-    year = _year_field()
+    year = YearField()
     base = PkChoiceField(
         label=_("Base"),
         queryset=active_bases(),
@@ -47,14 +31,14 @@ class BaseNominationForm(forms.Form):
     year)."""
 
     course = PkChoiceField(label=_("Course"), queryset=nominable_courses())
-    year = _year_field()
+    year = YearField()
 
 
 class CourseSearchForm(forms.Form):
     """The base's course picker: the year the courses are offered in and a phrase in
     their title."""
 
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = YearField()
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
 
     def __init__(self, *args, **kwargs):
@@ -66,7 +50,7 @@ class CourseSearchForm(forms.Form):
 class QueueYearForm(forms.Form):
     """The year of the association's queue (empty or bad: the default year)."""
 
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = YearField()
 
 
 class ReviewForm(forms.Form):

@@ -70,13 +70,17 @@ def message(page) -> str:
 
 
 def test_base_training_from_proposal_to_hours(
-    browser, live_server, base, base_staff, jinan_hr, alice
+    browser, live_server, frozen, base, base_staff, jinan_hr, alice
 ):
-    # Self-enrolment needs a training that has not ended, closing one that has: it
-    # ends today. It started two days ago, within the base's validity (2021–2030).
+    # A base proposes a training that starts after today (its managing unit agrees
+    # first), within the base's validity (2021–2030): tomorrow, for two days. The
+    # professional enrols before it starts; the base closes it on its last day (a
+    # training is closed once it ends_on today or earlier) — the live server runs in
+    # this process, so moving the clock (frozen) moves it too.
     today = timezone.localdate()
-    ruled(today.year)
-    starts = today - datetime.timedelta(days=2)
+    starts = today + datetime.timedelta(days=1)
+    ends = starts + datetime.timedelta(days=1)
+    ruled(ends.year)
     url = live_server.url
     title = "智能制造前沿技术高级研修"
 
@@ -89,7 +93,7 @@ def test_base_training_from_proposal_to_hours(
         staff.select_option("#id_category", "professional")
         staff.select_option("#id_field", "机械工程")
         staff.fill("#id_starts_on", starts.isoformat())
-        staff.fill("#id_ends_on", today.isoformat())
+        staff.fill("#id_ends_on", ends.isoformat())
         staff.select_option("#id_mode", "offline")
         staff.fill("#id_hours", "16")
         staff.fill("#id_capacity", "30")
@@ -126,8 +130,9 @@ def test_base_training_from_proposal_to_hours(
         visitor.wait_for_load_state()
         seen["enrolled"] = visitor.get_by_test_id("enrolment").inner_text()
 
-        # The base (back on its training's page) records her attendance and result,
-        # then closes the training.
+        # On the training's last day the base (back on its training's page) records
+        # her attendance and result, then closes the training.
+        frozen(ends)  # only the clock: no ORM in the browser thread
         staff.reload()
         staff.get_by_role("link", name="学员、参训情况和结果").click()
         row = staff.get_by_test_id("trainees").locator("tr", has_text=alice.real_name)
@@ -173,7 +178,7 @@ def test_base_training_from_proposal_to_hours(
         alice,
         Decimal(16),
         "professional",
-        today.year,
+        ends.year,
     )
     assert trainee.credit == entry
 
