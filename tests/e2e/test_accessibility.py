@@ -60,6 +60,8 @@ ROLES = [
     "jinan_hr",
     "province_hr",
     "institution_staff",
+    "base_staff",
+    "association",
 ]
 
 
@@ -69,6 +71,7 @@ def lived_in(cast, unit_a, institution, jinan):
     one short of professional hours), a pending declaration, a certificate, courses with
     lessons and enrolments, a published plan, a registration and a transfer waiting for
     unit A's HR, unit A's compliance report, and a class of the institution."""
+    from bases.models import Trainee, Training
     from certificates.services import certificate_issue
     from credits.declarations import declaration_create
     from learning import demo as learning_demo
@@ -110,6 +113,28 @@ def lived_in(cast, unit_a, institution, jinan):
     ProfileFactory(user=newcomer, unit=unit_a, status=ReviewStatus.PENDING)
     Transfer.objects.create(person=cast["bob"], from_unit=cast["bob"].profile.unit, to_unit=unit_a)
     make_training_class(institution, jinan)
+    # The cast's base: an approved training with alice enrolled, one awaiting approval.
+    base = cast["base_staff"].memberships.get().base
+    trainings = [
+        Training.objects.create(
+            base=base,
+            title=title,
+            category=Category.PROFESSIONAL,
+            field=base.fields[0],
+            starts_on=datetime.date(this_year, 12, 20),
+            ends_on=datetime.date(this_year, 12, 22),
+            mode="offline",
+            hours=Decimal(16),
+            capacity=30,
+            status=status,
+            proposed_by=cast["base_staff"],
+        )
+        for title, status in (
+            ("智能制造专题研修班", "approved"),
+            ("工业互联网应用培训", "proposed"),
+        )
+    ]
+    Trainee.objects.create(training=trainings[0], person=alice, via="self")
     # Unit A's finished compliance report, tables and charts (its files are not needed).
     report = ReportJob.objects.create(
         requested_by=cast["hr_a"], year=this_year - 1, scope="unit", unit=unit_a, total=3

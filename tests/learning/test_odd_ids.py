@@ -36,7 +36,7 @@ class TestOddIds:
         client.force_login(alice)
         url = reverse("learning:nominate", kwargs={"pk": course.pk})
         page = client.post(url, {"year": odd}, follow=True).content.decode()
-        assert "年度无效" in page
+        assert "请填写2000至2100之间的年度" in page
         assert not QualityNomination.objects.exists()
 
     def test_odd_ticked_names_add_nobody(self, client, hr_a, unit_a, odd):
