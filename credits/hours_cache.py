@@ -85,9 +85,10 @@ def render_entries(person, year: int, page_number) -> tuple[str, int]:
 
 
 def _cached(key: str | None, draw, what: str) -> tuple[str, bool]:
-    """(html, kept): what the cache holds under `key` (kept), else `draw(True)` →
-    (html, keep), stored under `key` when `keep`. No key: drawn, not stored. Redis
-    down: `draw(False)` (what it draws asks Redis nothing more), logged, not kept."""
+    """(html, kept): what the cache holds under `key` (kept), else `draw(redis_up=True)`
+    → (html, keep), stored under `key` when `keep`. No key: drawn, not stored. Redis
+    down: `draw(redis_up=False)` (what it draws asks Redis nothing more), logged, not
+    kept."""
     if key:
         try:
             html = cache.get(key)
@@ -106,19 +107,18 @@ def _cached(key: str | None, draw, what: str) -> tuple[str, bool]:
 
 
 def _entries_html(
-    person, year: int, version: int, page_number, *, cached: bool = True
+    person, year: int, version: int, page_number, *, redis_up: bool = True
 ) -> tuple[str, bool]:
-    """(HTML, kept) of the entry list's page; not kept: a page past the end (it is
-    not stored under the number asked), Redis down. `cached=False`: drawn."""
+    """(HTML, kept) of the entry list's page: from the cache, else drawn and kept
+    unless it is a page past the end (it is not stored under the number asked).
+    `redis_up=False`: drawn, not kept."""
     number = cacheable_page_number(page_number)
 
-    def draw(_redis_up=True):
+    def draw(_redis_up):
         html, shown = render_entries(person, year, page_number)
         return html, shown == number
 
-    if not cached:
-        return draw()[0], False
-    key = entries_key(person, year, version, number) if number else None
+    key = entries_key(person, year, version, number) if number and redis_up else None
     return _cached(key, draw, "my hours")
 
 
@@ -143,10 +143,10 @@ def hours_body(person, *, rules: dict[int, YearRule], year: int, page_number) ->
     totals, versions = selectors.year_totals_and_versions(person, years)
     number = cacheable_page_number(page_number)
 
-    def draw(cached):
+    def draw(redis_up):
         statuses = {y: selectors.status_of(y, *totals[y], rules.get(y)) for y in years}
         history = [statuses[ruled] for ruled in sorted(rules)]
-        entries, kept = _entries_html(person, year, versions[year], page_number, cached=cached)
+        entries, kept = _entries_html(person, year, versions[year], page_number, redis_up=redis_up)
         context = {
             "year": year,
             "years": [s.year for s in reversed(history)],
