@@ -9,10 +9,10 @@ from portal.base_registry import (
     BaseRegistryError,
     check_fields,
     check_managing,
-    credit_code_as_typed,
     normalize_fields,
 )
 from portal.forms import (
+    CreditCodeField,
     DateInput,
     IdNumberField,
     NameField,
@@ -21,19 +21,6 @@ from portal.forms import (
     UnitPickerMixin,
 )
 from portal.models import Authority, Base, City
-
-
-class CreditCodeField(forms.CharField):
-    """A unified social credit code as people type it (full-width, lower case, spaces),
-    cleaned to its 18 stored characters and checked (portal.identity)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 40)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return credit_code_as_typed(value) if value else value
 
 
 class FieldsField(forms.CharField):

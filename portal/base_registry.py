@@ -133,7 +133,7 @@ def registry_bases(
         bases = bases.filter(managing_city_id=city_id)
     search = (search or "").strip()
     if search:
-        code = _credit_code_as_typed(search)
+        code = normalize_credit_code(search)
         bases = bases.filter(
             Q(name__contains=search)
             | Q(host_name__contains=search)
@@ -170,19 +170,6 @@ def status_changes_of(base: Base) -> tuple[str, ...]:
 
 
 # -- normal forms ------------------------------------------------------------------------
-
-
-def _credit_code_as_typed(value) -> str:
-    """A credit code as people type it (full-width letters and digits, lower case,
-    spaces, invisible characters) in its stored form."""
-    return normalize_credit_code(unicodedata.normalize("NFKC", str(value)).translate(INVISIBLE))
-
-
-def credit_code_as_typed(value) -> str:
-    """The validated unified social credit code of what was typed (full width and lower
-    case folded, spaces dropped; portal.identity.validate_credit_code, python-stdnum's
-    check character); ValidationError (Chinese) otherwise."""
-    return validate_credit_code(_credit_code_as_typed(value))
 
 
 def normalize_fields(value) -> list[str]:
@@ -273,7 +260,7 @@ def base_save(
     """Register a base (`base_pk` None; it starts active) or change the record of the
     base `base_pk` (under a row lock; its status is changed by base_set_status only).
 
-    `host_credit_code` as typed (credit_code_as_typed), `fields` as text or a list
+    `host_credit_code` as typed (portal.identity.validate_credit_code), `fields` as text or a list
     (normalize_fields), exactly one of the three managing units (an approved unit).
     Raises Http404 when `base_pk` is not a base the actor keeps (bases_kept_by);
     BaseRegistryError when the level is unknown, a name is empty, the name is taken,
@@ -294,7 +281,7 @@ def base_save(
     if not name or not host_name:
         raise BaseRegistryError(_("Give the name of the base and of its host organisation."))
     try:
-        host_credit_code = credit_code_as_typed(host_credit_code)
+        host_credit_code = validate_credit_code(host_credit_code)
     except ValidationError as error:
         raise BaseRegistryError(error.messages[0]) from None
     check_managing(managing_city, managing_authority, managing_unit)

@@ -63,6 +63,19 @@ class NameField(forms.CharField):
         return normalize_name(value) if value else value
 
 
+class CreditCodeField(forms.CharField):
+    """A unified social credit code as people type it (full-width, lower case, spaces),
+    cleaned to its 18 stored characters and checked (portal.identity)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return validate_credit_code(value) if value else value
+
+
 class IdNumberField(forms.CharField):
     """An ID-card number as people type it (full-width digits and Ｘ, spaces, invisible
     characters), cleaned to its 18 stored characters and checked; empty when optional.
@@ -425,7 +438,7 @@ class UnitDetailsForm(forms.Form):
     """What a unit says about itself; `unit` is the registration being corrected."""
 
     unit_name = forms.CharField(label=_("Unit name"), max_length=100)
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=20)
+    credit_code = CreditCodeField(label=_("Unified social credit code"))
     unit_city = PkChoiceField(
         label=_("City"), queryset=City.objects.all(), empty_label=_("— choose —")
     )
@@ -441,7 +454,7 @@ class UnitDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_credit_code(self):
-        code = validate_credit_code(self.cleaned_data["credit_code"])
+        code = self.cleaned_data["credit_code"]
         others = Unit.objects.filter(credit_code=code)
         if self.unit is not None:
             others = others.exclude(pk=self.unit.pk)

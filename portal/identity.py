@@ -154,7 +154,9 @@ def mask_id_number(number: str) -> str:
 
 
 def normalize_credit_code(value: str) -> str:
-    return "".join(str(value).split()).upper()
+    """A unified social credit code as stored, from what was typed: NFKC (full-width
+    digits and letters), no invisible characters or spaces, upper case."""
+    return "".join(_plain(value).split()).upper()
 
 
 def validate_credit_code(value: str) -> str:

@@ -81,6 +81,10 @@ class TestCreditCode:
     def test_lower_case_is_normalised(self):
         assert validate_credit_code("91110000600037341l") == "91110000600037341L"
 
+    def test_credit_code_typed_full_width_with_invisible_characters(self):
+        typed = "９１１１ ００００ ６０００ ３７３４ １ｌ\u200b"
+        assert validate_credit_code(typed) == "91110000600037341L"
+
     def test_wrong_check_character_is_refused(self):
         message = assert_refused("91110000600037341M", "checksum", validate_credit_code)
         assert "校验位" in message
