@@ -6,13 +6,13 @@ from credits.models import Category
 from learning.catalog.models import Course, Lesson, Question
 from learning.catalog.selectors import topic_groups
 from learning.catalog.services import StudyError
-from portal.forms import BaseInlineFormSet, IdNumberField
+from portal.forms import BaseInlineFormSet, IdNumberField, YearField
 from portal.http import pk_or_none
 from portal.models import User
 
 
 class CatalogFilterForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = YearField()
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("all")), *Category.choices]
     )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from learning.platforms.imports import IMPORT_SPEC
 from learning.platforms.models import Platform, PlatformRecord
-from portal.forms import IdNumberField
+from portal.forms import IdNumberField, YearField
 from portal.models import User
 from portal.tabular import TableError, check_upload
 
@@ -26,7 +26,7 @@ class RecordFilterForm(forms.Form):
     platform = forms.ModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), required=False
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = YearField()
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,
