@@ -17,12 +17,18 @@ def history_row(page: str, year: int) -> str:
     return page[start : page.index("</tr>", start)]
 
 
-def test_a_second_load_asks_only_for_the_rules_and_the_totals(client, alice10):  # noqa: F811
+def test_a_second_load_draws_nothing_and_asks_only_for_the_rules_and_the_totals(
+    client,
+    alice10,  # noqa: F811
+):
     client.force_login(alice10)
-    first = html(my_hours(client, 2024))
+    first = my_hours(client, 2024)
+    assert "credits/_my_hours_body.html" in [t.name for t in first.templates]
     with CaptureQueriesContext(connection) as queries:
-        second = html(my_hours(client, 2024))
-    assert second == first
+        second = my_hours(client, 2024)
+    assert html(second) == html(first)
+    drawn = {t.name for t in second.templates}
+    assert not drawn & {"credits/_my_hours_body.html", "credits/_history_chart.html"}
     tables = [q["sql"].split(" FROM ")[1].split()[0] for q in queries]
     assert tables == ['"credits_yearrule"', '"credits_personyeartotal"']
 
