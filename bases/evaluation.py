@@ -34,11 +34,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import (
     DecimalField,
-    Exists,
     F,
     FloatField,
     Func,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
@@ -51,12 +49,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bases.models import Evaluation, Trainee, Training
-from credits.models import CreditEntry, YearRule
+from credits.models import YearRule
 from learning.quality.models import QualityNomination, QualityReview
 from portal import scoping
 from portal.actions import Refused
 from portal.audit import audit_log
-from portal.models import Base, Membership, Role
+from portal.base_registry import bases_kept_by
+from portal.models import Base, Membership
+from portal.selectors import subquery_count
 
 # A training's results count as filed on time when it is closed at most this many days
 # after its last day (the house's rule; see the module's docstring).
@@ -108,17 +108,6 @@ RAW = (
 PREVIOUS = "_prev"
 
 
-def _sql_count(queryset: QuerySet, expression=None, *, distinct: bool = False):
-    """COUNT(…) over `queryset` (which refers to the outer base) as a scalar subquery
-    without GROUP BY; 0 when there are no rows."""
-    template = "%(function)s(DISTINCT %(expressions)s)" if distinct else None
-    extra = {"template": template} if template else {}
-    counted = queryset.order_by().annotate(
-        _n=Func(expression or F("pk"), function="COUNT", output_field=IntegerField(), **extra)
-    )
-    return Coalesce(Subquery(counted.values("_n"), output_field=IntegerField()), Value(0))
-
-
 def _sql_aggregate(queryset: QuerySet, function: str, expression, output_field):
     """SUM or AVG of `expression` over `queryset` as a scalar subquery (NULL when there
     are no rows)."""
@@ -128,42 +117,24 @@ def _sql_aggregate(queryset: QuerySet, function: str, expression, output_field):
     return Subquery(result.values("_v"), output_field=output_field)
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-
-
-def _closed_trainings(year: int) -> QuerySet[Training]:
-    """The outer base's trainings run in `year`: closed, ending in `year`."""
-    first, next_first = _year_bounds(year)
-    return Training.objects.filter(
-        base=OuterRef("pk"),
-        status=Training.Status.CLOSED,
-        ends_on__gte=first,
-        ends_on__lt=next_first,
-    )
-
-
-def _trainees(year: int) -> QuerySet[Trainee]:
-    """The trainees of the outer base's trainings run in `year`."""
-    first, next_first = _year_bounds(year)
-    return Trainee.objects.filter(
-        training__base=OuterRef("pk"),
-        training__status=Training.Status.CLOSED,
-        training__ends_on__gte=first,
-        training__ends_on__lt=next_first,
-    )
+def _run_in(year: int, via: str = "") -> dict:
+    """The lookups of the outer base's trainings run in `year` (closed, ending in
+    `year`), reached through `via` ("training__" from a trainee)."""
+    return {
+        f"{via}base": OuterRef("pk"),
+        f"{via}status": Training.Status.CLOSED,
+        f"{via}ends_on__year": year,
+    }
 
 
 def _year_annotations(year: int, suffix: str) -> dict:
     """The raw figures of `year` for the outer base, named `<figure><suffix>`."""
-    trainings = _closed_trainings(year)
+    trainings = Training.objects.filter(**_run_in(year))
     on_time = trainings.filter(
         closed_at__date__lte=F("ends_on") + datetime.timedelta(days=FILING_DAYS)
     )
-    trainees = _trainees(year)
-    credited = trainees.filter(credit__isnull=False).exclude(
-        Exists(CreditEntry.objects.filter(reverses=OuterRef("credit_id")))
-    )
+    trainees = Trainee.objects.filter(**_run_in(year, "training__"))
+    credited = trainees.filter(credit__isnull=False, credit__reversals__isnull=True)
     selected = QualityNomination.objects.filter(
         base=OuterRef("pk"), year=year, status=QualityNomination.Status.SELECTED
     )
@@ -174,17 +145,17 @@ def _year_annotations(year: int, suffix: str) -> dict:
     )
     hours_field = DecimalField(max_digits=12, decimal_places=1)
     return {
-        f"ev_trainings{suffix}": _sql_count(trainings),
-        f"ev_on_time{suffix}": _sql_count(on_time),
-        f"ev_people{suffix}": _sql_count(trainees, F("person_id"), distinct=True),
-        f"ev_enrolled{suffix}": _sql_count(trainees),
-        f"ev_passed{suffix}": _sql_count(trainees.filter(result=Trainee.Result.PASSED)),
+        f"ev_trainings{suffix}": subquery_count(trainings),
+        f"ev_on_time{suffix}": subquery_count(on_time),
+        f"ev_people{suffix}": subquery_count(trainees, F("person_id"), distinct=True),
+        f"ev_enrolled{suffix}": subquery_count(trainees),
+        f"ev_passed{suffix}": subquery_count(trainees.filter(result=Trainee.Result.PASSED)),
         f"ev_hours{suffix}": Coalesce(
             _sql_aggregate(credited, "SUM", F("credit__hours"), hours_field),
             Value(Decimal(0)),
             output_field=hours_field,
         ),
-        f"ev_selected{suffix}": _sql_count(selected),
+        f"ev_selected{suffix}": subquery_count(selected),
         f"ev_selected_score{suffix}": _sql_aggregate(reviews, "AVG", F("score"), FloatField()),
     }
 
@@ -206,9 +177,11 @@ def bases_with_indicators(bases: QuerySet[Base], year: int) -> QuerySet[Base]:
 
 
 def evaluation_board(actor: Membership | None, year: int) -> QuerySet[Base]:
-    """Provincial HR's board of `year`: every base it evaluates (bases_evaluated_by),
-    national ones first then by name, with its indicators (bases_with_indicators)."""
-    bases = bases_evaluated_by(actor).select_related(
+    """The board of `year`: the bases the actor evaluates — every base for provincial
+    HR, which keeps the registry and inspects the bases (鲁人社发〔2016〕38号;
+    portal.base_registry.bases_kept_by), none for anyone else —, national ones first
+    then by name, with their indicators (bases_with_indicators)."""
+    bases = bases_kept_by(actor).select_related(
         "managing_city", "managing_authority", "managing_unit"
     )
     return bases_with_indicators(bases, year).order_by("level", "name", "pk")
@@ -305,21 +278,7 @@ def figure_values(base: Base) -> dict:
     return _values(base, "")
 
 
-# -- who evaluates, and the year ----------------------------------------------------------
-
-
-def bases_evaluated_by(actor: Membership | None) -> QuerySet[Base]:
-    """The bases the actor evaluates and fills the score sheet of: every base for
-    provincial HR (it keeps the registry and inspects the bases, 鲁人社发〔2016〕38号),
-    none for anyone else."""
-    if getattr(actor, "role", None) != Role.PROVINCE_HR:
-        return Base.objects.none()
-    return Base.objects.all()
-
-
-def get_evaluated_base_for(actor: Membership | None, pk) -> Base:
-    """The base `pk` among bases_evaluated_by(actor); Http404 otherwise."""
-    return get_object_or_404(bases_evaluated_by(actor), pk=pk)
+# -- the base's own view, and the year ---------------------------------------------------
 
 
 def get_visible_base_for(actor: Membership | None, pk) -> Base:
@@ -504,14 +463,13 @@ def evaluation_save(
     (their sum, one decimal, at most 100), the grade and remarks. Saving again
     updates the same evaluation (one per base and year).
 
-    Raises Http404 when the actor does not evaluate the base (bases_evaluated_by:
-    provincial HR only); EvaluationError for a year that is not one of
+    Raises Http404 when the actor does not evaluate the base (portal.base_registry
+    .bases_kept_by: provincial HR only); EvaluationError for a year that is not one of
     evaluation_years(), a year before the base was set up, points missing or out of
     range, or a grade the total does not allow (check_grade).
     Writes the audit entry bases.evaluation.created / bases.evaluation.changed with
     the base, year, total, grade and the previous total and grade."""
-    get_evaluated_base_for(actor, base_pk)
-    base = Base.objects.select_for_update().get(pk=base_pk)
+    base = get_object_or_404(bases_kept_by(actor).select_for_update(), pk=base_pk)
     if year not in evaluation_years():
         raise EvaluationError(_("%(year)s cannot be evaluated.") % {"year": year})
     if year < base.valid_from.year:

@@ -7,17 +7,6 @@ from bases.evaluation import PARTS
 from bases.models import Evaluation
 
 
-class EvaluationYearForm(forms.Form):
-    """The year of the evaluation board (?year=), among `years` (evaluation_years)."""
-
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-
-    def __init__(self, *args, years: list[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        # Choices compare the text as written: "２０２５" or "2025.0" is no year.
-        self.fields["year"].choices = [(year, str(year)) for year in years]
-
-
 class ScoreSheetForm(forms.Form):
     """Provincial HR's score sheet: the points of every part (PARTS, one decimal, 0 to
     the part's maximum), the grade and remarks. The service (evaluation_save) checks

@@ -5,12 +5,13 @@ year, and the base's own read-only view of its evaluations."""
 from urllib.parse import urlencode
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from bases import evaluation as ev
-from bases.evaluation_forms import EvaluationYearForm, ScoreSheetForm
+from bases.evaluation_forms import ScoreSheetForm
 from bases.models import Evaluation
+from credits.forms import YearForm
 from portal.actions import form_action
 from portal.models import Role
 from portal.pagination import page_with_total
@@ -22,7 +23,8 @@ BASES_PER_PAGE = 50
 
 def _year(request, years: list[int]) -> int:
     """`?year=` when it is one of `years`, else default_evaluation_year."""
-    form = EvaluationYearForm(request.GET, years=years)
+    form = YearForm(request.GET)
+    form.fields["year"].choices = [(year, str(year)) for year in years]
     return form.cleaned_data["year"] if form.is_valid() else ev.default_evaluation_year(years)
 
 
@@ -123,17 +125,11 @@ def evaluation_sheet(request, pk, year):
     actor = request.membership
     if year not in ev.evaluation_years():
         raise Http404
-    base = ev.get_evaluated_base_for(actor, pk)
-    annotated = ev.bases_with_indicators(
-        ev.bases_evaluated_by(actor)
-        .filter(pk=base.pk)
-        .select_related("managing_city", "managing_authority", "managing_unit"),
-        year,
-    ).get()
-    suggestions = ev.suggested_points(ev.figure_values(annotated))
+    base = get_object_or_404(ev.evaluation_board(actor, year), pk=pk)
+    suggestions = ev.suggested_points(ev.figure_values(base))
     evaluation = (
-        Evaluation.objects.filter(pk=annotated.evaluation_pk).select_related("evaluated_by").first()
-        if annotated.evaluation_pk
+        Evaluation.objects.filter(pk=base.evaluation_pk).select_related("evaluated_by").first()
+        if base.evaluation_pk
         else None
     )
     form = ScoreSheetForm(
@@ -155,7 +151,7 @@ def evaluation_sheet(request, pk, year):
         success=lambda saved: (
             _("The evaluation of %(base)s for %(year)s is saved: %(total)s points, %(grade)s.")
             % {
-                "base": annotated.name,
+                "base": base.name,
                 "year": year,
                 "total": saved.total,
                 "grade": saved.get_grade_display(),
@@ -164,15 +160,14 @@ def evaluation_sheet(request, pk, year):
         redirect_to=lambda saved: ("bases:evaluation_sheet", base.pk, year),
     )
     context = {
-        "base": annotated,
+        "base": base,
         "year": year,
-        "figures": ev.figures_of(annotated),
+        "figures": ev.figures_of(base),
         "evaluation": evaluation,
         "form": form,
         "full_marks": ev.FULL_MARKS,
         "filing_days": ev.FILING_DAYS,
         "grade_minima": _grade_minima(),
-        "managing_unit": annotated.managing_name,
     }
     return done or render(request, "bases/evaluation_sheet.html", context)
 

@@ -36,11 +36,6 @@ class TrainingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [(name, name) for name in fields]
 
-    @classmethod
-    def initial_of(cls, training: Training) -> dict:
-        """The form's initial values from a training (to edit a returned one)."""
-        return {name: getattr(training, name) for name in cls.base_fields}
-
     def proposal(self) -> Proposal:
         """The valid form as bases.services.training_propose takes it."""
         return Proposal(**self.cleaned_data)

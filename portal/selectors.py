@@ -2,7 +2,20 @@ import datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -84,6 +97,17 @@ def counts(**querysets: QuerySet) -> dict[str, int]:
             row = cursor.fetchone()
         found.update(zip((name for name, _column in columns), row, strict=True))
     return found
+
+
+def subquery_count(queryset: QuerySet, expression=None, *, distinct: bool = False):
+    """The number of rows of `queryset` — or of distinct values of `expression` — as
+    a scalar subquery for an annotation (`queryset` may refer to the outer query with
+    OuterRef): SELECT COUNT(…) without GROUP BY; 0 when there are none."""
+    extra = {"template": "%(function)s(DISTINCT %(expressions)s)"} if distinct else {}
+    counted = queryset.order_by().annotate(
+        _n=Func(expression or F("pk"), function="COUNT", output_field=IntegerField(), **extra)
+    )
+    return Coalesce(Subquery(counted.values("_n"), output_field=IntegerField()), Value(0))
 
 
 def open_transfers(actor: Membership) -> QuerySet[Transfer]:

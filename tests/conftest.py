@@ -8,11 +8,15 @@ institution in 济南.
 """
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from portal.actions import Refused
 from portal.models import Role
 from tests.factories import (
     AuthorityFactory,
@@ -26,6 +30,42 @@ from tests.factories import (
 )
 
 PASSWORD = "Secret-pass-2025"
+
+
+def race_behind_a_row_lock(model, pk, jobs, expected=(Refused,)) -> list:
+    """Run the callables `jobs` in threads (each with its own connection) while the
+    test holds the lock on the row `pk` of `model`, and let go only once every job
+    waits for the database: all of them have read whatever they read before any of
+    them writes. Returns their results, or the exceptions of the `expected` kinds
+    they raised, in the order they finished. For tests marked
+    django_db(transaction=True): each job commits for real."""
+    results = []
+
+    def run(job):
+        try:
+            results.append(job())
+        except expected as error:
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    with transaction.atomic():
+        model.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 20
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0] >= len(jobs):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the jobs never waited for the row lock")
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 def pytest_configure(config):

@@ -5,13 +5,10 @@ nothing), records attendance and results, and closing posts the hours once per
 trainee who attended and passed — even when closing is clicked twice at once."""
 
 import datetime
-import threading
-import time
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from bases.models import Trainee, Training
@@ -24,8 +21,8 @@ from bases.services import (
     training_propose,
 )
 from credits.models import CreditEntry, PersonYearTotal, Source
-from portal.actions import Refused
 from portal.models import AuditLog, Base, Membership, Role
+from tests.conftest import race_behind_a_row_lock
 from tests.factories import BaseFactory, UserFactory, make_member, make_professional, xlsx_upload
 
 BEFORE = datetime.date(2025, 6, 1)  # the trainings below are open then
@@ -377,46 +374,15 @@ def test_a_trainee_s_result_reads_qualified_or_not_qualified(
     assert Trainee(result=Trainee.Result.FAILED).get_result_display() == "不合格"
 
 
-def race_behind_the_training(training, jobs) -> list:
-    """Run `jobs` in threads while this test holds the training's row lock; let go
-    once every job waits for it. Returns each job's result or its Refused."""
-    results = []
-
-    def run(job):
-        try:
-            results.append(job())
-        except Refused as error:
-            results.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    with transaction.atomic():
-        Training.objects.select_for_update().filter(pk=training.pk).values_list("pk").get()
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 20
-        with connection.cursor() as cursor:
-            while time.monotonic() < deadline:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0] >= len(jobs):
-                    break
-                time.sleep(0.05)
-            else:
-                pytest.fail("the jobs never waited for the training's row lock")
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_enrolments_and_closings_stay_within_capacity_and_credit_once(
     frozen, base_staff, jinan_hr, alice, bob
 ):
     frozen(BEFORE)
     training = approved(base_staff, jinan_hr, capacity=1)
-    results = race_behind_the_training(
-        training,
+    results = race_behind_a_row_lock(
+        Training,
+        training.pk,
         [
             lambda: training_enrol(person=alice, training=training),
             lambda: training_enrol(person=bob, training=training),
@@ -429,7 +395,7 @@ def test_concurrent_enrolments_and_closings_stay_within_capacity_and_credit_once
     frozen(AFTER)
     staff = actor(base_staff)
     close = lambda: training_close(actor=staff, training=training)  # noqa: E731
-    results = race_behind_the_training(training, [close, close])
+    results = race_behind_a_row_lock(Training, training.pk, [close, close])
     assert sorted(type(r).__name__ for r in results) == ["TrainingError", "int"]
     assert CreditEntry.objects.filter(source=Source.BASE_TRAINING).count() == 1
     assert AuditLog.objects.filter(action="bases.training.closed").count() == 1

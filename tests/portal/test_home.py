@@ -6,7 +6,7 @@ from django.urls import reverse
 from portal import scoping
 from portal.models import Membership, Role
 
-# Who acts in which role in the cast (see tests/conftest.py).
+# Who acts in which role in the cast (see tests/conftest.py), one member per role.
 CAST_ROLE = {
     "alice": Role.PROFESSIONAL,
     "hr_a": Role.UNIT_HR,
@@ -14,6 +14,8 @@ CAST_ROLE = {
     "jinan_hr": Role.CITY_HR,
     "province_hr": Role.PROVINCE_HR,
     "institution_staff": Role.INSTITUTION_STAFF,
+    "base_staff": Role.BASE_STAFF,
+    "association": Role.ASSOCIATION,
 }
 
 

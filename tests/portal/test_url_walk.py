@@ -60,6 +60,7 @@ from portal.converters import PkConverter, VerificationCodeConverter, YearConver
 from portal.models import Membership, Role
 from portal.roles import guard_of
 from tests import walk_world
+from tests.portal.test_home import CAST_ROLE
 from tests.walk_world import HUGE_PK, ids
 
 ROOT = Path(settings.BASE_DIR)
@@ -67,17 +68,10 @@ APPS = ("portal", "credits", "certificates", "learning", "digital_engineer", "ba
 ANONYMOUS = "anonymous"
 # The cast (tests/conftest.py) with the role each acts in (test_the_cast_acts_so).
 ROLE_OF = {
-    "alice": Role.PROFESSIONAL,
-    "hr_a": Role.UNIT_HR,
-    "health_admin": Role.DEPARTMENT_ADMIN,
-    "jinan_hr": Role.CITY_HR,
-    "province_hr": Role.PROVINCE_HR,
-    "institution_staff": Role.INSTITUTION_STAFF,
+    **CAST_ROLE,
     "bob": Role.PROFESSIONAL,
     "hr_b": Role.UNIT_HR,
     "qingdao_hr": Role.CITY_HR,
-    "base_staff": Role.BASE_STAFF,
-    "association": Role.ASSOCIATION,
 }
 MEMBERS = tuple(ROLE_OF)
 # Nobody of these may read anything of set B (test_the_cast_acts_so checks).
