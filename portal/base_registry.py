@@ -26,7 +26,6 @@ from portal.audit import audit_log
 from portal.identity import (
     INVISIBLE,
     normalize_credit_code,
-    normalize_id_number,
     normalize_name,
     normalize_phone,
     validate_credit_code,
@@ -290,10 +289,6 @@ def base_save(
         raise BaseRegistryError(_("Give the period of validity."))
     if valid_until < valid_from:
         raise BaseRegistryError(_("The period of validity ends before it starts."))
-    if Base.objects.filter(name=name).exclude(pk=base.pk).exists():
-        raise BaseRegistryError(
-            _("A base named “%(name)s” is already registered.") % {"name": name}
-        )
     before = _record(base) if base.pk else None
     base.level, base.name, base.host_name = level, name, host_name
     base.host_credit_code, base.fields, base.contact = host_credit_code, fields, contact.strip()
@@ -303,7 +298,7 @@ def base_save(
     try:
         with transaction.atomic():
             base.save()
-    except IntegrityError:  # the name, taken meanwhile
+    except IntegrityError:  # the name is taken (its only unique constraint)
         raise BaseRegistryError(
             _("A base named “%(name)s” is already registered.") % {"name": name}
         ) from None
@@ -360,10 +355,6 @@ def base_set_status(*, actor: Membership, base_pk: int, status: str, reason: str
 # -- staff accounts ----------------------------------------------------------------------
 
 
-def _same_name(one: str, other: str) -> bool:
-    return normalize_name(one or "") == normalize_name(other or "")
-
-
 @transaction.atomic
 def base_staff_add(
     *,
@@ -404,7 +395,7 @@ def base_staff_add(
         raise BaseRegistryError(error.messages[0]) from None
     by_phone = User.objects.filter(phone=phone).first()
     if id_number:
-        person = User.objects.filter(id_number=normalize_id_number(id_number)).first()
+        person = User.objects.filter(id_number=id_number).first()
         if person is None and by_phone is not None:
             raise BaseRegistryError(
                 _(
@@ -434,7 +425,7 @@ def base_staff_add(
             raise BaseRegistryError(
                 _("The account could not be created; check the ID card number and the phone.")
             ) from None
-    elif False:
+    elif normalize_name(person.real_name) != real_name:
         raise BaseRegistryError(
             _(
                 "The account with this %(key)s is in the name of %(name)s, not "

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from portal import scoping
-from portal.base_registry import normalize_fields
+from portal.base_registry import BaseRegistryError, base_save, normalize_fields
 from portal.models import AuditLog, Base, Membership, Role, User
 from tests.factories import BaseFactory, UnitFactory, credit_code_for, id_number_for
 
@@ -128,6 +128,34 @@ def test_bad_input_is_refused_in_chinese_and_writes_nothing(
         base.refresh_from_db()
         assert base.name == "济南测试继续教育基地" and base.managing_city == jinan
         assert audits() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"valid_until": datetime.date(2020, 12, 31)}, "早于"),
+        ({"fields": " 、，\n"}, "专业领域"),
+        ({"managing_city": None}, "只能选择一个"),
+        ({"name": "济南测试继续教育基地"}, "已登记"),
+    ],
+)
+def test_the_service_refuses_what_the_form_refuses(base, jinan, province_hr, changes, message):
+    """base_save checks the record itself, whoever calls it (the form's checks aside)."""
+    record = {
+        "level": Base.Level.PROVINCIAL,
+        "name": "山东省新材料继续教育基地",
+        "host_name": "山东新材料研究院",
+        "host_credit_code": credit_code_for(4242),
+        "managing_city": jinan,
+        "fields": "新材料",
+        "valid_from": datetime.date(2021, 1, 1),
+        "valid_until": datetime.date(2025, 12, 31),
+    }
+    actor = province_hr.memberships.get()
+    with pytest.raises(BaseRegistryError, match=message):
+        base_save(actor=actor, base_pk=None, **(record | changes))
+    assert list(Base.objects.all()) == [base] and audits() == []
 
 
 @pytest.mark.django_db
@@ -257,6 +285,13 @@ def test_suspending_and_revoking_ask_for_confirmation_and_a_reason(client, base,
         ),
         ("portal.base.revoked", {"base": base.pk, "previous": "suspended", "reason": "整改不到位"}),
     ]
+    # A revoked base has no staff: none is added.
+    response = client.post(
+        url("base_staff_new", base),
+        {"real_name": "张基地", "phone": "13905310001", "id_number": id_number_for(321)},
+    )
+    assert response.status_code == 200 and "已撤销，不能添加" in errors_of(response)
+    assert not Membership.objects.filter(base=base).exists()
 
 
 @pytest.mark.django_db
@@ -307,7 +342,10 @@ def test_an_existing_account_gains_the_role_and_mistakes_are_refused(
     client.force_login(province_hr)
     add = url("base_staff_new", base)
     count = Membership.objects.count()
+    User.objects.filter(pk=bob.pk).update(is_active=False)
     refusals = [
+        # A disabled account gains no role.
+        ({"real_name": bob.real_name, "phone": bob.phone}, "账号已停用"),
         # A name that is not the account's.
         ({"real_name": "别人", "phone": alice.phone}, "不符"),
         # No account has the phone, and no ID number to create one.
