@@ -25,7 +25,6 @@ from certificates.services import document_stored
 from portal import scoping
 from portal.actions import form_action
 from portal.downloads import download_response
-from portal.identity import mask_id_number
 from portal.models import Role
 from portal.pagination import page_with_total
 from portal.roles import public, role_required
@@ -38,7 +37,7 @@ ROWS_PER_PAGE = 100
 
 def _rows(check: RegistrationCheck, page_number, *, full_ids: bool):
     """A page of the check's person-years, each with its verdict and its ID number as
-    the reader may see it."""
+    the reader may see it (`shown_id`: masked unless `full_ids`)."""
     page = page_with_total(check.rows.order_by("line", "year", "id"), ROWS_PER_PAGE, page_number)
     for row in page:
         row.shown_id = shown_id(row, full_ids)
@@ -149,10 +148,6 @@ def registration_check_verify(request, code):
     check = get_object_or_404(
         RegistrationCheck.objects.select_related("authority"), verification_code=code
     )
-    rows = check.rows.order_by("line", "year", "id")
-    page = page_with_total(rows, ROWS_PER_PAGE, request.GET.get("page"))
-    for row in page:
-        row.masked_id = mask_id_number(row.id_number)
-        row.verdict = verdict_label(row)
+    page = _rows(check, request.GET.get("page"), full_ids=False)
     context = {"check": check, "summary": check_summary(check), "page": page}
     return render(request, "certificates/registration_check_verify.html", context)

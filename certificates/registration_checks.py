@@ -13,8 +13,9 @@ The list (REGISTRATION_CHECK_SPEC, read by portal.tabular):
   (portal.identity.normalize_name). A number whose account bears another name is
   "not found": the answer never tells that the number exists;
 - 年度: one year (2024, 2024年) or a range, both ends included (2022-2024,
-  2022—2024, 2022~2024, 2022至2024, 2022年-2024年), between EARLIEST_YEAR and this
-  year, at most MAX_PERIOD_YEARS years. One column, rather than 起始年度/截止年度,
+  2022—2024, 2022~2024, 2022至2024, 2022年-2024年): a period as credits.eligibility.
+  check_period bounds every review period (EARLIEST_YEAR to this year, at most
+  MAX_PERIOD_YEARS years). One column, rather than 起始年度/截止年度,
   because most registration rules name "the last n years" and an applicant's line
   stays one cell a person.
 A list with any row that cannot be read (a bad ID number, an empty name, a year that
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
@@ -50,7 +52,7 @@ from certificates.services import (
     portal_url,
     qr_svg,
 )
-from credits.eligibility import EARLIEST_YEAR, MAX_PERIOD_YEARS
+from credits.eligibility import check_period, period_range_message
 from credits.selectors import StaffStatus, rules_by_year, staff_compliance
 from portal.actions import Refused
 from portal.audit import audit_log
@@ -128,8 +130,10 @@ def kind_required_message() -> str:
 
 def years_of(text: str) -> range:
     """The years a 年度 cell names: one year ("2024", "2024年") or a range with both
-    ends ("2022-2024", "2022—2024", "2022至2024"), between EARLIEST_YEAR and this year,
-    at most MAX_PERIOD_YEARS years. ValueError with the message (Chinese) otherwise."""
+    ends ("2022-2024", "2022—2024", "2022至2024") that is a period
+    credits.eligibility.check_period accepts (between EARLIEST_YEAR and this year, at
+    most MAX_PERIOD_YEARS years) and not empty. ValueError with the message (Chinese)
+    otherwise."""
     text = text.strip()
     if match := _RANGE.fullmatch(text):
         first, last = int(match.group(1)), int(match.group(2))
@@ -140,14 +144,12 @@ def years_of(text: str) -> range:
             _("“%(found)s” is not a year; write one year (2024) or a range (2022-2024)")
             % {"found": text}
         )
-    this_year = timezone.localdate().year
-    if not EARLIEST_YEAR <= first <= last <= this_year:
-        raise ValueError(
-            _("the years must run forward, between %(first)s and %(last)s")
-            % {"first": EARLIEST_YEAR, "last": this_year}
-        )
-    if last - first >= MAX_PERIOD_YEARS:
-        raise ValueError(_("at most %(count)s years per row") % {"count": MAX_PERIOD_YEARS})
+    if first > last:  # check_period lets the empty period (start = end + 1) pass
+        raise ValueError(period_range_message())
+    try:
+        check_period(first, last)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
     return range(first, last + 1)
 
 

@@ -15,7 +15,6 @@ certificates.registry:
 and the pages ask `achievements_of(person)`, knowing nothing of the app behind each.
 """
 
-import datetime
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -29,25 +28,18 @@ class Achievement:
     title: str  # what it is, e.g. the selected course's title
     year: int  # the year it counts in, e.g. the selection's year
     decision: str  # who decided it and when, in a sentence
-    decided_on: datetime.date | None = None  # the date of the decision, where known
 
     def as_json(self) -> dict:
-        """The achievement as a JSON object (the date in ISO form), as a statement stores
-        it (certificates.models.EligibilityStatement.achievements)."""
-        data = asdict(self)
-        data["decided_on"] = self.decided_on.isoformat() if self.decided_on else None
-        return data
+        """The achievement as a JSON object, as a statement stores it
+        (certificates.models.EligibilityStatement.achievements)."""
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "Achievement":
-        """The achievement `as_json` stored."""
-        decided_on = data.get("decided_on")
+        """The achievement `as_json` stored (other keys, such as the decision's date
+        statements issued before kept, are left out)."""
         return cls(
-            kind=data["kind"],
-            title=data["title"],
-            year=data["year"],
-            decision=data["decision"],
-            decided_on=datetime.date.fromisoformat(decided_on) if decided_on else None,
+            kind=data["kind"], title=data["title"], year=data["year"], decision=data["decision"]
         )
 
 
@@ -67,5 +59,4 @@ def achievements_of(person) -> list[Achievement]:
     """Every registered provider's achievements of `person`, newest year first, then
     by kind and title; one query per provider."""
     found = [achievement for provider in _providers for achievement in provider(person)]
-    found.sort(key=lambda a: (a.kind, a.title))
-    return sorted(found, key=lambda a: a.year, reverse=True)
+    return sorted(found, key=lambda a: (-a.year, a.kind, a.title))

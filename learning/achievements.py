@@ -41,7 +41,5 @@ def selected_courses_of(person) -> list[Achievement]:
             }
         else:
             decision = _("Selected in %(year)s") % {"year": year}
-        achievements.append(
-            Achievement(kind=kind, title=title, year=year, decision=decision, decided_on=decided_on)
-        )
+        achievements.append(Achievement(kind=kind, title=title, year=year, decision=decision))
     return achievements

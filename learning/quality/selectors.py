@@ -18,12 +18,6 @@ from portal.models import Base
 Status = QualityNomination.Status
 
 
-def nominations_to_review() -> QuerySet[QualityNomination]:
-    """Every nomination with its course and teacher (provincial HR looks its decisions
-    up here; `decide` accepts only the shortlisted ones)."""
-    return QualityNomination.objects.select_related("course", "course__teacher")
-
-
 def _with_reviews(nominations: QuerySet[QualityNomination]) -> QuerySet[QualityNomination]:
     """`nominations` with their course, topic and base, annotated `review_count` and
     `mean_score` (the mean of the experts' 0–100 scores; None without a review), their
@@ -43,9 +37,9 @@ def _with_reviews(nominations: QuerySet[QualityNomination]) -> QuerySet[QualityN
     )
 
 
-def nominations_for_association() -> QuerySet[QualityNomination]:
+def nominations_to_decide() -> QuerySet[QualityNomination]:
     """Every nomination: what an association reviewer may review, shortlist or decline
-    (the services check each one's state)."""
+    and provincial HR may confirm (the services lock it again and check its state)."""
     return QualityNomination.objects.select_related("course")
 
 
@@ -120,9 +114,3 @@ def base_nominations(base: Base) -> QuerySet[QualityNomination]:
         .select_related("course")
         .order_by("-year", "course__title", "pk")
     )
-
-
-def base_selected_count(base: Base, year: int) -> int:
-    """How many of `base`'s nominations for `year` provincial HR confirmed (SELECTED):
-    the bonus indicator of the base's evaluation (the notice, 二(三))."""
-    return QualityNomination.objects.filter(base=base, year=year, status=Status.SELECTED).count()

@@ -209,7 +209,9 @@ class TestRefusals:
     def test_the_years_as_people_write_them(self, text, years):
         assert list(years_of(text)) == years
 
-    @pytest.mark.parametrize("text", ["2024-2022", "1999", "2010-2024", "24", "2024,2025"])
+    @pytest.mark.parametrize(
+        "text", ["2024-2022", "2024-2023", "1999", "2010-2024", "24", "2024,2025"]
+    )
     def test_years_that_are_not_a_forward_range_of_past_years(self, text):
         with pytest.raises(ValueError):
             years_of(text)
