@@ -5,6 +5,7 @@ from bases.models import Training
 from bases.services import Proposal
 from credits.models import Category
 from portal.forms import DateInput, PkChoiceField, YearField
+from portal.models import Base
 
 
 class TrainingForm(forms.Form):
@@ -44,8 +45,10 @@ class TrainingForm(forms.Form):
 class DecisionForm(forms.Form):
     """The managing unit's decision: approve, or return with a reason."""
 
-    decision = forms.ChoiceField(choices=[("approve", "approve"), ("return", "return")])
-    reason = forms.CharField(required=False, max_length=300)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return"))]
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
 
 class TrainingFilterForm(forms.Form):
@@ -58,9 +61,9 @@ class TrainingFilterForm(forms.Form):
     )
     year = YearField()
 
-    def __init__(self, *args, bases, **kwargs):
+    def __init__(self, *args, bases=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["base"].queryset = bases
+        self.fields["base"].queryset = Base.objects.none() if bases is None else bases
         for name, field in self.fields.items():
             css = "form-control form-control-sm" if name == "year" else "form-select form-select-sm"
             field.widget.attrs["class"] = css

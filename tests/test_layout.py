@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from tests.project import PROJECT_APPS
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # DESIGN.md, "Dependencies between apps point one way, downwards".
@@ -99,6 +101,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def test_every_app_has_its_import_rule():
+    # A new app must say which apps it may import (DESIGN.md's table).
+    assert sorted(MAY_IMPORT) == sorted(PROJECT_APPS)
 
 
 @pytest.mark.parametrize("app", sorted(MAY_IMPORT))

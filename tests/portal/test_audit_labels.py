@@ -16,8 +16,8 @@ from django.utils import translation
 
 from portal.audit import audit_log
 from portal.audit_labels import ACTION_LABELS
+from tests.project import PROJECT_APPS
 
-APPS = ["portal", "credits", "learning", "certificates", "digital_engineer", "bases"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -81,7 +81,7 @@ def audit_actions_in_code() -> tuple[dict[str, list[str]], list[str]]:
     found: dict[str, list[str]] = {}
     unresolved = []
     root = Path(settings.BASE_DIR)
-    for app in APPS:
+    for app in PROJECT_APPS:
         for path in sorted((root / app).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             functions = [

@@ -15,9 +15,9 @@ from django.urls import reverse
 from portal import auth_cache
 from portal.models import Membership, Role
 from tests.factories import make_member
+from tests.project import PROJECT_APPS
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("portal", "credits", "learning", "certificates", "digital_engineer", "bases")
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def bulk_writes(source: str) -> list[str]:
 
 def test_no_code_changes_a_snapshot_s_rows_without_a_signal():
     found = []
-    for app in APPS:
+    for app in PROJECT_APPS:
         for path in (ROOT / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 found += [

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from portal.downloads import content_disposition, safe_filename
 from portal.xlsx import sheet_title
+from tests.project import PROJECT_APPS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ("portal", "credits", "learning", "certificates", "digital_engineer")
 
 
 def assert_named(response, name: str, *, attachment: bool = True) -> None:
@@ -35,7 +35,7 @@ def test_no_view_builds_its_own_content_disposition():
     """Hand-built headers (an unquoted name, no ASCII fallback) are what this
     replaced: only portal/downloads.py may name a download."""
     offenders = []
-    for app in APPS:
+    for app in PROJECT_APPS:
         for path in (ROOT / app).rglob("*.py"):
             if path == ROOT / "portal" / "downloads.py" or "migrations" in path.parts:
                 continue

@@ -12,8 +12,7 @@ from django.template.loader_tags import BlockNode
 from django.urls import reverse
 
 from learning.models import Course
-
-PROJECT_APPS = ("portal", "credits", "learning", "certificates", "digital_engineer")
+from tests.project import PROJECT_APPS
 
 
 def project_templates():

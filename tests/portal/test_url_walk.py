@@ -61,10 +61,10 @@ from portal.models import Membership, Role
 from portal.roles import guard_of
 from tests import walk_world
 from tests.portal.test_home import CAST_ROLE
+from tests.project import PROJECT_APPS
 from tests.walk_world import HUGE_PK, ids
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("portal", "credits", "certificates", "learning", "digital_engineer", "bases")
 ANONYMOUS = "anonymous"
 # The cast (tests/conftest.py) with the role each acts in (test_the_cast_acts_so).
 ROLE_OF = {
@@ -309,7 +309,7 @@ def read_names() -> tuple[str, ...]:
     from django import forms
 
     names = set()
-    for app in APPS:
+    for app in PROJECT_APPS:
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
