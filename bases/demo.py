@@ -7,10 +7,11 @@ of the base (the board opens on last year). Created once each (trainings by titl
 the evaluation by base and year), so that a second run changes nothing: through the
 services, except the proposal and approval of the trainings that have taken place
 already — the services take only trainings that start after today — which are
-written as rows approved before they started (_agreed_before), as the base would have
+written as rows approved before they started (_ran_and_closed), as the base would have
 had them agreed then; their trainees, results and closing go through the services."""
 
 import datetime
+from dataclasses import asdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -43,46 +44,62 @@ DEMO_PROFESSIONAL_PHONE = "13800000001"  # 李华
 CROWD = [f"139{n:08d}" for n in (3, 11, 19, 27)]  # demo professionals of portal.demo
 
 
-def _proposal(title, category, field, starts_on, ends_on, **extra) -> Proposal:
+def _proposal(
+    title,
+    category,
+    field,
+    starts_on,
+    ends_on,
+    *,
+    mode=Training.Mode.OFFLINE,
+    hours="24",
+    capacity=60,
+    fee="0",
+    is_advanced_seminar=False,
+    description="",
+) -> Proposal:
     return Proposal(
         title=title,
         category=category,
         field=field,
         starts_on=starts_on,
         ends_on=ends_on,
-        mode=extra.pop("mode", Training.Mode.OFFLINE),
-        hours=Decimal(extra.pop("hours", "24")),
-        capacity=extra.pop("capacity", 60),
-        fee=Decimal(extra.pop("fee", "0")),
-        is_advanced_seminar=extra.pop("is_advanced_seminar", False),
-        description=extra.pop("description", ""),
+        mode=mode,
+        hours=Decimal(hours),
+        capacity=capacity,
+        fee=Decimal(fee),
+        is_advanced_seminar=is_advanced_seminar,
+        description=description,
     )
 
 
-def _agreed_before(staff: Membership, decider: Membership, proposal: Proposal) -> Training:
+def _ran_and_closed(
+    staff: Membership, decider: Membership, proposal: Proposal, people: list, last: tuple
+) -> Training:
     """A training that has taken place, as its base proposed it a month and its
     managing unit approved it two weeks before it started (services.training_propose
-    and training_decide take only trainings starting after today)."""
+    and training_decide take only trainings starting after today), with `people` as
+    trainees who attended and passed — but the last of three or more, whose
+    (attended, result) is `last` — recorded and closed through the services."""
     starts = timezone.make_aware(datetime.datetime.combine(proposal.starts_on, datetime.time(10)))
     training = Training.objects.create(
         base=staff.base,
-        title=proposal.title,
-        category=proposal.category,
-        field=proposal.field,
-        starts_on=proposal.starts_on,
-        ends_on=proposal.ends_on,
-        mode=proposal.mode,
-        hours=proposal.hours,
-        capacity=proposal.capacity,
-        fee=proposal.fee,
-        is_advanced_seminar=proposal.is_advanced_seminar,
-        description=proposal.description,
+        **asdict(proposal),
         status=Training.Status.APPROVED,
         proposed_by=staff.user,
         decided_by=decider.user,
         decided_at=starts - datetime.timedelta(days=14),
     )
     Training.objects.filter(pk=training.pk).update(proposed_at=starts - datetime.timedelta(days=30))
+    Trainee.objects.bulk_create(
+        [Trainee(training=training, person=p, via=Trainee.Via.BASE) for p in people]
+    )
+    rows = list(training.trainees.order_by("pk"))
+    records = {t.pk: (True, Trainee.Result.PASSED) for t in rows}
+    if len(rows) > 2:
+        records[rows[-1].pk] = last
+    trainees_record(actor=staff, training=training, records=records)
+    training_close(actor=staff, training=training)
     return training
 
 
@@ -123,17 +140,9 @@ def seed() -> None:
             hours="24",
             description="工业互联网平台、数字孪生与智能产线实践。",
         )
-        training = _agreed_before(staff, decider, proposal)
         trainees = [p for p in (alice, *people[:2]) if p is not None]
-        Trainee.objects.bulk_create(
-            [Trainee(training=training, person=p, via=Trainee.Via.BASE) for p in trainees]
-        )
-        rows = list(training.trainees.order_by("pk"))
-        records = {t.pk: (True, Trainee.Result.PASSED) for t in rows}
-        if len(rows) > 2:  # one who did not come
-            records[rows[-1].pk] = (False, Trainee.Result.FAILED)
-        trainees_record(actor=staff, training=training, records=records)
-        training_close(actor=staff, training=training)
+        # The last one did not come.
+        _ran_and_closed(staff, decider, proposal, trainees, (False, Trainee.Result.FAILED))
 
     # Approved and open, on the public page, with a few trainees who enrolled.
     if OPEN_TITLE not in trainings:
@@ -192,16 +201,8 @@ def _seed_last_year(staff: Membership, decider: Membership, people: list, year: 
         capacity=40,
         description="工业软件国产化、数字孪生建模与产线仿真实训。",
     )
-    training = _agreed_before(staff, decider, proposal)
-    Trainee.objects.bulk_create(
-        [Trainee(training=training, person=p, via=Trainee.Via.BASE) for p in people]
-    )
-    rows = list(training.trainees.order_by("pk"))
-    records = {t.pk: (True, Trainee.Result.PASSED) for t in rows}
-    if len(rows) > 2:  # one who came and failed
-        records[rows[-1].pk] = (True, Trainee.Result.FAILED)
-    trainees_record(actor=staff, training=training, records=records)
-    training_close(actor=staff, training=training)
+    # The last one came and failed.
+    training = _ran_and_closed(staff, decider, proposal, people, (True, Trainee.Result.FAILED))
     # Closed now, in the demo; as the base did then: six days after it ended, within
     # the evaluation's 30 days for filing on time.
     closed_at = timezone.make_aware(

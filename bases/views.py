@@ -26,7 +26,7 @@ from portal.actions import Refused, form_action, post_action
 from portal.forms import XlsxUploadForm
 from portal.http import pk_or_none
 from portal.models import Role
-from portal.pagination import page_with_total
+from portal.pagination import page_with_total, query_without_page
 from portal.roles import public, role_required
 from portal.scoping import bases_visible_to, studies
 
@@ -93,12 +93,11 @@ def trainings(request):
         status=filters.get("status", ""),
         year=filters.get("year"),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
     context = {
         "page": page_with_total(found, 30, request.GET.get("page")),
         "form": form,
-        "query": query.urlencode(),
+        "query": query,
         "runs": selectors.runs_trainings(actor),
     }
     return render(request, "bases/trainings.html", context)

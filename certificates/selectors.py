@@ -5,8 +5,6 @@ the actor's scope answers 404, as what does not exist at all."""
 
 from django.db.models import (
     Exists,
-    F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -14,7 +12,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +30,7 @@ from credits.selectors import StaffStatus, staff_compliance
 from portal import scoping
 from portal.http import pk_or_404
 from portal.models import PastEmployment, Role, Unit, User
-from portal.selectors import year_bounds
+from portal.selectors import subquery_count, year_bounds
 
 # -- what a role may see -------------------------------------------------------------
 
@@ -224,13 +221,6 @@ def blocked_certificates() -> list:
 # -- self-evaluating units (notice 五(一)) ------------------------------------------------
 
 
-def _count(queryset: QuerySet):
-    """The number of rows of `queryset` (which may refer to the outer query) as a
-    scalar subquery: SELECT COUNT(*) … without GROUP BY, 0 when none."""
-    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def _staff_of_outer_unit(year: int) -> QuerySet[User]:
     """The staff of the unit of the outer query in `year`, by the rule of
     portal.selectors.staff_of_unit_in_year (the unit a person was in at the end of
@@ -264,7 +254,7 @@ def self_evaluating_board(actor, year: int) -> QuerySet[Unit]:
     registered = staff.filter(Exists(CreditEntry.objects.filter(person=OuterRef("pk"), year=year)))
     rule = YearRule.objects.filter(year=year).first()
     compliant_count = (
-        _count(staff_compliance(staff, year, rule, StaffStatus.MET))
+        subquery_count(staff_compliance(staff, year, rule, StaffStatus.MET))
         if rule is not None
         else Value(None, output_field=IntegerField())
     )
@@ -276,10 +266,10 @@ def self_evaluating_board(actor, year: int) -> QuerySet[Unit]:
         .filter(is_self_evaluating=True)
         .select_related("city")
         .annotate(
-            staff_count=_count(staff),
-            registered_count=_count(registered),
+            staff_count=subquery_count(staff),
+            registered_count=subquery_count(registered),
             compliant_count=compliant_count,
-            issued_count=_count(issued),
+            issued_count=subquery_count(issued),
         )
         .order_by("registered_count", "city__code", "name", "pk")
     )

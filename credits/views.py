@@ -35,6 +35,7 @@ from portal.actions import form_action, post_action
 from portal.downloads import download_response
 from portal.forms import CorrectionForm, XlsxUploadForm
 from portal.models import Role
+from portal.pagination import query_without_page
 from portal.roles import role_required
 from portal.selectors import holds_roles_elsewhere, name_or_id_number_q
 from portal.xlsx import xlsx_file_response, xlsx_response
@@ -234,9 +235,8 @@ def _staff(request):
 def staff_list(request):
     form, year, rule, people = _staff(request)
     page = Paginator(people, STAFF_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "year": year, "rule": rule, "page": page, "query": query.urlencode()}
+    query = query_without_page(request)
+    context = {"form": form, "year": year, "rule": rule, "page": page, "query": query}
     return render(request, "credits/staff_list.html", context)
 
 

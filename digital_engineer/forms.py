@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from digital_engineer.models import CityPlan, CityPlanTarget, Standard, TrainingClass
-from portal.forms import BaseInlineFormSet, BaseModelFormSet, DateInput, NameField
+from portal.forms import BaseInlineFormSet, BaseModelFormSet, DateInput, NameField, YearField
 
 
 class ClassForm(forms.ModelForm):
@@ -60,6 +60,8 @@ class SummaryForm(forms.Form):
 class CityPlanForm(forms.ModelForm):
     """A city's yearly plan (its targets are target_formset); one plan per city and
     year, checked here against the plan's city (`instance.city`)."""
+
+    year = YearField(required=True)
 
     class Meta:
         model = CityPlan

@@ -55,3 +55,11 @@ def cacheable_page_number(asked) -> int | None:
     None for anything else, which is drawn uncached as page_with_total reads it."""
     number = pk_or_none(asked or "1")
     return number if number is not None and number <= MAX_CACHED_PAGE else None
+
+
+def query_without_page(request) -> str:
+    """The request's query string without `page`, URL-encoded: what a list's page
+    links append their page number to (templates/portal/_pagination.html's `query`)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

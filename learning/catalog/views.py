@@ -50,7 +50,7 @@ from portal.actions import post_action, rows_action
 from portal.formats import format_hours
 from portal.http import pk_or_none
 from portal.models import Role
-from portal.pagination import page_with_total
+from portal.pagination import page_with_total, query_without_page
 from portal.roles import public, role_required, roles_not_needed
 
 # When a heartbeat last renewed the session (seconds since the epoch).
@@ -68,8 +68,7 @@ def catalog(request):
     one). Anonymous or logged in, at most 5 queries. The filter form and the list are
     the same for everyone and come from learning.catalog.catalog_cache (the context's "page"
     is None when they did)."""
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
 
     def render_body(page_number):
         this_year = default_year()
@@ -83,12 +82,12 @@ def catalog(request):
             q=data.get("q") or "",
         )
         page = page_with_total(courses, COURSES_PER_PAGE, page_number)
-        context = {"form": form, "page": page, "query": query.urlencode()}
+        context = {"form": form, "page": page, "query": query}
         return render_to_string("learning/_catalog_body.html", context), page
 
     body_html, page = catalog_cache.catalog_body(
         today=timezone.localdate(),
-        query=query.urlencode(),
+        query=query,
         page_number=request.GET.get("page"),
         render_body=render_body,
     )

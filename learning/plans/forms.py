@@ -3,12 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from learning.plans.models import PLAN_SECTIONS, PlanItem, ProfessionalPlan
 from learning.plans.services import sanitize
-from portal.forms import BaseInlineFormSet
+from portal.forms import BaseInlineFormSet, YearField
 
 
 class PlanForm(forms.ModelForm):
     """A plan's draft. The authority is the instance's (set by the view, not the form);
     an authority has one plan a year."""
+
+    year = YearField(required=True)
 
     class Meta:
         model = ProfessionalPlan

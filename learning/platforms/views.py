@@ -21,6 +21,7 @@ from learning.platforms.openapi import spec
 from learning.platforms.schema import MalformedBatch
 from portal.actions import form_action, post_action
 from portal.models import Role
+from portal.pagination import query_without_page
 from portal.roles import public, role_required
 from portal.xlsx import xlsx_response
 
@@ -100,12 +101,11 @@ def _filtered_records(request):
 def records(request):
     form, found = _filtered_records(request)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
     return render(
         request,
         "learning/records.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query},
     )
 
 

@@ -23,8 +23,7 @@ from learning.quality.selectors import (
     base_nominations,
     decided_by_province,
     nominable_courses,
-    nominations_for_association,
-    nominations_to_review,
+    nominations_to_decide,
     selected_courses,
     shortlist_to_confirm,
 )
@@ -32,7 +31,7 @@ from learning.quality.services import decide, decline, nominate, review, shortli
 from portal.actions import post_action
 from portal.http import pk_or_404
 from portal.models import Role
-from portal.pagination import page_with_total
+from portal.pagination import page_with_total, query_without_page
 from portal.roles import public, role_required
 from portal.scoping import bases_visible_to
 
@@ -86,14 +85,13 @@ def base_nominate(request):
     data = search.cleaned_data if search.is_bound and search.is_valid() else {}
     year = data.get("year") or this_year
     courses = nominable_courses(year, data.get("q") or "")
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
     context = {
         "base": base,
         "year": year,
         "search": search,
         "page": page_with_total(courses, COURSES_PER_PAGE, request.GET.get("page")),
-        "query": query.urlencode(),
+        "query": query,
         "nominations": base_nominations(base),
     }
     return render(request, "learning/quality_base.html", context)
@@ -117,8 +115,7 @@ def quality_queue(request):
     decided. Nominations and courses only — no person's hours or ID number."""
     year = _queue_year(request)
     queue = association_queue(year)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
     page = page_with_total(queue["pending"], NOMINATIONS_PER_PAGE, request.GET.get("page"))
     for nomination in page:
         nomination.my_review = next(
@@ -127,7 +124,7 @@ def quality_queue(request):
     context = {
         "year": year,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "decided": queue["decided"],
     }
     return render(request, "learning/quality_queue.html", context)
@@ -137,7 +134,7 @@ def quality_queue(request):
 @role_required(Role.ASSOCIATION)
 def quality_score(request, pk):
     """An expert scores a nomination (0–100) with a comment; again to change it."""
-    nomination = get_object_or_404(nominations_for_association(), pk=pk)
+    nomination = get_object_or_404(nominations_to_decide(), pk=pk)
     return post_action(
         request,
         lambda data: review(
@@ -156,7 +153,7 @@ def quality_score(request, pk):
 @role_required(Role.ASSOCIATION)
 def quality_shortlist(request, pk):
     """The association shortlists a reviewed nomination or declines it with a reason."""
-    nomination = get_object_or_404(nominations_for_association(), pk=pk)
+    nomination = get_object_or_404(nominations_to_decide(), pk=pk)
 
     def act(data):
         if data["decision"] == "shortlist":
@@ -178,7 +175,7 @@ def quality_review(request):
     credited 2 × the hours, once) or sent back declined with a reason."""
     if request.method == "POST":
         nomination = get_object_or_404(
-            nominations_to_review(), pk=pk_or_404(request.POST.get("nomination"))
+            nominations_to_decide(), pk=pk_or_404(request.POST.get("nomination"))
         )
         return post_action(
             request,

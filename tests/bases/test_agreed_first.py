@@ -5,57 +5,29 @@ approved; provincial HR reads every base's trainings (read only, filtered); the
 year fields of the quality selection are the project's one year field."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from bases.models import Training
 from bases.services import Proposal, TrainingError, training_decide, training_propose
-from learning.quality import forms as quality_forms
-from portal.forms import YearField
-from portal.models import AuditLog, Membership, Role
+from portal.models import AuditLog, Role
+from tests.bases.test_trainings import actor, form_data, proposal
 from tests.factories import BaseFactory, make_member
-from tests.learning.test_study import make_course
 
 TODAY = datetime.date(2025, 6, 10)
 TOMORROW = TODAY + datetime.timedelta(days=1)
 
 
-def actor(user) -> Membership:
-    return Membership.objects.get(user=user)
+def starting(day: datetime.date, **changes) -> Proposal:
+    """A proposal of a training from `day`, for three days."""
+    return proposal(starts_on=day, ends_on=day + datetime.timedelta(days=2), **changes)
 
 
-def proposal(starts_on, **changes) -> Proposal:
-    fields = {
-        "title": "工业软件新技术研修班",
-        "category": "professional",
-        "field": "电子信息",
-        "starts_on": starts_on,
-        "ends_on": starts_on + datetime.timedelta(days=2),
-        "mode": Training.Mode.OFFLINE,
-        "hours": Decimal("24"),
-        "capacity": 30,
-        "fee": Decimal("0"),
-        "is_advanced_seminar": False,
-        "description": "",
-    }
-    return Proposal(**{**fields, **changes})
-
-
-def form_data(starts_on: datetime.date) -> dict:
-    return {
-        "title": "工业软件新技术研修班",
-        "category": "professional",
-        "field": "电子信息",
-        "starts_on": starts_on.isoformat(),
-        "ends_on": (starts_on + datetime.timedelta(days=2)).isoformat(),
-        "mode": "offline",
-        "hours": "24",
-        "capacity": "30",
-        "fee": "0",
-        "description": "",
-    }
+def form_starting(day: datetime.date) -> dict:
+    """The proposal form of a training from `day`, for three days."""
+    ends_on = day + datetime.timedelta(days=2)
+    return form_data(starts_on=day.isoformat(), ends_on=ends_on.isoformat())
 
 
 # -- agreed before it starts --------------------------------------------------------------
@@ -67,7 +39,7 @@ def test_a_training_starting_today_or_earlier_cannot_be_proposed(frozen, base_st
     with pytest.raises(TrainingError, match="须晚于今天（2025-06-10）"):
         training_propose(
             actor=actor(base_staff),
-            proposal=proposal(TODAY + datetime.timedelta(days=days)),
+            proposal=starting(TODAY + datetime.timedelta(days=days)),
         )
     assert not Training.objects.exists()
     assert not AuditLog.objects.filter(action="bases.training.proposed").exists()
@@ -76,10 +48,10 @@ def test_a_training_starting_today_or_earlier_cannot_be_proposed(frozen, base_st
 def test_the_form_says_why_and_tomorrow_is_fine(client, frozen, base_staff):
     frozen(TODAY)
     client.force_login(base_staff)
-    page = client.post(reverse("bases:training_new"), form_data(TODAY)).content.decode()
+    page = client.post(reverse("bases:training_new"), form_starting(TODAY)).content.decode()
     assert "基地培训须经基地管理单位同意后开展" in page
     assert not Training.objects.exists()
-    client.post(reverse("bases:training_new"), form_data(TOMORROW))
+    client.post(reverse("bases:training_new"), form_starting(TOMORROW))
     assert Training.objects.get().status == Training.Status.PROPOSED
 
 
@@ -87,11 +59,11 @@ def test_a_returned_training_is_not_proposed_again_with_a_start_in_the_past(
     client, frozen, base_staff, jinan_hr
 ):
     frozen(TODAY)
-    training = training_propose(actor=actor(base_staff), proposal=proposal(TOMORROW))
+    training = training_propose(actor=actor(base_staff), proposal=starting(TOMORROW))
     training_decide(actor=actor(jinan_hr), training=training, approve=False, reason="请调整")
     client.force_login(base_staff)
     edit = reverse("bases:training_edit", args=[training.pk])
-    page = client.post(edit, form_data(TODAY - datetime.timedelta(days=1))).content.decode()
+    page = client.post(edit, form_starting(TODAY - datetime.timedelta(days=1))).content.decode()
     assert "须晚于今天" in page
     training.refresh_from_db()
     assert training.status == Training.Status.RETURNED and training.starts_on == TOMORROW
@@ -99,7 +71,7 @@ def test_a_returned_training_is_not_proposed_again_with_a_start_in_the_past(
 
 def test_a_training_that_has_started_can_only_be_returned(client, frozen, base_staff, jinan_hr):
     frozen(TODAY)
-    training = training_propose(actor=actor(base_staff), proposal=proposal(TOMORROW))
+    training = training_propose(actor=actor(base_staff), proposal=starting(TOMORROW))
     frozen(TOMORROW)  # the managing unit comes to it on the day it starts
     client.force_login(jinan_hr)
     queue = client.get(reverse("bases:approvals")).content.decode()
@@ -129,11 +101,11 @@ def test_provincial_hr_lists_every_base_s_trainings_read_only(
     other = BaseFactory(name="青岛测试继续教育基地", managing_city=jinan)
     other_staff = make_member(Role.BASE_STAFF, base=other)
     mine = training_propose(
-        actor=actor(base_staff), proposal=proposal(TOMORROW, title="本基地培训")
+        actor=actor(base_staff), proposal=starting(TOMORROW, title="本基地培训")
     )
     training_decide(actor=actor(jinan_hr), training=mine, approve=True)
     next_year = datetime.date(2026, 3, 2)
-    training_propose(actor=actor(other_staff), proposal=proposal(next_year, title="外基地培训"))
+    training_propose(actor=actor(other_staff), proposal=starting(next_year, title="外基地培训"))
 
     client.force_login(province_hr)
     home = client.get(reverse("portal:role_home", args=["province_hr"])).content.decode()
@@ -166,27 +138,3 @@ def test_provincial_hr_lists_every_base_s_trainings_read_only(
     # A managing unit has its queue, not this list.
     client.force_login(jinan_hr)
     assert client.get(url).status_code == 403
-
-
-# -- one year field -----------------------------------------------------------------------------
-
-
-def test_the_quality_selection_s_year_fields_take_the_same_years(client, alice):
-    forms = [
-        quality_forms.NominationForm,
-        quality_forms.BaseNominationForm,
-        quality_forms.CourseSearchForm,
-        quality_forms.QueueYearForm,
-    ]
-    for form in forms:
-        field = form.base_fields["year"]
-        assert isinstance(field, YearField), form.__name__
-        assert (field.min_value, field.max_value) == (2000, 2100), form.__name__
-
-    course = make_course(title="优质候选课", teacher=alice)
-    client.force_login(alice)
-    answer = client.post(
-        reverse("learning:nominate", args=[course.pk]), {"year": "3000"}, follow=True
-    )
-    assert "请填写2000至2100之间的年度" in answer.content.decode()
-    assert not course.nominations.exists()

@@ -2,11 +2,7 @@
 decided one after the other: the second sees the first, and the audit log records
 what happened once."""
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections, transaction
 
 from digital_engineer.models import InstitutionState, TrainingCertificate
 from digital_engineer.services import (
@@ -15,41 +11,8 @@ from digital_engineer.services import (
     institution_set_status,
 )
 from portal.models import AuditLog, Membership
+from tests.conftest import race_behind_a_row_lock
 from tests.factories import make_training_certificate
-
-
-def race_behind_a_row_lock(model, pk, jobs) -> list:
-    """Run `jobs` in threads while this test holds the lock on the row `pk` of
-    `model`, and let go only once every job waits for the database: all of them have
-    read whatever they read before any of them writes. Returns the results (or the
-    ProgrammeErrors)."""
-    results = []
-
-    def run(job):
-        try:
-            results.append(job())
-        except ProgrammeError as error:
-            results.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    with transaction.atomic():
-        model.objects.select_for_update().filter(pk=pk).values_list("pk").get()
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 20
-        with connection.cursor() as cursor:
-            while time.monotonic() < deadline:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0] >= len(jobs):
-                    break
-                time.sleep(0.05)
-            else:
-                pytest.fail("the jobs never waited for the row lock")
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

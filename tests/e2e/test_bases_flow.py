@@ -69,6 +69,13 @@ def message(page) -> str:
     return page.locator(".alert").first.inner_text()
 
 
+def my_hours(page) -> str:
+    """The entries of 我的学时, reached from the logged-in professional's page."""
+    page.get_by_role("link", name="我的学时").first.click()
+    page.wait_for_load_state()
+    return page.get_by_test_id("entries").inner_text()
+
+
 def test_base_training_from_proposal_to_hours(
     browser, live_server, frozen, base, base_staff, jinan_hr, alice
 ):
@@ -152,9 +159,7 @@ def test_base_training_from_proposal_to_hours(
 
         # Her hours are on 我的学时, from her home page.
         visitor.click(".navbar-brand")
-        visitor.get_by_role("link", name="我的学时").first.click()
-        visitor.wait_for_load_state()
-        seen["entries"] = visitor.get_by_test_id("entries").inner_text()
+        seen["entries"] = my_hours(visitor)
         return seen
 
     seen = browser.run(in_contexts(flow))
@@ -220,10 +225,7 @@ def test_quality_course_shortlisted_and_confirmed(
         seen["confirmed"] = hr.get_by_test_id("decided").inner_text()
 
         # The teacher's 我的学时 shows twice the course's hours.
-        teacher = log_in(actors.page(), url, alice.phone, PASSWORD)
-        teacher.get_by_role("link", name="我的学时").first.click()
-        teacher.wait_for_load_state()
-        seen["entries"] = teacher.get_by_test_id("entries").inner_text()
+        seen["entries"] = my_hours(log_in(actors.page(), url, alice.phone, PASSWORD))
         return seen
 
     seen = browser.run(in_contexts(flow))

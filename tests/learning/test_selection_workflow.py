@@ -3,12 +3,16 @@ by the teacher or her base, the association's expert reviews and shortlist, prov
 HR's confirmation that credits the teacher 2 × the hours, once (RULES.md "Quality
 online public courses")."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from bases.evaluation import bases_with_indicators, figure_values
 from credits.models import CreditEntry, Source
+from credits.selectors import year_status
 from learning.models import QualityNomination, QualityReview
-from learning.quality.selectors import base_selected_count
+from learning.quality.services import SelectionError, review
 from portal.models import AuditLog, Base, Role
 from tests.factories import BaseFactory, UserFactory, make_member
 from tests.learning.test_study import YEAR, make_course
@@ -30,6 +34,13 @@ def pending(taught, alice, base):
 
 def page_of(response) -> str:
     return response.content.decode()
+
+
+def bonus_courses(base) -> int:
+    """The base's selected quality courses of YEAR as its evaluation counts them (the
+    bonus indicator, bases.evaluation)."""
+    annotated = bases_with_indicators(Base.objects.filter(pk=base.pk), YEAR).get()
+    return figure_values(annotated)["selected"]
 
 
 def score(client, association, nomination, points, comment="内容扎实，案例丰富"):
@@ -68,11 +79,21 @@ class TestNominations:
             Status.PENDING,
         )
 
-    def test_a_suspended_base_cannot_be_named(self, client, alice, taught):
+    def test_a_suspended_base_cannot_be_named_nor_nominate(
+        self, client, alice, base, base_staff, taught
+    ):
         suspended = BaseFactory(status=Base.Status.SUSPENDED)
         client.force_login(alice)
         url = reverse("learning:nominate", kwargs={"pk": taught.pk})
         client.post(url, {"year": YEAR, "base": suspended.pk})
+        assert not QualityNomination.objects.exists()
+        # Its own staff cannot nominate for it while it is suspended.
+        Base.objects.filter(pk=base.pk).update(status=Base.Status.SUSPENDED)
+        client.force_login(base_staff)
+        page = client.post(
+            reverse("learning:quality_base"), {"course": taught.pk, "year": YEAR}, follow=True
+        )
+        assert "只有有效的继续教育基地才能推荐课程" in page_of(page)
         assert not QualityNomination.objects.exists()
 
     def test_base_staff_nominate_a_catalog_course_for_their_own_base_only(
@@ -136,8 +157,10 @@ class TestAssociation:
         assert (mine.score, mine.comment) == (80, "修改后的意见")
         page = page_of(client.get(reverse("learning:quality_queue"), {"year": YEAR}))
         assert "85.5" in page and "第二位专家" in page and "修改后的意见" in page
-        # Out of range: refused, nothing changed.
+        # Out of range: refused, nothing changed (the form, and the service for any caller).
         score(client, association, pending, 101)
+        with pytest.raises(SelectionError):
+            review(nomination=pending, reviewer=association, score=101, comment="超出范围")
         assert QualityReview.objects.get(reviewer=association).score == 80
 
     def test_a_shortlist_needs_a_review_and_ends_the_reviews(self, client, association, pending):
@@ -176,7 +199,7 @@ class TestConfirmation:
     ):
         score(client, association, pending, 90)
         association_decides(client, association, pending, "shortlist")
-        assert base_selected_count(base, YEAR) == 0
+        assert bonus_courses(base) == 0
         client.force_login(province_hr)
         assert "优质候选课" in page_of(client.get(reverse("learning:quality_review")))
         confirm(client, province_hr, pending)
@@ -190,9 +213,11 @@ class TestConfirmation:
         )
         pending.refresh_from_db()
         assert pending.status == Status.SELECTED
-        assert base_selected_count(base, YEAR) == 1  # the base's evaluation bonus
+        assert year_status(alice, YEAR).public == Decimal(6)
+        assert bonus_courses(base) == 1  # the base's evaluation bonus
         listing = client.get(reverse("learning:quality_list", kwargs={"year": YEAR}))
         assert "优质候选课" in page_of(listing)
+        assert "优质课程" in page_of(client.get(reverse("learning:catalog")))
 
     def test_provincial_hr_cannot_select_a_pending_nomination(self, client, province_hr, pending):
         client.force_login(province_hr)
@@ -245,3 +270,14 @@ def test_no_page_of_hours_or_certificates_lets_the_association_in():
             f"{checked[-1]}: {guard}"
         )
     assert len(checked) > 20  # the walk found the apps' views
+
+
+@pytest.mark.django_db
+def test_a_nomination_for_a_year_out_of_range_is_refused(client, alice):
+    course = make_course(title="优质候选课", teacher=alice)
+    client.force_login(alice)
+    answer = client.post(
+        reverse("learning:nominate", args=[course.pk]), {"year": "3000"}, follow=True
+    )
+    assert "请填写2000至2100之间的年度" in answer.content.decode()
+    assert not course.nominations.exists()
