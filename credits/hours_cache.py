@@ -132,15 +132,20 @@ def _state(versions: dict[int, int], rules: dict[int, YearRule]) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()[:16]
 
 
-def hours_body(person, *, rules: dict[int, YearRule], year: int, page_number) -> str:
+def hours_body(person, *, year: int, page_number, read=None) -> str:
     """The body of 我的学时 for `person` (templates/credits/_my_hours_body.html): the
-    status of `year` judged by `rules`, the history of every ruled year (hours as
+    status of `year` judged by its rule, the history of every ruled year (hours as
     PersonYearTotal holds them now, one decimal) with its chart, and page
-    `page_number` of the year's entries (anything; see render_entries). One query for
-    the totals and versions; the rest from the cache (module docstring), else one
-    query more (three for a page past the end). Redis down: drawn, logged."""
+    `page_number` of the year's entries (anything; see render_entries). `read`: what
+    selectors.rules_and_totals(person) gave, read afresh for this load (None: read
+    here). No query more when the rest is cached (module docstring), else one (three
+    for a page past the end; one more for a year without a rule). Redis down: drawn,
+    logged."""
+    rules, totals, versions = read or selectors.rules_and_totals(person)
+    if year not in rules:
+        unruled_totals, unruled_versions = selectors.year_totals_and_versions(person, [year])
+        totals, versions = {**totals, **unruled_totals}, {**versions, **unruled_versions}
     years = sorted({*rules, year})
-    totals, versions = selectors.year_totals_and_versions(person, years)
     number = cacheable_page_number(page_number)
 
     def draw(redis_up):

@@ -167,6 +167,26 @@ def year_totals_and_versions(
     return totals, versions
 
 
+def rules_and_totals(person) -> tuple[dict[int, YearRule], dict, dict[int, int]]:
+    """(rules_by_year(), {year: (public hours, professional hours)}, {year: version})
+    of every ruled year for `person`, in one query (the rules joined with the
+    person's PersonYearTotal rows): what 我的学时 reads on every load. A ruled year
+    without entries: zero hours, version 0."""
+    totals_table = PersonYearTotal._meta.db_table
+    rows = YearRule.objects.raw(
+        f"SELECT r.*, t.public_hours, t.professional_hours, t.version"  # noqa: S608
+        f" FROM {YearRule._meta.db_table} r LEFT JOIN {totals_table} t"
+        " ON t.year = r.year AND t.person_id = %s",
+        [person.pk],
+    )
+    rules, totals, versions = {}, {}, {}
+    for rule in rows:
+        rules[rule.year] = rule
+        totals[rule.year] = (rule.public_hours or ZERO, rule.professional_hours or ZERO)
+        versions[rule.year] = rule.version or 0
+    return rules, totals, versions
+
+
 def status_of(
     year: int, public: Decimal, professional: Decimal, rule: YearRule | None
 ) -> YearStatus:

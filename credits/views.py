@@ -78,10 +78,11 @@ def my_hours(request):
     chart, and the year's ledger entries, 50 a page (?page=; anything that is not a
     page shows page 1, a page past the end the last one). At most 5 queries: the
     body is cached per state of the person's ledger (credits.hours_cache)."""
-    rules = selectors.rules_by_year()  # read on every load: a changed rule shows at once
-    year = _selected_year(request, rules)
+    # Read on every load, in one query: a changed rule or a new entry shows at once.
+    read = selectors.rules_and_totals(request.user)
+    year = _selected_year(request, read[0])
     body = hours_cache.hours_body(
-        request.user, rules=rules, year=year, page_number=request.GET.get("page")
+        request.user, year=year, page_number=request.GET.get("page"), read=read
     )
     return render(request, "credits/my_hours.html", {"year": year, "body": body})
 
