@@ -18,6 +18,7 @@ from certificates.past_years import (
     compliant_years_without_certificate,
     past_year_certificate_request,
 )
+from certificates.pdf_views import stored_pdf_response
 from certificates.selectors import statements_visible_to, title_documents_visible_to
 from certificates.services import document_stored
 from certificates.statements import (
@@ -36,7 +37,6 @@ from certificates.title_documents import (
 )
 from portal import scoping
 from portal.actions import post_action
-from portal.downloads import download_response
 from portal.identity import mask_id_number
 from portal.models import Role
 from portal.roles import public, role_required
@@ -46,25 +46,6 @@ HR_ROLES = (Role.UNIT_HR, Role.CITY_HR, Role.DEPARTMENT_ADMIN, Role.PROVINCE_HR)
 
 def _form_error(form) -> str:
     return "；".join(str(error) for errors in form.errors.values() for error in errors)
-
-
-def _stored_pdf(request, document, *, filename: str):
-    """The document's stored PDF, or the page that says it is being prepared (202) or
-    cannot be drawn (409)."""
-    if document.render_blocked:
-        context = {"serial": document.serial, "blocked": document.render_blocked}
-        return render(request, "certificates/pdf_pending.html", context, status=409)
-    if not document_stored(document):
-        return render(
-            request, "certificates/pdf_pending.html", {"serial": document.serial}, status=202
-        )
-    return download_response(
-        document.pdf.open("rb"),
-        content_type="application/pdf",
-        filename=filename,
-        fallback=f"{document.serial}.pdf",
-        as_attachment=False,
-    )
 
 
 # -- a past year's certificate -------------------------------------------------------
@@ -151,7 +132,7 @@ def statement_detail(request, pk):
 def statement_pdf(request, pk):
     """A statement's stored PDF (or the page saying it is being prepared)."""
     statement = get_object_or_404(statements_visible_to(request.membership), pk=pk)
-    return _stored_pdf(
+    return stored_pdf_response(
         request,
         statement,
         filename=_("eligibility-statement-%(name)s.pdf") % {"name": statement.real_name},
@@ -218,7 +199,7 @@ def title_document_pdf(request, pk):
     """Her own document for a professional; any in scope for provincial HR, which
     resolves documents no font could draw (certificates:blocked links here)."""
     document = get_object_or_404(title_documents_visible_to(request.membership), pk=pk)
-    return _stored_pdf(
+    return stored_pdf_response(
         request,
         document,
         filename=_("title-application-certificates-%(serial)s.pdf") % {"serial": document.serial},

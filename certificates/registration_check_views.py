@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from certificates.models import RegistrationCheck
+from certificates.pdf_views import stored_pdf_response
 from certificates.registration_check_forms import RegistrationCheckForm
 from certificates.registration_checks import (
     RegistrationListError,
@@ -24,7 +25,6 @@ from certificates.selectors import registration_check_authority, registration_ch
 from certificates.services import document_stored
 from portal import scoping
 from portal.actions import form_action
-from portal.downloads import download_response
 from portal.models import Role
 from portal.pagination import page_with_total
 from portal.roles import public, role_required
@@ -125,16 +125,8 @@ def registration_check_xlsx(request, pk):
 def registration_check_pdf(request, pk):
     """The check's signed PDF, or the page saying it is being prepared (202)."""
     check = get_object_or_404(registration_checks_visible_to(request.membership), pk=pk)
-    if not document_stored(check):
-        return render(
-            request, "certificates/pdf_pending.html", {"serial": check.serial}, status=202
-        )
-    return download_response(
-        check.pdf.open("rb"),
-        content_type="application/pdf",
-        filename=_("registration-check-%(serial)s.pdf") % {"serial": check.serial},
-        fallback=f"{check.serial}.pdf",
-        as_attachment=False,
+    return stored_pdf_response(
+        request, check, filename=_("registration-check-%(serial)s.pdf") % {"serial": check.serial}
     )
 
 

@@ -21,6 +21,7 @@ from certificates.batches import batch_create, bundle_create
 from certificates.forms import BatchForm, RevokeForm, SearchForm, VerifyForm, YearChoiceForm
 from certificates.models import Certificate
 from certificates.past_years import compliant_years_without_certificate
+from certificates.pdf_views import stored_pdf_response
 from certificates.services import certificate_issue, certificate_revoke
 from credits.eligibility import MAX_PERIOD_YEARS
 from credits.models import YearRule
@@ -45,18 +46,6 @@ def _year(request, data=None) -> int:
     return min(default_year(), timezone.localdate().year - 1)
 
 
-def _pdf_response(file_field, filename: str, fallback: str):
-    if not file_field:
-        raise Http404
-    return download_response(
-        file_field.open("rb"),
-        content_type="application/pdf",
-        filename=filename,
-        fallback=fallback,
-        as_attachment=False,
-    )
-
-
 # -- professionals -----------------------------------------------------------------
 
 
@@ -77,23 +66,10 @@ def certificate_pdf(request, pk):
     """The certificate's PDF, for whoever may see it (selectors.certificates_visible_to);
     a page saying it is being prepared (202) or cannot be drawn (409) meanwhile."""
     certificate = get_object_or_404(selectors.certificates_visible_to(request.membership), pk=pk)
-    if certificate.render_blocked:
-        # No font draws part of its text: refused, flagged for provincial HR.
-        return render(
-            request,
-            "certificates/pdf_pending.html",
-            {"serial": certificate.serial, "blocked": certificate.render_blocked},
-            status=409,
-        )
-    if not certificate.pdf_sha256:
-        # A page of our own, never a redirect to whatever the Referer header names.
-        return render(
-            request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
-        )
-    return _pdf_response(
-        certificate.pdf,
-        _("certificate-%(serial)s.pdf") % {"serial": certificate.serial},
-        f"{certificate.serial}.pdf",
+    return stored_pdf_response(
+        request,
+        certificate,
+        filename=_("certificate-%(serial)s.pdf") % {"serial": certificate.serial},
     )
 
 
@@ -216,10 +192,14 @@ def bundle_detail(request, pk):
 def bundle_pdf(request, pk):
     """The bundle's PDF (404 until it is made)."""
     bundle = get_object_or_404(selectors.bundles_visible_to(request.membership), pk=pk)
-    return _pdf_response(
-        bundle.pdf,
-        _("certificates-%(year)s.pdf") % {"year": bundle.year},
-        f"certificates-{bundle.year}.pdf",
+    if not bundle.pdf:
+        raise Http404
+    return download_response(
+        bundle.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=_("certificates-%(year)s.pdf") % {"year": bundle.year},
+        fallback=f"certificates-{bundle.year}.pdf",
+        as_attachment=False,
     )
 
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates.models import RevocationCategory
+from certificates.pdf_views import stored_pdf_response
 from certificates.registry import revocation_category_label
-from certificates.services import document_stored
 from digital_engineer import selectors
 from digital_engineer.forms import (
     CityPlanForm,
@@ -45,7 +45,6 @@ from digital_engineer.services import (
     training_certificate_render_request,
 )
 from portal.actions import form_action, post_action
-from portal.downloads import download_response
 from portal.forms import XlsxUploadForm
 from portal.http import pk_or_404
 from portal.identity import mask_id_number
@@ -202,23 +201,12 @@ def certificate_pdf(request, pk):
     there, a page that says so (and queues the rendering again, in case the first
     task was lost, at most once every few minutes)."""
     certificate = selectors.training_certificate_for(request.membership, pk)
-    if certificate.render_blocked:  # no font draws part of it: flagged for provincial HR
-        return render(
-            request,
-            "certificates/pdf_pending.html",
-            {"serial": certificate.serial, "blocked": certificate.render_blocked},
-            status=409,
-        )
-    if not document_stored(certificate):
-        training_certificate_render_request(certificate)
-        return render(
-            request, "certificates/pdf_pending.html", {"serial": certificate.serial}, status=202
-        )
-    return download_response(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
+    return stored_pdf_response(
+        request,
+        certificate,
         filename=_("training-certificate-%(serial)s.pdf") % {"serial": certificate.serial},
-        fallback=f"{certificate.serial}.pdf",
+        when_missing=training_certificate_render_request,
+        as_attachment=True,
     )
 
 
