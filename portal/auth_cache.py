@@ -16,6 +16,7 @@ Redis outage may leave behind (a delete that failed while Redis was down). Witho
 Redis (the embedded mode: a cache per process) nothing is kept.
 """
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -74,6 +75,21 @@ def forget(user_ids) -> None:
 
     delete()
     transaction.on_commit(delete)
+
+
+def forget_all() -> int:
+    """Delete every snapshot of this database's users and no other key (tests: a test
+    database numbers its users from 1 again, and parallel test runs share one Redis,
+    so FLUSHDB would wipe another run's study clock mid-test). Returns how many were
+    deleted; 0 without Redis."""
+    if not enabled():
+        return 0
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(r.scan_iter(match=cache.make_key(_key("*")), count=1000))
+        return r.delete(*keys) if keys else 0
+    finally:
+        r.close()
 
 
 # The organisations a snapshot holds, by the Membership lookups that reach them

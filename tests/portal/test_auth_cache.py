@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +21,7 @@ ROOT = Path(settings.BASE_DIR)
 
 @pytest.fixture(autouse=True)
 def _fresh_snapshots():
-    cache.clear()
+    auth_cache.forget_all()  # never cache.clear(): other workers' keys share the Redis
 
 
 def _user_queries(client, url) -> list[str]:
