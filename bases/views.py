@@ -85,7 +85,10 @@ def trainings(request):
     paginated, filtered by base, status and year; the button to propose one for
     those who run their base's trainings (selectors.runs_trainings)."""
     actor = request.membership
+    runs = selectors.runs_trainings(actor)
     form = TrainingFilterForm(request.GET or None, bases=bases_visible_to(actor))
+    if runs:
+        del form.fields["base"]  # her own base's trainings only: nothing to choose
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     found = selectors.trainings_listed(
         actor,
@@ -98,7 +101,7 @@ def trainings(request):
         "page": page_with_total(found, 30, request.GET.get("page")),
         "form": form,
         "query": query,
-        "runs": selectors.runs_trainings(actor),
+        "runs": runs,
     }
     return render(request, "bases/trainings.html", context)
 

@@ -40,7 +40,11 @@ from portal.errors import REDIS_ERRORS, log_outage
 from portal.keyspace import namespace
 from portal.pagination import cacheable_page_number
 
-FRAGMENT_TEMPLATES = ("learning/_catalog_body.html", "portal/_pagination.html")
+FRAGMENT_TEMPLATES = (
+    "learning/_catalog_body.html",
+    "portal/_filter_form.html",
+    "portal/_pagination.html",
+)
 FRAGMENT_SECONDS = 10 * 60
 
 

@@ -446,3 +446,19 @@ def test_the_managing_units_homes_link_to_their_queue_and_nobody_else_s(
     BaseFactory(name="单位管理的基地", managing_city=None, managing_unit=unit_a)
     for person in (hr_a, health_admin):
         assert reverse("bases:approvals") in home_of(person)
+
+
+def test_the_trainings_filters_offer_a_base_only_to_who_sees_several(
+    client, frozen, base_staff, jinan_hr, province_hr
+):
+    frozen(BEFORE)
+    approved(base_staff, jinan_hr)
+    url = reverse("bases:trainings")
+    client.force_login(base_staff)
+    own = client.get(url, {"status": "bogus"})
+    assert 'name="base"' not in own.content.decode()
+    assert 'name="status"' in own.content.decode()
+    (error,) = own.context["form"].errors["status"]
+    assert f'<div class="small text-danger">{error}</div>' in own.content.decode()  # beside it
+    client.force_login(province_hr)
+    assert 'name="base"' in client.get(url).content.decode()
