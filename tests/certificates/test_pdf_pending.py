@@ -26,9 +26,7 @@ def test_an_annual_certificate_being_rendered_says_so_without_following_the_refe
 
 
 @pytest.mark.django_db
-def test_a_certificate_whose_file_is_not_in_storage_says_it_is_being_prepared(
-    client, alice, hr_a
-):
+def test_a_certificate_whose_file_is_not_in_storage_says_it_is_being_prepared(client, alice, hr_a):
     from certificates.models import Certificate
 
     make_compliant(alice)
